@@ -1,0 +1,1 @@
+"""smart-money: point-in-time smart-money features and conviction models on Dagster."""

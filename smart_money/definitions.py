@@ -1,0 +1,25 @@
+"""The one ``Definitions`` of the project, built from the modules under ``defs/`` and nothing else."""
+
+import dagster as dg
+
+from smart_money import settings
+from smart_money.defs import checks, features, labels, raw
+from smart_money.defs.resources import source_from_env
+
+
+def build_definitions() -> dg.Definitions:
+    """Assets, checks and the source resource chosen by the environment (README: Configuration).
+
+    Runs use the in-process executor by default: here the multiprocess one re-imports the code for every
+    step and was 2-3x slower. ``SMART_MONEY_EXECUTOR=multiprocess`` selects it.
+    """
+    executor = dg.multiprocess_executor if settings.executor() == "multiprocess" else dg.in_process_executor
+    return dg.Definitions(
+        assets=[*raw.assets, *features.assets, *labels.assets],
+        asset_checks=checks.checks,
+        resources={"source": source_from_env()},
+        executor=executor,
+    )
+
+
+defs = build_definitions()

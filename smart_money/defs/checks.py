@@ -1,0 +1,162 @@
+"""Data gates as Dagster asset checks. Each check reads the partitions of the run's window (every partition
+when run on its own) and calls a plain gate from :mod:`smart_money.gates`. Critical gates fail with ERROR
+severity and are blocking: downstream assets in the same run do not execute."""
+
+from collections.abc import Callable
+
+import dagster as dg
+import pandas as pd
+import pandera.pandas as pa
+
+from smart_money import datasets, gates, timeline, warehouse
+from smart_money.defs.features import features
+from smart_money.defs.labels import labels
+from smart_money.defs.partitions import window_months
+from smart_money.defs.raw import (
+    raw_congress_trades,
+    raw_etf_holdings,
+    raw_insider_trades,
+    raw_institutional_holdings,
+    raw_prices,
+    universe,
+)
+from smart_money.defs.reporting import markdown_table
+from smart_money.features import catalog
+
+FEATURE_NAMES = list(catalog.FEATURE_NAMES)
+
+FAILURE_ROWS = 20
+DAGSTER_SEVERITY = {gates.CRITICAL: dg.AssetCheckSeverity.ERROR, gates.WARNING: dg.AssetCheckSeverity.WARN,
+                    gates.INFO: dg.AssetCheckSeverity.WARN}
+
+# Check names (module constants so tests and the summary refer to them without typos).
+UNIVERSE_SCHEMA = "universe_schema"
+RAW_PRICES_COMPLETENESS = "raw_prices_completeness"
+FEATURES_SCHEMA = "features_schema"
+FEATURES_COMPLETENESS = "features_completeness"
+FEATURES_MISSING_DATA = "features_missing_data"
+FEATURES_NO_LOOKAHEAD = "features_no_lookahead"
+LABELS_SCHEMA = "labels_schema"
+LABELS_COMPLETENESS = "labels_completeness"
+LABELS_BALANCE = "labels_balance"
+LOOKAHEAD_MONTHS_CHECKED = 3
+
+
+def check_result(result: gates.GateResult) -> dg.AssetCheckResult:
+    """A gate's outcome as a Dagster check result, with the failure cases (first 20) as markdown."""
+    metadata: dict = {"severity_level": result.severity, "summary": result.summary}
+    for key, value in result.metrics.items():
+        metadata[key] = value if isinstance(value, (int, float, str, bool)) else str(value)
+    if result.failures is not None and len(result.failures):
+        metadata["failure_cases"] = dg.MetadataValue.md(markdown_table(result.failures, FAILURE_ROWS))
+        metadata["failure_count"] = len(result.failures)
+    return dg.AssetCheckResult(passed=result.passed, severity=DAGSTER_SEVERITY[result.severity], metadata=metadata)
+
+
+def _read(context: dg.AssetCheckExecutionContext, table: str) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
+    months = window_months(context)
+    if months is None:
+        months = warehouse.existing_months(table)
+    return warehouse.read_months(table, months), months
+
+
+def pandera_check(
+    asset: dg.AssetsDefinition, table: str, schema: pa.DataFrameSchema | type[pa.DataFrameModel] | Callable
+) -> dg.AssetChecksDefinition:
+    """A blocking schema check for ``table``: pandera validates lazily and every failure case is kept."""
+
+    @dg.asset_check(asset=asset, name=f"{table}_schema", blocking=True,
+                    description=f"Every row of {table} matches its pandera schema (critical if not).")
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        frame, _ = _read(context, table)
+        resolved = schema() if callable(schema) and not isinstance(schema, type) else schema
+        return check_result(gates.schema_gate(f"{table}_schema", frame, resolved))
+
+    return _check
+
+
+schema_checks = [
+    pandera_check(universe, "universe", gates.UniverseModel),
+    pandera_check(raw_prices, "raw_prices", gates.RawPricesModel),
+    pandera_check(raw_insider_trades, "raw_insider_trades", gates.RawInsiderTradesModel),
+    pandera_check(raw_institutional_holdings, "raw_institutional_holdings", gates.RawInstitutionalHoldingsModel),
+    pandera_check(raw_congress_trades, "raw_congress_trades", gates.RawCongressTradesModel),
+    pandera_check(raw_etf_holdings, "raw_etf_holdings", gates.RawEtfHoldingsModel),
+    pandera_check(features, "features", lambda: gates.features_schema(FEATURE_NAMES)),
+    pandera_check(labels, "labels", gates.LabelsModel),
+]
+
+
+def _expected(months: list[pd.Timestamp]) -> pd.DataFrame:
+    listed = warehouse.read_months("universe", months)
+    return pd.DataFrame({"symbol": listed["symbol"], "month": listed["as_of"].map(timeline.month_start)})
+
+
+def _present(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
+    return pd.DataFrame({"symbol": frame["symbol"], "month": frame[date_column].map(timeline.month_start)})
+
+
+@dg.asset_check(asset=raw_prices, name=RAW_PRICES_COMPLETENESS, blocking=True,
+                description="≥ 85% of universe symbol × months have prices (critical below).")
+def raw_prices_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    frame, months = _read(context, "raw_prices")
+    return check_result(gates.completeness_gate(RAW_PRICES_COMPLETENESS, _present(frame, "date"), _expected(months)))
+
+
+@dg.asset_check(asset=features, name=FEATURES_COMPLETENESS, blocking=True,
+                description="≥ 85% of universe symbol × sample months have a feature row (critical below).")
+def features_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    frame, months = _read(context, "features")
+    present = _present(frame, "sample_date")
+    return check_result(gates.completeness_gate(FEATURES_COMPLETENESS, present, _expected(months)))
+
+
+@dg.asset_check(asset=features, name=FEATURES_MISSING_DATA, blocking=True,
+                description="Share of NaN per feature; above 10% warns (imputation belongs to the model).")
+def features_missing_data(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    frame, _ = _read(context, "features")
+    return check_result(gates.missing_data_gate(FEATURES_MISSING_DATA, frame, FEATURE_NAMES))
+
+
+@dg.asset_check(asset=features, name=FEATURES_NO_LOOKAHEAD, blocking=True,
+                description="Recomputes features for up to 3 sample months from raw data truncated at the "
+                "sample date and from raw data with later publications added; both must equal the stored "
+                "features (critical otherwise).")
+def features_no_lookahead(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    frame, months = _read(context, "features")
+    months = [m for m in months if (frame["sample_date"].map(timeline.month_start) == m).any()]
+    if not months:
+        return check_result(gates.GateResult(FEATURES_NO_LOOKAHEAD, gates.WARNING, "no features to check"))
+    picks = sorted({months[0], months[len(months) // 2], months[-1]})[:LOOKAHEAD_MONTHS_CHECKED]
+    context.log.info(f"no-lookahead: recomputing features for {', '.join(f'{m:%Y-%m}' for m in picks)}")
+    stored, truncated, with_future, future_rows = datasets.lookahead_proof(frame, picks)
+    return check_result(gates.no_lookahead_gate(FEATURES_NO_LOOKAHEAD, stored, truncated, with_future,
+                                                future_rows, FEATURE_NAMES))
+
+
+@dg.asset_check(asset=labels, name=LABELS_COMPLETENESS, blocking=True,
+                description="≥ 85% of universe symbol × sample months have a label row (critical below); "
+                "labels whose forward window is incomplete are counted in metadata.")
+def labels_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    frame, months = _read(context, "labels")
+    result = gates.completeness_gate(LABELS_COMPLETENESS, _present(frame, "sample_date"), _expected(months))
+    result.metrics["labels_not_yet_known"] = int(frame["label"].isna().sum())
+    return check_result(result)
+
+
+@dg.asset_check(asset=labels, name=LABELS_BALANCE, blocking=True,
+                description="Share of positive labels: 30–70% passes, 5–30% or 70–95% warns, else critical.")
+def labels_balance(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    frame, _ = _read(context, "labels")
+    return check_result(gates.label_balance_gate(LABELS_BALANCE, frame["label"]))
+
+
+checks = [
+    *schema_checks,
+    raw_prices_completeness,
+    features_completeness,
+    features_missing_data,
+    features_no_lookahead,
+    labels_completeness,
+    labels_balance,
+]

@@ -1,0 +1,192 @@
+"""Storage contract of every warehouse table: column names and Arrow types, in order.
+
+Writers cast through these schemas so every partition of a table has identical types (an empty month
+included), which keeps the DuckDB views stable. Semantics (allowed values, ranges) are checked by the pandera
+gates in :mod:`smart_money.gates`.
+"""
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+DATE = pa.timestamp("ms")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    grain: str
+    columns: tuple[tuple[str, pa.DataType], ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema(list(self.columns))
+
+    def empty(self) -> pd.DataFrame:
+        """A zero-row frame with this table's columns and pandas dtypes."""
+        return self.schema.empty_table().to_pandas()
+
+
+UNIVERSE = TableSpec(
+    "universe",
+    "one row per symbol per month (the view `universe` keeps the latest month)",
+    (
+        ("symbol", pa.string()),
+        ("name", pa.string()),
+        ("sector", pa.string()),
+        ("shares_outstanding", pa.float64()),
+        ("is_synthetic", pa.bool_()),
+        ("as_of", DATE),
+        ("source", pa.string()),
+    ),
+)
+
+RAW_PRICES = TableSpec(
+    "raw_prices",
+    "one row per symbol × trading day",
+    (
+        ("symbol", pa.string()),
+        ("date", DATE),
+        ("close", pa.float64()),
+        ("adj_close", pa.float64()),
+        ("volume", pa.float64()),
+        ("known_at", DATE),
+        ("source", pa.string()),
+    ),
+)
+
+RAW_INSIDER_TRADES = TableSpec(
+    "raw_insider_trades",
+    "one row per Form 4 transaction",
+    (
+        ("symbol", pa.string()),
+        ("known_at", DATE),
+        ("transaction_date", DATE),
+        ("insider_id", pa.string()),
+        ("insider_name", pa.string()),
+        ("insider_role", pa.string()),
+        ("is_c_suite", pa.bool_()),
+        ("transaction_code", pa.string()),
+        ("acquired_disposed", pa.string()),
+        ("shares", pa.float64()),
+        ("price", pa.float64()),
+        ("shares_owned_after", pa.float64()),
+        ("source", pa.string()),
+    ),
+)
+
+RAW_INSTITUTIONAL_HOLDINGS = TableSpec(
+    "raw_institutional_holdings",
+    "one row per 13F filer × symbol × quarter",
+    (
+        ("symbol", pa.string()),
+        ("known_at", DATE),
+        ("report_date", DATE),
+        ("filer_id", pa.string()),
+        ("filer_name", pa.string()),
+        ("is_hedge_fund", pa.bool_()),
+        ("shares", pa.float64()),
+        ("change_in_shares", pa.float64()),
+        ("market_value", pa.float64()),
+        ("is_new_position", pa.bool_()),
+        ("is_closed_position", pa.bool_()),
+        ("source", pa.string()),
+    ),
+)
+
+RAW_CONGRESS_TRADES = TableSpec(
+    "raw_congress_trades",
+    "one row per reported congressional trade",
+    (
+        ("symbol", pa.string()),
+        ("known_at", DATE),
+        ("transaction_date", DATE),
+        ("chamber", pa.string()),
+        ("member", pa.string()),
+        ("side", pa.string()),
+        ("amount_low", pa.float64()),
+        ("amount_high", pa.float64()),
+        ("source", pa.string()),
+    ),
+)
+
+RAW_ETF_HOLDINGS = TableSpec(
+    "raw_etf_holdings",
+    "one row per ETF × symbol × as-of date",
+    (
+        ("symbol", pa.string()),
+        ("known_at", DATE),
+        ("etf_symbol", pa.string()),
+        ("shares", pa.float64()),
+        ("weight", pa.float64()),
+        ("market_value", pa.float64()),
+        ("source", pa.string()),
+    ),
+)
+
+SYNTHETIC_TRUTH = TableSpec(
+    "synthetic_truth",
+    "one row per symbol × month of the simulated market's hidden state (never a feature input)",
+    (
+        ("symbol", pa.string()),
+        ("month", DATE),
+        ("sample_date", DATE),
+        ("news_value", pa.float64()),
+        ("persistent_state", pa.float64()),
+        ("news_created", DATE),
+        ("volatility_regime", pa.float64()),
+        ("expected_log_return_fwd", pa.float64()),
+        ("true_probability", pa.float64()),
+        ("source", pa.string()),
+    ),
+)
+
+LABELS = TableSpec(
+    "labels",
+    "one row per symbol × sample date",
+    (
+        ("symbol", pa.string()),
+        ("sample_date", DATE),
+        ("label_date", DATE),
+        ("price_at_sample", pa.float64()),
+        ("price_after", pa.float64()),
+        ("return_fwd", pa.float64()),
+        ("excess_return_fwd", pa.float64()),
+        ("label_return", pa.int8()),
+        ("label_market_excess", pa.int8()),
+        ("label_vol_scaled", pa.int8()),
+        ("label_composite", pa.int8()),
+        ("label_vol_spike", pa.int8()),
+        ("label_drawdown", pa.int8()),
+        ("label", pa.int8()),
+        ("label_definition", pa.string()),
+        ("source", pa.string()),
+    ),
+)
+
+
+def features_spec() -> TableSpec:
+    """The features table: keys, every catalog feature (float64), and the source."""
+    from smart_money.features.catalog import FEATURE_NAMES
+
+    columns = [("symbol", pa.string()), ("sample_date", DATE)]
+    columns += [(name, pa.float64()) for name in FEATURE_NAMES]
+    columns += [("source", pa.string())]
+    return TableSpec("features", "one row per symbol × sample date", tuple(columns))
+
+
+RAW_TABLES = (RAW_PRICES, RAW_INSIDER_TRADES, RAW_INSTITUTIONAL_HOLDINGS, RAW_CONGRESS_TRADES, RAW_ETF_HOLDINGS)
+
+
+def spec(name: str) -> TableSpec:
+    if name == "features":
+        return features_spec()
+    for table in (UNIVERSE, *RAW_TABLES, SYNTHETIC_TRUTH, LABELS):
+        if table.name == name:
+            return table
+    raise KeyError(f"unknown warehouse table {name!r}")
