@@ -34,7 +34,7 @@ def sample_grid(months: Sequence[pd.Timestamp], data_dir: Path | None = None) ->
     months = [timeline.month_start(m) for m in months]
     universe = warehouse.read_months("universe", months, data_dir, require=True)
     dates = dict(zip(months, timeline.sample_dates(months), strict=True))
-    grid = universe.assign(month=universe["as_of"].map(lambda m: timeline.month_start(m)))
+    grid = universe.assign(month=timeline.month_starts(universe["as_of"]))
     grid["sample_date"] = grid["month"].map(dates)
     cols = ["symbol", "sample_date", "month", "sector", "shares_outstanding", "source"]
     return grid[cols].sort_values(["sample_date", "symbol"]).reset_index(drop=True)

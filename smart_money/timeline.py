@@ -69,6 +69,11 @@ def month_start(value: date | str | pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(year=ts.year, month=ts.month, day=1)
 
 
+def month_starts(values: pd.Series) -> pd.Series:
+    """Vectorized :func:`month_start` for a column of dates."""
+    return pd.to_datetime(values).dt.to_period("M").dt.to_timestamp()
+
+
 def months_between(start: date | str | pd.Timestamp, end: date | str | pd.Timestamp) -> list[pd.Timestamp]:
     """Month starts from the month of ``start`` through the month of ``end``, both inclusive."""
     return list(pd.date_range(month_start(start), month_start(end), freq="MS"))

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from smart_money import settings, tables
-from smart_money.timeline import month_start
+from smart_money.timeline import month_start, month_starts
 
 PART_FILE = "part.parquet"
 
@@ -85,7 +85,7 @@ def write_months(
     Rows outside ``months`` are an error: they would silently land nowhere.
     """
     months = [month_start(m) for m in months]
-    keys = pd.to_datetime(frame[month_column]).dt.to_period("M").dt.to_timestamp() if len(frame) else None
+    keys = month_starts(frame[month_column]) if len(frame) else None
     if keys is not None:
         outside = sorted(set(keys.unique()) - set(months))
         if outside:

@@ -89,11 +89,11 @@ schema_checks = [
 
 def _expected(months: list[pd.Timestamp]) -> pd.DataFrame:
     listed = warehouse.read_months("universe", months)
-    return pd.DataFrame({"symbol": listed["symbol"], "month": listed["as_of"].map(timeline.month_start)})
+    return pd.DataFrame({"symbol": listed["symbol"], "month": timeline.month_starts(listed["as_of"])})
 
 
 def _present(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
-    return pd.DataFrame({"symbol": frame["symbol"], "month": frame[date_column].map(timeline.month_start)})
+    return pd.DataFrame({"symbol": frame["symbol"], "month": timeline.month_starts(frame[date_column])})
 
 
 @dg.asset_check(asset=raw_prices, name=RAW_PRICES_COMPLETENESS, blocking=True,
@@ -124,7 +124,8 @@ def features_missing_data(context: dg.AssetCheckExecutionContext) -> dg.AssetChe
                 "features (critical otherwise).")
 def features_no_lookahead(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     frame, months = _read(context, "features")
-    months = [m for m in months if (frame["sample_date"].map(timeline.month_start) == m).any()]
+    present = set(timeline.month_starts(frame["sample_date"]).unique())
+    months = [m for m in months if m in present]
     if not months:
         return check_result(gates.GateResult(FEATURES_NO_LOOKAHEAD, gates.WARNING, "no features to check"))
     picks = sorted({months[0], months[len(months) // 2], months[-1]})[:LOOKAHEAD_MONTHS_CHECKED]

@@ -41,9 +41,9 @@ SECTORS = (
 # Market structure (daily log-return scales).
 MARKET_SD = 0.009
 MARKET_DRIFT = 0.0
-# Tuned so that the default universe has realized volatility of about 16-50% (median about 24%), 14-day return
-# std about 7% and about 18% of samples above +5% (real large caps: 13%, std 5.5%).
-VOL_MEDIAN = 0.27  # annualized, before volatility regimes
+# Tuned so that the default universe has realized volatility of about 11-67% (5th-95th percentile 15-42%,
+# median 23%), 14-day return std 5.8% and 18.7% of samples above +5% (real large caps: 13%, std 5.5%).
+VOL_MEDIAN = 0.24  # annualized, before volatility regimes
 VOL_LOG_SD = 0.38
 REGIME_LOG_SD = 0.6
 REGIME_PERSISTENCE = 0.7
@@ -52,7 +52,7 @@ SECTOR_SD = 0.006
 # the sample date, scaled to NEWS_IMPACT × the stock's 10-day volatility.
 PERSISTENCE = 0.9
 PERSISTENT_SHARE = 0.5
-NEWS_IMPACT = 0.55
+NEWS_IMPACT = 0.5
 NEWS_IMPACT_DAYS = 10
 # How well each actor sees the hidden state at signal_strength = 1 (correlation of its view with the truth).
 INSIDER_RHO = 0.75  # sees this month's news
@@ -624,38 +624,56 @@ def _etf_holdings(
     months: list[pd.Timestamp],
     close: np.ndarray,
 ) -> pd.DataFrame:
-    """Passive ETFs: a total-market fund, a large-cap fund and one fund per sector, market-cap weighted,
-    holdings reported as of each month's last trading day; flows are random (uninformed)."""
+    """Passive ETFs (total market, equal weight, size, style, dividend, themes, one per sector), holdings
+    reported as of each month's last trading day; flows are random (uninformed), so ETF ownership carries
+    no information about news."""
     n = len(uni)
     day_values = days.values
     month_first = np.searchsorted(day_values, np.array(months, dtype="datetime64[ns]"))
     asof_idx = np.append(month_first[1:] - 1, len(day_values) - 1)
     caps = close[asof_idx] * hidden["shares_out"][None, :]  # months × symbols
     sector_idx = hidden["sector_idx"]
-    etfs = ["SYNETF-MKT", "SYNETF-LRG"] + [f"SYNETF-S{i + 1:02d}" for i in range(len(SECTORS))]
-    own_share = np.r_[0.05, 0.02, np.full(len(SECTORS), 0.012)]
-    flows = np.exp(np.cumsum(rng.normal(0.003, 0.02, (len(months), len(etfs))), axis=0))
+    value_style = rng.uniform(size=n) < 0.5
+    dividend = rng.uniform(size=n) < 0.35
+    themes = rng.uniform(size=(3, n)) < 0.15
+
+    def by_cap(low: float, high: float):
+        return lambda cap: (cap >= np.quantile(cap, low)) & (cap <= np.quantile(cap, high))
+
+    # (symbol, membership rule on this month's caps, share of members' cap owned, equal weight?)
+    funds = [
+        ("SYNETF-MKT", lambda cap: np.ones(n, bool), 0.05, False),
+        ("SYNETF-EQW", lambda cap: np.ones(n, bool), 0.01, True),
+        ("SYNETF-LRG", by_cap(0.8, 1.0), 0.02, False),
+        ("SYNETF-MID", by_cap(0.4, 0.8), 0.012, False),
+        ("SYNETF-SML", by_cap(0.0, 0.4), 0.012, False),
+        ("SYNETF-VAL", lambda cap: value_style, 0.01, False),
+        ("SYNETF-GRW", lambda cap: ~value_style, 0.01, False),
+        ("SYNETF-DIV", lambda cap: dividend, 0.008, False),
+        *[(f"SYNETF-T{i + 1}", (lambda cap, m=themes[i]: m), 0.004, False) for i in range(3)],
+        *[(f"SYNETF-S{i + 1:02d}", (lambda cap, i=i: sector_idx == i), 0.012, False) for i in range(len(SECTORS))],
+    ]
+    flows = np.exp(np.cumsum(rng.normal(0.003, 0.02, (len(months), len(funds))), axis=0))
     rows = []
     for m in range(len(months)):
         cap = caps[m]
-        large = cap >= np.quantile(cap, 0.8)
-        members = [np.ones(n, bool), large] + [sector_idx == s for s in range(len(SECTORS))]
-        for e, mask in enumerate(members):
-            if not mask.any():
+        px = close[asof_idx[m]]
+        for e, (etf, members, own_share, equal) in enumerate(funds):
+            idx = np.nonzero(members(cap))[0]
+            if len(idx) == 0:
                 continue
-            idx = np.nonzero(mask)[0]
-            weight = cap[idx] / cap[idx].sum()
-            aum = own_share[e] * caps[0][idx].sum() * flows[m, e] * (cap[idx].sum() / caps[0][idx].sum())
-            shares = np.round(aum * weight / close[asof_idx[m], idx])
+            weight = np.full(len(idx), 1 / len(idx)) if equal else cap[idx] / cap[idx].sum()
+            aum = own_share * cap[idx].sum() * flows[m, e]
+            shares = np.round(aum * weight / px[idx])
             rows.append(
                 pd.DataFrame(
                     {
                         "symbol": uni["symbol"].to_numpy()[idx],
                         "known_at": day_values[asof_idx[m]],
-                        "etf_symbol": etfs[e],
+                        "etf_symbol": etf,
                         "shares": shares,
                         "weight": weight,
-                        "market_value": np.round(shares * close[asof_idx[m], idx], 2),
+                        "market_value": np.round(shares * px[idx], 2),
                         "source": SOURCE,
                     }
                 )

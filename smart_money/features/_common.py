@@ -1,0 +1,87 @@
+"""Shared plumbing for the feature families: input normalisation and DuckDB execution.
+
+Every family runs set-based SQL over an in-memory DuckDB connection. Inputs are normalised
+to fixed dtypes first so that empty frames (whose columns are often ``object``) and odd
+resolutions (``datetime64[ns]`` vs ``[us]``) behave exactly like populated ones.
+
+Floating-point sums and means use DuckDB's compensated ``fsum``/``favg`` so results do not
+depend on the (parallel, non-deterministic) order in which rows are aggregated: recomputing on
+a truncated raw table must reproduce the same numbers.
+"""
+
+from collections.abc import Mapping, Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+# Column kinds understood by ``prepare``.
+Schema = Mapping[str, str]
+
+GRID_SCHEMA: Schema = {"symbol": "str", "sample_date": "date", "shares_outstanding": "float"}
+
+# SQL fragment: a usable shares-outstanding denominator (NULL when missing or non-positive).
+SO_SQL = "CASE WHEN g.shares_outstanding > 0 THEN g.shares_outstanding END"
+
+
+def _as_dates(col: pd.Series) -> pd.Series:
+    dates = pd.to_datetime(col, errors="coerce")
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    return dates.astype("datetime64[us]")
+
+
+def _as_bools(col: pd.Series) -> pd.Series:
+    if col.dtype == bool:
+        return col
+    return col.astype("boolean").fillna(False).astype(bool)
+
+
+def prepare(frame: pd.DataFrame, schema: Schema, name: str) -> pd.DataFrame:
+    """Return only the columns a family needs, with fixed dtypes, so SQL never sees untyped columns."""
+    missing = [col for col in schema if col not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} is missing required columns: {missing}")
+    out: dict[str, pd.Series] = {}
+    for col, kind in schema.items():
+        series = frame[col].reset_index(drop=True)
+        if kind == "str":
+            out[col] = series.astype("str")
+        elif kind == "date":
+            out[col] = _as_dates(series)
+        elif kind == "float":
+            out[col] = pd.to_numeric(series, errors="coerce").astype("float64")
+        elif kind == "bool":
+            out[col] = _as_bools(series)
+        else:  # pragma: no cover - programming error
+            raise ValueError(f"unknown column kind {kind!r}")
+    return pd.DataFrame(out)
+
+
+def prepare_grid(grid: pd.DataFrame) -> pd.DataFrame:
+    """Normalise the sample grid and number its rows (``gid``) so results map back 1:1 and in order."""
+    prepared = prepare(grid, GRID_SCHEMA, "grid")
+    prepared.insert(0, "gid", np.arange(len(prepared), dtype="int64"))
+    return prepared
+
+
+def run_sql(tables: Mapping[str, pd.DataFrame], setup: Sequence[str], query: str) -> pd.DataFrame:
+    """Run ``setup`` statements then ``query`` on a fresh in-memory connection that is always closed."""
+    con = duckdb.connect()
+    try:
+        for table_name, frame in tables.items():
+            con.register(table_name, frame)
+        for statement in setup:
+            con.execute(statement)
+        return con.execute(query).df()
+    finally:
+        con.close()
+
+
+def finalize(grid: pd.DataFrame, result: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Shape a ``gid``-keyed SQL result into one float64 row per grid row, in grid order."""
+    out = grid[["symbol", "sample_date"]].reset_index(drop=True)
+    values = result.set_index("gid").reindex(np.arange(len(grid)))
+    for feature in names:
+        out[feature] = pd.to_numeric(values[feature], errors="coerce").to_numpy(dtype="float64")
+    return out

@@ -1,0 +1,158 @@
+"""13F institutional-ownership features (all filers, hedge funds included).
+
+A 13F position is only usable once its filing is public (``known_at``), which is typically
+~45 days after the quarter end (``report_date``). ``holdings_asof(t)`` therefore picks, per
+(filer, symbol), the latest quarter among filings public at ``t``, dropping filers whose
+freshest public quarter ended 183+ days before ``t``.
+"""
+
+import pandas as pd
+
+from smart_money.features._common import SO_SQL, finalize, prepare, prepare_grid, run_sql
+
+INSTITUTIONAL_FEATURES: tuple[str, ...] = (
+    "inst_ownership_pct",
+    "inst_ownership_change_1q",
+    "inst_new_positions_count",
+    "inst_closed_positions_count",
+    "inst_avg_position_size_change",
+    "inst_concentration_top10",
+    "inst_momentum_score",
+)
+
+HOLDINGS_SCHEMA = {
+    "symbol": "str",
+    "known_at": "date",
+    "report_date": "date",
+    "filer_id": "str",
+    "is_hedge_fund": "bool",
+    "shares": "float",
+    "change_in_shares": "float",
+    "market_value": "float",
+    "is_new_position": "bool",
+    "is_closed_position": "bool",
+}
+
+# Shared with the hedge-fund family: normalised rows (``hp``), the as-of dates (every sample
+# date and the same date one quarter earlier), the point-in-time positions at those dates
+# (``pos_asof``, all symbols, so cross-sectional rankings see the whole public book) and their
+# per-symbol aggregates (``sym_asof``).
+#
+# ``pos_asof`` is built without a per-date sort: per (filer, symbol), ordered by filing date, a
+# running max over (report_date, known_at, ...) gives the best row public at each filing date;
+# that state holds until the next filing or until its quarter goes stale (report_date + 183
+# days), and each as-of date is matched to the single state whose interval contains it. This
+# equals "latest report_date among rows with known_at <= d and report_date > d - 183 days".
+HOLDINGS_ASOF_SETUP: tuple[str, ...] = (
+    """
+    CREATE TEMP TABLE hp AS
+    SELECT symbol, known_at, report_date, filer_id, is_hedge_fund,
+           is_new_position AS is_new, is_closed_position AS is_closed,
+           shares, change_in_shares,
+           CASE WHEN is_closed_position THEN 0.0 ELSE COALESCE(shares, 0.0) END AS pos_shares,
+           CASE WHEN is_closed_position THEN 0.0 ELSE COALESCE(market_value, 0.0) END AS pos_value
+    FROM raw_holdings
+    WHERE symbol IS NOT NULL AND known_at IS NOT NULL AND filer_id IS NOT NULL
+    """,
+    """
+    CREATE TEMP TABLE asof_dates AS
+    SELECT DISTINCT sample_date AS d FROM grid
+    UNION
+    SELECT DISTINCT sample_date - INTERVAL 91 DAY AS d FROM grid
+    """,
+    """
+    CREATE TEMP TABLE pos_asof AS
+    WITH states AS (
+        SELECT DISTINCT filer_id, symbol, known_at AS valid_from,
+               max({'rd': report_date, 'ka': known_at, 'sh': pos_shares, 'mv': pos_value,
+                    'hf': is_hedge_fund})
+                   OVER (PARTITION BY filer_id, symbol ORDER BY known_at
+                         RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS best
+        FROM hp
+        WHERE report_date IS NOT NULL
+    ),
+    intervals AS (
+        SELECT filer_id, symbol, valid_from, best,
+               LEAST(
+                   COALESCE(lead(valid_from) OVER (PARTITION BY filer_id, symbol ORDER BY valid_from),
+                            TIMESTAMP '9999-12-31'),
+                   best.rd + INTERVAL 183 DAY
+               ) AS valid_to
+        FROM states
+    )
+    SELECT dt.d, i.symbol, i.filer_id, i.best.hf AS is_hedge_fund,
+           i.best.sh AS pos_shares, i.best.mv AS pos_value
+    FROM asof_dates dt
+    JOIN intervals i ON dt.d >= i.valid_from AND dt.d < i.valid_to
+    """,
+    """
+    CREATE TEMP TABLE sym_asof AS
+    SELECT d, symbol,
+           COUNT(*) AS n_filers,
+           fsum(pos_shares) AS total_shares,
+           fsum(CASE WHEN is_hedge_fund THEN pos_shares ELSE 0.0 END) AS hf_shares
+    FROM pos_asof
+    GROUP BY d, symbol
+    """,
+)
+
+# Raw 13F rows whose filing became public in the trailing 91 days.
+WINDOW_91D_SQL = """
+    SELECT g.gid, g.sample_date, r.*
+    FROM grid g
+    JOIN hp r
+      ON r.symbol = g.symbol
+     AND r.known_at <= g.sample_date
+     AND r.known_at > g.sample_date - INTERVAL 91 DAY
+"""
+
+INSTITUTIONAL_QUERY = f"""
+WITH w AS ({WINDOW_91D_SQL}),
+wagg AS (
+    SELECT gid,
+           SUM(CASE WHEN is_new THEN 1 ELSE 0 END)::DOUBLE AS n_new,
+           SUM(CASE WHEN is_closed THEN 1 ELSE 0 END)::DOUBLE AS n_closed,
+           favg(CASE WHEN NOT is_new AND NOT is_closed AND shares - change_in_shares > 0
+                    THEN change_in_shares / (shares - change_in_shares) END) AS avg_change,
+           fsum(COALESCE(change_in_shares, 0.0)
+               * exp(-(epoch(sample_date) - epoch(known_at)) / 86400.0 / 30.0)) AS momentum
+    FROM w GROUP BY gid
+),
+top10 AS (
+    -- max(x, 10) returns the 10 largest values; their sum does not depend on tie-breaking.
+    SELECT a.d, a.symbol, list_sum(max(a.pos_shares, 10)) AS top10_shares
+    FROM pos_asof a
+    SEMI JOIN grid g ON g.symbol = a.symbol AND g.sample_date = a.d
+    GROUP BY a.d, a.symbol
+),
+base AS (
+    SELECT g.gid, {SO_SQL} AS so,
+           CASE WHEN s0.n_filers > 0 THEN s0.total_shares END AS total_t,
+           CASE WHEN s1.n_filers > 0 THEN s1.total_shares END AS total_prev,
+           t10.top10_shares
+    FROM grid g
+    LEFT JOIN sym_asof s0 ON s0.symbol = g.symbol AND s0.d = g.sample_date
+    LEFT JOIN sym_asof s1 ON s1.symbol = g.symbol AND s1.d = g.sample_date - INTERVAL 91 DAY
+    LEFT JOIN top10 t10 ON t10.symbol = g.symbol AND t10.d = g.sample_date
+)
+SELECT b.gid,
+       b.total_t / b.so AS inst_ownership_pct,
+       b.total_t / b.so - b.total_prev / b.so AS inst_ownership_change_1q,
+       COALESCE(w.n_new, 0.0) AS inst_new_positions_count,
+       COALESCE(w.n_closed, 0.0) AS inst_closed_positions_count,
+       w.avg_change AS inst_avg_position_size_change,
+       CASE WHEN b.total_t > 0 THEN b.top10_shares / b.total_t END AS inst_concentration_top10,
+       100.0 * COALESCE(w.momentum, 0.0) / b.so AS inst_momentum_score
+FROM base b
+LEFT JOIN wagg w ON w.gid = b.gid
+"""
+
+
+def institutional_features(grid: pd.DataFrame, holdings: pd.DataFrame) -> pd.DataFrame:
+    """Institutional ownership level, change, turnover and concentration from public 13F filings."""
+    tables = {
+        "grid": prepare_grid(grid),
+        "raw_holdings": prepare(holdings, HOLDINGS_SCHEMA, "institutional_holdings"),
+    }
+    result = run_sql(tables, HOLDINGS_ASOF_SETUP, INSTITUTIONAL_QUERY)
+    return finalize(grid, result, INSTITUTIONAL_FEATURES)

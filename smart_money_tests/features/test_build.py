@@ -1,0 +1,356 @@
+"""build_features contract and point-in-time properties on a seeded random panel."""
+
+from dataclasses import fields, replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smart_money.features import RawFrames, build_features
+from smart_money.features.catalog import FAMILIES, FEATURE_NAMES
+from smart_money_tests.features.test_congress import CONGRESS_COLUMNS
+from smart_money_tests.features.test_etf import ETF_COLUMNS
+from smart_money_tests.features.test_insider import TRADE_COLUMNS
+from smart_money_tests.features.test_institutional import HOLDING_COLUMNS
+
+SYMBOLS = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"]
+SAMPLE_DATES = pd.date_range("2023-06-30", periods=8, freq="ME")
+HISTORY_START = pd.Timestamp("2018-01-01")
+LAST = SAMPLE_DATES[-1]
+
+
+def _days(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    return pd.Series(start + pd.to_timedelta(rng.integers(0, (end - start).days + 1, n), unit="D"))
+
+
+def random_panel(seed: int = 7) -> tuple[pd.DataFrame, RawFrames]:
+    """A small but dense raw panel: every family produces non-trivial values on most grid rows."""
+    rng = np.random.default_rng(seed)
+    universe = [*SYMBOLS, "ZZZ"]  # ZZZ is not in the grid (history / AUM only)
+    grid = pd.DataFrame(
+        {
+            "symbol": np.repeat(SYMBOLS, len(SAMPLE_DATES)),
+            "sample_date": np.tile(SAMPLE_DATES.values, len(SYMBOLS)),
+            "shares_outstanding": rng.uniform(1e5, 1e6, len(SYMBOLS) * len(SAMPLE_DATES)),
+        }
+    )
+    grid.loc[3, "shares_outstanding"] = np.nan
+
+    n = 700
+    codes = rng.choice(["P", "S", "A", "M", "F"], n, p=[0.4, 0.3, 0.1, 0.1, 0.1])
+    traded = _days(rng, n, HISTORY_START, LAST + pd.Timedelta(days=60))
+    late = np.where(rng.random(n) < 0.1, rng.integers(30, 400, n), rng.integers(0, 5, n))
+    insider = pd.DataFrame(
+        {
+            "symbol": rng.choice(universe, n),
+            "known_at": traded + pd.to_timedelta(late, unit="D"),
+            "transaction_date": traded,
+            "insider_id": [f"I{i}" for i in rng.integers(0, 15, n)],
+            "insider_name": "x",
+            "insider_role": "officer",
+            "is_c_suite": rng.random(n) < 0.4,
+            "transaction_code": codes,
+            "acquired_disposed": np.where(np.isin(codes, ["P", "A", "M"]), "A", "D"),
+            "shares": rng.integers(1, 1000, n).astype(float),
+            "price": rng.uniform(5, 50, n),
+            "shares_owned_after": 1e4,
+            "source": "test",
+        },
+        columns=TRADE_COLUMNS,
+    )
+    bdays = pd.bdate_range(HISTORY_START, LAST + pd.Timedelta(days=60))
+    priced = SYMBOLS[:-1]  # FFF has no prices
+    prices = pd.DataFrame(
+        {
+            "symbol": np.repeat(priced, len(bdays)),
+            "date": np.tile(bdays.values, len(priced)),
+            "close": rng.uniform(5, 50, len(bdays) * len(priced)),
+        }
+    )
+    prices["adj_close"] = prices["close"]
+    prices["volume"] = 1e5
+    prices["known_at"] = prices["date"]
+    prices["source"] = "test"
+
+    m = 2500
+    quarters = pd.date_range("2022-03-31", LAST + pd.Timedelta(days=100), freq="QE")
+    report = pd.Series(quarters[rng.integers(0, len(quarters), m)])
+    filer = rng.integers(0, 60, m)
+    new = rng.random(m) < 0.15
+    closed = ~new & (rng.random(m) < 0.1)
+    shares = np.where(closed, 0.0, rng.integers(100, 100_000, m).astype(float))
+    filing_lag = np.where(rng.random(m) < 0.05, rng.integers(100, 300, m), rng.integers(20, 60, m))
+    institutional = pd.DataFrame(
+        {
+            "symbol": rng.choice(universe, m),
+            "known_at": report + pd.to_timedelta(filing_lag, unit="D"),
+            "report_date": report,
+            "filer_id": [f"F{i:02d}" for i in filer],
+            "filer_name": "x",
+            "is_hedge_fund": filer % 2 == 0,  # 30 hedge funds, so the top-20 cut matters
+            "shares": shares,
+            "change_in_shares": np.where(new, shares, rng.integers(-5000, 5000, m).astype(float)),
+            "market_value": shares * rng.uniform(5, 50, m),
+            "is_new_position": new,
+            "is_closed_position": closed,
+            "source": "test",
+        },
+        columns=HOLDING_COLUMNS,
+    )
+
+    k = 250
+    congress_traded = _days(rng, k, pd.Timestamp("2023-01-01"), LAST + pd.Timedelta(days=30))
+    congress = pd.DataFrame(
+        {
+            "symbol": rng.choice(universe, k),
+            "known_at": congress_traded + pd.to_timedelta(rng.integers(1, 45, k), unit="D"),
+            "transaction_date": congress_traded,
+            "chamber": "house",
+            "member": "M",
+            "side": rng.choice(["buy", "sell"], k),
+            "amount_low": 1001.0,
+            "amount_high": 15000.0,
+            "source": "test",
+        },
+        columns=CONGRESS_COLUMNS,
+    )
+
+    e = 900
+    etf = pd.DataFrame(
+        {
+            "symbol": rng.choice(universe, e),
+            "known_at": _days(rng, e, pd.Timestamp("2023-03-01"), LAST + pd.Timedelta(days=30)),
+            "etf_symbol": [f"E{i}" for i in rng.integers(0, 9, e)],
+            "shares": rng.integers(0, 50_000, e).astype(float),
+            "weight": 0.01,
+            "market_value": 1.0,
+            "source": "test",
+        },
+        columns=ETF_COLUMNS,
+    )
+    return grid, RawFrames(insider, institutional, congress, etf, prices)
+
+
+@pytest.fixture(scope="module")
+def panel() -> tuple[pd.DataFrame, RawFrames, pd.DataFrame]:
+    grid, raw = random_panel()
+    return grid, raw, build_features(grid, raw)
+
+
+def _tables(raw: RawFrames) -> dict[str, pd.DataFrame]:
+    return {field.name: getattr(raw, field.name) for field in fields(raw)}
+
+
+def test_output_contract(panel: tuple[pd.DataFrame, RawFrames, pd.DataFrame]) -> None:
+    grid, raw, out = panel
+    assert list(out.columns) == ["symbol", "sample_date", *FEATURE_NAMES]
+    assert (out[list(FEATURE_NAMES)].dtypes == "float64").all()
+    assert len(out) == len(grid)
+    # The panel is dense enough that every feature is exercised somewhere.
+    assert out[list(FEATURE_NAMES)].notna().any().all()
+    assert (out[list(FEATURE_NAMES)].fillna(0) != 0).any().all()
+
+    shuffled = grid.sample(frac=1.0, random_state=3)
+    reordered = build_features(shuffled, raw)
+    pd.testing.assert_frame_equal(
+        reordered[["symbol", "sample_date"]], shuffled[["symbol", "sample_date"]].reset_index(drop=True)
+    )
+    expected = out.set_index(["symbol", "sample_date"]).loc[
+        list(zip(shuffled["symbol"], shuffled["sample_date"], strict=True))
+    ]
+    pd.testing.assert_frame_equal(reordered.set_index(["symbol", "sample_date"]), expected)
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["typed-empty", "object-empty"])
+def test_empty_raw_frames(typed: bool) -> None:
+    grid, raw = random_panel()
+
+    def empty(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.iloc[:0] if typed else pd.DataFrame(columns=list(frame.columns))
+
+    empty_raw = RawFrames(**{name: empty(frame) for name, frame in _tables(raw).items()})
+    out = build_features(grid, empty_raw)
+    assert list(out.columns) == ["symbol", "sample_date", *FEATURE_NAMES]
+    assert (out[list(FEATURE_NAMES)].dtypes == "float64").all()
+    assert len(out) == len(grid)
+    nan_when_no_data = {
+        "insider_buy_ratio_30d",
+        "insider_avg_premium",
+        "c_suite_activity_ratio",
+        "inst_ownership_pct",
+        "inst_ownership_change_1q",
+        "inst_avg_position_size_change",
+        "inst_concentration_top10",
+        "hedgefund_top20_exposure",
+        "hedgefund_net_change_1q",
+        "etf_ownership_pct",
+        "etf_flow_30d",
+        "etf_concentration",
+    }
+    # ratios over shares_outstanding stay NaN when shares_outstanding is missing (row 3)
+    nan_without_so = {"insider_ownership_change_90d", "inst_momentum_score", "hedgefund_conviction_score"}
+    for name in FEATURE_NAMES:
+        column = out[name]
+        if name in nan_when_no_data:
+            assert column.isna().all(), name
+        elif name in nan_without_so:
+            assert column.isna().sum() == 1 and np.isnan(column.iloc[3]), name
+            assert (column.drop(index=3) == 0.0).all(), name
+        else:
+            assert (column == 0.0).all(), name
+
+
+def test_rows_published_after_every_sample_date_change_nothing(
+    panel: tuple[pd.DataFrame, RawFrames, pd.DataFrame],
+) -> None:
+    grid, raw, out = panel
+    rng = np.random.default_rng(11)
+
+    def future_copies(frame: pd.DataFrame, scale: list[str]) -> pd.DataFrame:
+        copies = frame.sample(frac=0.5, random_state=5).copy()
+        copies["known_at"] = LAST + pd.to_timedelta(rng.integers(1, 300, len(copies)), unit="D")
+        for col in scale:  # make any leak visible
+            copies[col] = copies[col] * 7 + 1
+        return pd.concat([frame, copies], ignore_index=True)
+
+    future_prices = raw.prices.copy()
+    future_prices["date"] = future_prices["date"] + pd.Timedelta(days=3000)
+    future_prices["known_at"] = future_prices["date"]
+    leaked = RawFrames(
+        insider_trades=future_copies(raw.insider_trades, ["shares", "price"]),
+        institutional_holdings=future_copies(raw.institutional_holdings, ["shares", "market_value"]),
+        congress_trades=future_copies(raw.congress_trades, []),
+        etf_holdings=future_copies(raw.etf_holdings, ["shares"]),
+        prices=pd.concat([raw.prices, future_prices], ignore_index=True),
+    )
+    pd.testing.assert_frame_equal(build_features(grid, leaked), out)
+
+
+def test_truncating_raw_to_public_rows_reproduces_each_date(
+    panel: tuple[pd.DataFrame, RawFrames, pd.DataFrame],
+) -> None:
+    grid, raw, out = panel
+    for t in SAMPLE_DATES:
+        truncated = RawFrames(**{name: frame[frame["known_at"] <= t] for name, frame in _tables(raw).items()})
+        rows = grid["sample_date"] == t
+        pd.testing.assert_frame_equal(
+            build_features(grid[rows], truncated), out[rows.to_numpy()].reset_index(drop=True)
+        )
+
+
+PROBE_T = SAMPLE_DATES[4]
+
+
+def _probe_tables(known_at: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """One new record per family for AAA, filed at ``known_at``."""
+    insider = pd.DataFrame(
+        [
+            {
+                "symbol": "AAA",
+                "known_at": known_at,
+                "transaction_date": PROBE_T - pd.Timedelta(days=3),
+                "insider_id": "PROBE",
+                "insider_name": "probe",
+                "insider_role": "officer",
+                "is_c_suite": True,
+                "transaction_code": "P",
+                "acquired_disposed": "A",
+                "shares": 12345.0,
+                "price": 20.0,
+                "shares_owned_after": 1e5,
+                "source": "test",
+            }
+        ],
+        columns=TRADE_COLUMNS,
+    )
+    holding = {
+        "symbol": "AAA",
+        "known_at": known_at,
+        "report_date": PROBE_T - pd.Timedelta(days=40),
+        "filer_name": "probe",
+        "shares": 50_000.0,
+        "change_in_shares": 50_000.0,
+        "market_value": 1e12,  # the largest book: enters the hedge-fund top 20 once public
+        "is_new_position": True,
+        "is_closed_position": False,
+        "source": "test",
+    }
+    institutional = pd.DataFrame(
+        [
+            {**holding, "filer_id": "PROBE_INST", "is_hedge_fund": False},
+            {**holding, "filer_id": "PROBE_HF", "is_hedge_fund": True},
+        ],
+        columns=HOLDING_COLUMNS,
+    )
+    congress = pd.DataFrame(
+        [
+            {
+                "symbol": "AAA",
+                "known_at": known_at,
+                "transaction_date": PROBE_T - pd.Timedelta(days=20),
+                "chamber": "senate",
+                "member": "probe",
+                "side": "buy",
+                "amount_low": 1.0,
+                "amount_high": 2.0,
+                "source": "test",
+            }
+        ],
+        columns=CONGRESS_COLUMNS,
+    )
+    etf = pd.DataFrame(
+        [
+            {
+                "symbol": "AAA",
+                "known_at": known_at,
+                "etf_symbol": "PROBE",
+                "shares": 77_777.0,
+                "weight": 0.5,
+                "market_value": 1.0,
+                "source": "test",
+            }
+        ],
+        columns=ETF_COLUMNS,
+    )
+    return {"insider": insider, "institutional": institutional, "congress": congress, "etf": etf}
+
+
+def test_publishing_a_record_by_t_changes_its_family(
+    panel: tuple[pd.DataFrame, RawFrames, pd.DataFrame],
+) -> None:
+    grid, raw, _ = panel
+    target = (grid["symbol"] == "AAA") & (grid["sample_date"] == PROBE_T)
+    assert target.sum() == 1
+
+    def build_with(known_at: pd.Timestamp) -> pd.DataFrame:
+        probe = _probe_tables(known_at)
+        augmented = replace(
+            raw,
+            insider_trades=pd.concat([raw.insider_trades, probe["insider"]], ignore_index=True),
+            institutional_holdings=pd.concat(
+                [raw.institutional_holdings, probe["institutional"]], ignore_index=True
+            ),
+            congress_trades=pd.concat([raw.congress_trades, probe["congress"]], ignore_index=True),
+            etf_holdings=pd.concat([raw.etf_holdings, probe["etf"]], ignore_index=True),
+        )
+        return build_features(grid, augmented)[target.to_numpy()].iloc[0]
+
+    after = build_with(PROBE_T + pd.Timedelta(days=1))
+    on_t = build_with(PROBE_T)
+
+    def changed(name: str) -> bool:
+        return not (after[name] == on_t[name] or (pd.isna(after[name]) and pd.isna(on_t[name])))
+
+    for family, names in FAMILIES.items():
+        assert any(changed(name) for name in names), family
+    # the specific measures each probe must move
+    for name in (
+        "insider_buy_volume_30d",
+        "inst_ownership_pct",
+        "inst_new_positions_count",
+        "hedgefund_top20_exposure",
+        "hedgefund_new_entry_count",
+        "congress_buy_count_90d",
+        "etf_ownership_pct",
+    ):
+        assert changed(name), name

@@ -1,0 +1,158 @@
+"""Cross-check the set-based SQL against a slow, literal reading of the feature definitions.
+
+The reference below loops over grid rows and filters raw rows directly from docs/features.md.
+It is deliberately naive (and only used here); the product code must stay set-based.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from smart_money.features import RawFrames, build_features
+from smart_money.features.catalog import FEATURE_NAMES
+from smart_money_tests.features.test_build import random_panel
+
+DAY = pd.Timedelta(days=1)
+
+
+def _last(frame: pd.DataFrame, t: pd.Timestamp, days: int) -> pd.DataFrame:
+    return frame[(frame["known_at"] > t - days * DAY) & (frame["known_at"] <= t)]
+
+
+def _holdings_asof(h: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
+    x = h[(h["known_at"] <= t) & (h["report_date"] > t - 183 * DAY)]
+    x = x.assign(
+        pos=np.where(x["is_closed_position"], 0.0, x["shares"]),
+        mv=np.where(x["is_closed_position"], 0.0, x["market_value"]),
+    )
+    # ties on (report_date, known_at) resolved like the product code: larger position first
+    x = x.sort_values(["report_date", "known_at", "pos", "mv", "is_hedge_fund"], ascending=False)
+    return x.drop_duplicates(["filer_id", "symbol"])
+
+
+def _etf_asof(e: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
+    x = e[(e["known_at"] <= t) & (e["known_at"] >= t - 45 * DAY)]
+    return x.sort_values(["known_at", "shares"], ascending=False).drop_duplicates(["etf_symbol", "symbol"])
+
+
+def _insider(r: dict, trades: pd.DataFrame, prices: pd.DataFrame, s: str, t: pd.Timestamp, so: float) -> None:
+    mine = trades[trades["symbol"] == s]
+    w30, w90 = _last(mine, t, 30), _last(mine, t, 90)
+    buys, sells = w30[w30["transaction_code"] == "P"], w30[w30["transaction_code"] == "S"]
+    n = len(buys) + len(sells)
+    r["insider_buy_ratio_30d"] = len(buys) / n if n else math.nan
+    r["insider_buy_volume_30d"] = buys["shares"].sum()
+    r["insider_sell_volume_30d"] = sells["shares"].sum()
+    r["insider_net_flow_30d"] = buys["shares"].sum() - sells["shares"].sum()
+    dates = buys["transaction_date"]
+    r["insider_cluster_score"] = max(
+        (buys[(dates >= d) & (dates <= d + 6 * DAY)]["insider_id"].nunique() for d in dates), default=0
+    )
+    sign = w90["acquired_disposed"].map({"A": 1.0, "D": -1.0}).fillna(0.0)
+    r["insider_ownership_change_90d"] = (sign * w90["shares"]).sum() / so
+    premiums = []
+    for _, p in buys.iterrows():
+        closes = prices[(prices["symbol"] == s) & (prices["date"] <= p["transaction_date"])].sort_values(
+            "date"
+        )
+        if len(closes) and p["price"] > 0:
+            premiums.append(p["price"] / closes["close"].iloc[-1] - 1)
+    r["insider_avg_premium"] = float(np.mean(premiums)) if premiums else math.nan
+    r["c_suite_activity_ratio"] = w30["is_c_suite"].mean() if len(w30) else math.nan
+    public = trades[(trades["known_at"] <= t) & trades["transaction_code"].isin(["P", "S"])]
+    routine = opportunistic = 0
+    for _, p in buys.iterrows():
+        history = public[public["insider_id"] == p["insider_id"]]["transaction_date"]
+        year, month = p["transaction_date"].year, p["transaction_date"].month
+        every_year = all((history.dt.year == year - k).any() for k in (1, 2, 3))
+        same_month = all(
+            ((history.dt.year == year - k) & (history.dt.month == month)).any() for k in (1, 2, 3)
+        )
+        routine += same_month
+        opportunistic += every_year and not same_month
+    r["insider_routine_buy_count_30d"] = routine
+    r["insider_opportunistic_buy_count_30d"] = opportunistic
+    clustered = {
+        a["insider_id"]
+        for _, a in buys.iterrows()
+        for _, b in buys.iterrows()
+        if a["insider_id"] != b["insider_id"]
+        and abs((a["transaction_date"] - b["transaction_date"]).days) <= 7
+    }
+    r["insider_cluster_buy_count_30d"] = len(clustered)
+
+
+def _thirteen_f(r: dict, h: pd.DataFrame, s: str, t: pd.Timestamp, so: float) -> None:
+    now, before = _holdings_asof(h, t), _holdings_asof(h, t - 91 * DAY)
+    now_s, before_s = now[now["symbol"] == s], before[before["symbol"] == s]
+    r["inst_ownership_pct"] = now_s["pos"].sum() / so if len(now_s) else math.nan
+    prev = before_s["pos"].sum() / so if len(before_s) else math.nan
+    r["inst_ownership_change_1q"] = r["inst_ownership_pct"] - prev
+    w = _last(h[h["symbol"] == s], t, 91)
+    r["inst_new_positions_count"] = w["is_new_position"].sum()
+    r["inst_closed_positions_count"] = w["is_closed_position"].sum()
+    prior = w["shares"] - w["change_in_shares"]
+    q = w[~w["is_new_position"] & ~w["is_closed_position"] & (prior > 0)]
+    r["inst_avg_position_size_change"] = (
+        q["change_in_shares"] / (q["shares"] - q["change_in_shares"])
+    ).mean()
+    total = now_s["pos"].sum()
+    top10 = now_s["pos"].nlargest(10).sum()
+    r["inst_concentration_top10"] = top10 / total if total > 0 else math.nan
+    age = (t - w["known_at"]).dt.days
+    r["inst_momentum_score"] = 100 * (w["change_in_shares"] * np.exp(-age / 30)).sum() / so
+
+    funds = now[now["is_hedge_fund"]]
+    aum = funds.groupby("filer_id")["mv"].sum()
+    ranked = aum.reset_index().sort_values(["mv", "filer_id"], ascending=[False, True])
+    top = set(ranked["filer_id"].head(20))
+    held = funds[(funds["symbol"] == s) & funds["filer_id"].isin(top)]["pos"].sum()
+    r["hedgefund_top20_exposure"] = held / so if len(now_s) else math.nan
+    hf_now = now_s[now_s["is_hedge_fund"]]["pos"].sum() / so if len(now_s) else math.nan
+    hf_before = before_s[before_s["is_hedge_fund"]]["pos"].sum() / so if len(before_s) else math.nan
+    r["hedgefund_net_change_1q"] = hf_now - hf_before
+    hw = w[w["is_hedge_fund"]]
+    r["hedgefund_new_entry_count"] = hw["is_new_position"].sum()
+    r["hedgefund_exit_count"] = hw["is_closed_position"].sum()
+    if hw.empty:
+        r["hedgefund_conviction_score"] = 0.0 * so  # NaN only if shares_outstanding is
+    else:
+        weights = hw["filer_id"].map(aum).fillna(0.0)
+        denominator = aum.reindex(hw["filer_id"].unique()).fillna(0.0).sum()
+        numerator = (weights * hw["change_in_shares"]).sum()
+        r["hedgefund_conviction_score"] = 1e4 * numerator / denominator / so if denominator > 0 else math.nan
+
+
+def reference_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
+    rows = []
+    for _, g in grid.iterrows():
+        s, t = g["symbol"], g["sample_date"]
+        so = g["shares_outstanding"] if g["shares_outstanding"] > 0 else math.nan
+        r: dict = {}
+        _insider(r, raw.insider_trades, raw.prices, s, t, so)
+        _thirteen_f(r, raw.institutional_holdings, s, t, so)
+        c = raw.congress_trades[raw.congress_trades["symbol"] == s]
+        c90 = _last(c, t, 90)
+        r["congress_buy_count_90d"] = (c90["side"] == "buy").sum()
+        r["congress_sell_count_90d"] = (c90["side"] == "sell").sum()
+        r["congress_net_sentiment"] = r["congress_buy_count_90d"] - r["congress_sell_count_90d"]
+        r["congress_recent_activity_7d"] = float(len(_last(c, t, 7)) > 0)
+        e = raw.etf_holdings[raw.etf_holdings["symbol"] == s]
+        now, before = _etf_asof(e, t), _etf_asof(e, t - 30 * DAY)
+        r["etf_ownership_pct"] = now["shares"].sum() / so if len(now) else math.nan
+        r["etf_flow_30d"] = r["etf_ownership_pct"] - (
+            before["shares"].sum() / so if len(before) else math.nan
+        )
+        total = now["shares"].sum()
+        r["etf_concentration"] = now["shares"].nlargest(5).sum() / total if total > 0 else math.nan
+        rows.append(r)
+    return pd.DataFrame(rows)[list(FEATURE_NAMES)].astype("float64")
+
+
+def test_sql_matches_literal_reference() -> None:
+    grid, raw = random_panel(seed=1)
+    grid = grid[grid["symbol"].isin(["AAA", "BBB", "FFF"])].reset_index(drop=True)
+    fast = build_features(grid, raw)[list(FEATURE_NAMES)]
+    slow = reference_features(grid, raw)
+    pd.testing.assert_frame_equal(fast, slow, rtol=1e-9, atol=1e-12)

@@ -1,0 +1,65 @@
+import numpy as np
+import pandas as pd
+
+from smart_money import gates
+
+
+def test_completeness_is_critical_below_85_percent():
+    expected = pd.DataFrame({"symbol": [f"S{i}" for i in range(10)], "month": pd.Timestamp("2022-01-01")})
+    present = expected.iloc[:8]  # 80%
+    result = gates.completeness_gate("c", present, expected)
+    assert result.severity == gates.CRITICAL and not result.passed
+    assert result.metrics["completeness"] == 0.8
+    assert sorted(result.failures["symbol"]) == ["S8", "S9"]
+    assert gates.completeness_gate("c", expected.iloc[:9], expected).passed  # 90%
+
+
+def test_label_balance_levels_follow_the_seed():
+    def level(share):
+        n = 1000
+        labels = pd.Series([1] * int(share * n) + [0] * (n - int(share * n)), dtype="Int8")
+        return gates.label_balance_gate("b", labels).severity
+
+    assert level(0.5) == gates.INFO
+    assert level(0.2) == gates.WARNING  # accept imbalance, weight classes
+    assert level(0.8) == gates.WARNING
+    assert level(0.03) == gates.CRITICAL
+    assert level(0.97) == gates.CRITICAL
+    unknown = gates.label_balance_gate("b", pd.Series([pd.NA] * 5, dtype="Int8"))
+    assert unknown.severity == gates.WARNING and unknown.metrics["known"] == 0
+
+
+def test_missing_data_warns_per_feature_above_10_percent():
+    frame = pd.DataFrame({"a": [1.0] * 10, "b": [np.nan] * 2 + [1.0] * 8})
+    result = gates.missing_data_gate("m", frame, ["a", "b"])
+    assert result.severity == gates.WARNING
+    assert list(result.failures["feature"]) == ["b"]
+    assert gates.missing_data_gate("m", frame.iloc[2:], ["a", "b"]).passed
+
+
+def test_schema_gate_keeps_every_failure_case():
+    trades = pd.DataFrame({
+        "symbol": ["SYN001", "SYN002"],
+        "known_at": pd.to_datetime(["2022-01-03", "2022-01-01"]),
+        "transaction_date": pd.to_datetime(["2022-01-02", "2022-01-05"]),  # 2nd filed before the trade
+        "insider_id": ["i1", "i2"], "insider_name": ["a", "b"],
+        "insider_role": ["director", "janitor"],  # not a role
+        "is_c_suite": [False, True], "transaction_code": ["P", "S"], "acquired_disposed": ["A", "D"],
+        "shares": [10.0, 5.0], "price": [1.0, 2.0], "shares_owned_after": [10.0, 0.0], "source": "test",
+    })
+    result = gates.schema_gate("s", trades, gates.RawInsiderTradesModel)
+    assert result.severity == gates.CRITICAL
+    checks = " ".join(result.failures["check"].astype(str))
+    assert "isin" in checks and "filed on or after" in checks
+
+
+def test_no_lookahead_gate_flags_a_changed_value_and_warns_when_vacuous():
+    stored = pd.DataFrame({"symbol": ["A", "B"], "sample_date": pd.Timestamp("2022-01-14"), "f": [1.0, np.nan]})
+    same = stored.copy()
+    leaked = stored.assign(f=[1.0, 2.0])
+    ok = gates.no_lookahead_gate("n", stored, same, same, future_rows=10, feature_names=["f"])
+    assert ok.passed
+    bad = gates.no_lookahead_gate("n", stored, same, leaked, future_rows=10, feature_names=["f"])
+    assert bad.severity == gates.CRITICAL and list(bad.failures["symbol"]) == ["B"]
+    vacuous = gates.no_lookahead_gate("n", stored, same, same, future_rows=0, feature_names=["f"])
+    assert vacuous.severity == gates.WARNING
