@@ -43,8 +43,9 @@ def _last_complete_month() -> pd.Timestamp:
     return timeline.month_start(date.today()) - pd.DateOffset(months=1)
 
 
-def materialize_range(group: str, first: pd.Timestamp, last: pd.Timestamp, log_level: str = "INFO",
-                      defs=None, instance=None):
+def materialize_range(
+    group: str, first: pd.Timestamp, last: pd.Timestamp, log_level: str = "INFO", defs=None, instance=None
+):
     """Materialize every asset (and check) of ``group`` for months ``first``..``last`` as one run.
 
     ``defs`` defaults to definitions built from the current environment; ``instance`` to DAGSTER_HOME's.
@@ -80,8 +81,17 @@ def gate_lines(result) -> list[str]:
 def table_counts() -> list[str]:
     from smart_money import warehouse
 
-    names = ["universe", "raw_prices", "raw_insider_trades", "raw_institutional_holdings", "raw_congress_trades",
-             "raw_etf_holdings", "synthetic_truth", "features", "labels"]
+    names = [
+        "universe",
+        "raw_prices",
+        "raw_insider_trades",
+        "raw_institutional_holdings",
+        "raw_congress_trades",
+        "raw_etf_holdings",
+        "synthetic_truth",
+        "features",
+        "labels",
+    ]
     lines = []
     for name in names:
         try:
@@ -104,11 +114,16 @@ def build(args: argparse.Namespace) -> int:
     sample_first = args.sample_start or timeline.month_start(settings.sample_start())
     sample_last = args.sample_end or timeline.month_start(settings.sample_end())
     if sample_first > sample_last:
-        print(f"error: sample start {sample_first:%Y-%m} is after sample end {sample_last:%Y-%m}", file=sys.stderr)
+        print(
+            f"error: sample start {sample_first:%Y-%m} is after sample end {sample_last:%Y-%m}",
+            file=sys.stderr,
+        )
         return 2
     synthetic = source.source_name == "synthetic"
-    print(f"smart-money build: source={source.source_name}"
-          + (" (SYNTHETIC simulated market: not real tickers)" if synthetic else ""))
+    print(
+        f"smart-money build: source={source.source_name}"
+        + (" (SYNTHETIC simulated market: not real tickers)" if synthetic else "")
+    )
     print(f"  data: {settings.data_dir()}    DAGSTER_HOME: {os.environ['DAGSTER_HOME']}")
     began = time.monotonic()
     results = []
@@ -120,18 +135,23 @@ def build(args: argparse.Namespace) -> int:
         step_began = time.monotonic()
         result = materialize_range(group, first, last, args.log_level, defs=defs)
         results.append((group, result))
-        print(f"== group '{group}' {'succeeded' if result.success else 'FAILED'} "
-              f"in {time.monotonic() - step_began:.1f}s ==", flush=True)
+        print(
+            f"== group '{group}' {'succeeded' if result.success else 'FAILED'} "
+            f"in {time.monotonic() - step_began:.1f}s ==",
+            flush=True,
+        )
         if not result.success:
             break
     print("\n" + "=" * 100)
-    print(f"smart-money build {'finished' if all(r.success for _, r in results) else 'FAILED'} "
-          f"in {time.monotonic() - began:.1f}s"
-          + ("  — data is SYNTHETIC (simulated market, symbols SYN###)" if synthetic else ""))
+    print(
+        f"smart-money build {'finished' if all(r.success for _, r in results) else 'FAILED'} "
+        f"in {time.monotonic() - began:.1f}s"
+        + ("  — data is SYNTHETIC (simulated market, symbols SYN###)" if synthetic else "")
+    )
     print("\nRows per table:")
     print("\n".join(table_counts()))
     print("\nGates (PASS = info, WARN = warning, FAIL = critical: blocks downstream):")
-    for group, result in results:
+    for _, result in results:
         print("\n".join(gate_lines(result)))
     from smart_money import warehouse
 
@@ -140,7 +160,10 @@ def build(args: argparse.Namespace) -> int:
     print("Dagster UI:                            make ui   (then open http://127.0.0.1:3000)")
     failed = [g for g, r in results if not r.success]
     if failed:
-        print(f"\nerror: group(s) {', '.join(failed)} failed; see the FAIL gates and the log above", file=sys.stderr)
+        print(
+            f"\nerror: group(s) {', '.join(failed)} failed; see the FAIL gates and the log above",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -159,12 +182,19 @@ def main(argv: list[str] | None = None) -> int:
     b = commands.add_parser("build", help="materialize raw, features and labels and print a summary")
     b.add_argument("--raw-start", type=_month, help="first raw month (default: history start, 2019-01)")
     b.add_argument("--raw-end", type=_month, help="last raw month (default: end of the source's history)")
-    b.add_argument("--sample-start", type=_month, help="first sample month (default 2022-01 or "
-                   "SMART_MONEY_SAMPLE_START)")
-    b.add_argument("--sample-end", type=_month, help="last sample month (default 2024-12 or SMART_MONEY_SAMPLE_END)")
+    b.add_argument(
+        "--sample-start", type=_month, help="first sample month (default 2022-01 or SMART_MONEY_SAMPLE_START)"
+    )
+    b.add_argument(
+        "--sample-end", type=_month, help="last sample month (default 2024-12 or SMART_MONEY_SAMPLE_END)"
+    )
     b.add_argument("--skip-raw", action="store_true", help="only rebuild features and labels")
-    b.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                   help="Dagster console log level (default INFO)")
+    b.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="Dagster console log level (default INFO)",
+    )
     b.set_defaults(func=build)
     s = commands.add_parser("summary", help="print rows per warehouse table")
     s.set_defaults(func=summary)

@@ -9,11 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from smart_money import timeline, warehouse
-from smart_money.features import RawFrames, build_features
-from smart_money.features import catalog
+from smart_money.features import RawFrames, build_features, catalog
+from smart_money.labels import LabelConfig, build_labels
 
 FEATURE_NAMES = list(catalog.FEATURE_NAMES)
-from smart_money.labels import LabelConfig, build_labels
 
 RAW_TABLE_FIELDS = {
     "raw_insider_trades": "insider_trades",
@@ -52,7 +51,8 @@ def load_raw(
     frames = {}
     for table, field in RAW_TABLE_FIELDS.items():
         frames[field] = (
-            warehouse.read_months(table, months, data_dir, require=True) if table in tables
+            warehouse.read_months(table, months, data_dir, require=True)
+            if table in tables
             else warehouse.read_months(table, [], data_dir)
         )
     return RawFrames(**frames)
@@ -63,8 +63,9 @@ def feature_lookback_start(month: pd.Timestamp) -> pd.Timestamp:
     return timeline.month_start(month) - pd.DateOffset(months=timeline.FEATURE_LOOKBACK_MONTHS)
 
 
-def build_feature_table(months: Sequence[pd.Timestamp], data_dir: Path | None = None, log: Log = _quiet
-                        ) -> pd.DataFrame:
+def build_feature_table(
+    months: Sequence[pd.Timestamp], data_dir: Path | None = None, log: Log = _quiet
+) -> pd.DataFrame:
     """Features for every universe symbol at the sample date of each month (point in time)."""
     months = sorted(timeline.month_start(m) for m in months)
     grid = sample_grid(months, data_dir)
@@ -76,7 +77,9 @@ def build_feature_table(months: Sequence[pd.Timestamp], data_dir: Path | None = 
 
 def _features_for(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
     features = build_features(grid[["symbol", "sample_date", "shares_outstanding"]], raw)
-    features = features.merge(grid[["symbol", "sample_date", "source"]], on=["symbol", "sample_date"], how="left")
+    features = features.merge(
+        grid[["symbol", "sample_date", "source"]], on=["symbol", "sample_date"], how="left"
+    )
     return features[["symbol", "sample_date", *FEATURE_NAMES, "source"]]
 
 
@@ -92,11 +95,14 @@ def build_label_table(
     first = months[0] - pd.DateOffset(months=timeline.LABEL_LOOKBACK_MONTHS)
     available = set(warehouse.existing_months("raw_prices", data_dir))
     last = months[-1] + pd.DateOffset(months=timeline.LABEL_LOOKAHEAD_MONTHS)
-    wanted = [m for m in timeline.months_between(max(first, timeline.month_start(timeline.HISTORY_START)), last)]
+    wanted = [
+        m for m in timeline.months_between(max(first, timeline.month_start(timeline.HISTORY_START)), last)
+    ]
     missing_past = [m for m in wanted if m <= months[-1] and m not in available]
     if missing_past:
         raise warehouse.WarehouseError(
-            f"labels: raw_prices for {missing_past[0]:%Y-%m} is not materialized; materialize raw_prices first"
+            f"labels: raw_prices for {missing_past[0]:%Y-%m} is not materialized; "
+            "materialize raw_prices first"
         )
     prices = warehouse.read_months("raw_prices", [m for m in wanted if m in available], data_dir)
     labels = build_labels(grid, prices, features, config)
@@ -119,8 +125,10 @@ def lookahead_proof(
         last = max(m for m in [month, *[m for m in available if month < m <= horizon]])
         raw = load_raw(feature_lookback_start(month), last, data_dir)
         cut = RawFrames(**{k: v[v["known_at"] <= t] for k, v in vars(raw).items()})
-        later = {k: v[(v["known_at"] > t) & (v["known_at"] <= t + pd.Timedelta(days=future_days))]
-                 for k, v in vars(raw).items()}
+        later = {
+            k: v[(v["known_at"] > t) & (v["known_at"] <= t + pd.Timedelta(days=future_days))]
+            for k, v in vars(raw).items()
+        }
         future_rows += sum(len(v) for v in later.values())
         offered = RawFrames(**{k: pd.concat([vars(cut)[k], later[k]], ignore_index=True) for k in later})
         stored_parts.append(stored[pd.to_datetime(stored["sample_date"]) == t])

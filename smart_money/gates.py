@@ -197,25 +197,33 @@ def features_schema(feature_names: list[str]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, unique=["symbol", "sample_date"], name="features")
 
 
-def schema_gate(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema | type[pa.DataFrameModel]) -> GateResult:
+def schema_gate(
+    name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema | type[pa.DataFrameModel]
+) -> GateResult:
     """Validate lazily (every failure, not the first) and keep the failure cases."""
     try:
         schema.validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
-        cols = [c for c in ("schema_context", "column", "check", "failure_case", "index") if c in cases.columns]
+        cols = [
+            c for c in ("schema_context", "column", "check", "failure_case", "index") if c in cases.columns
+        ]
         cases = cases[cols]
         return GateResult(
-            name, CRITICAL, f"{len(cases)} schema failure(s) in {len(frame)} rows",
-            {"rows": len(frame), "failures": len(cases)}, cases,
+            name,
+            CRITICAL,
+            f"{len(cases)} schema failure(s) in {len(frame)} rows",
+            {"rows": len(frame), "failures": len(cases)},
+            cases,
         )
     except SchemaError as exc:  # raised for frame-level problems even in lazy mode
         return GateResult(name, CRITICAL, f"schema error: {exc}", {"rows": len(frame), "failures": 1})
     return GateResult(name, INFO, f"{len(frame)} rows match the schema", {"rows": len(frame), "failures": 0})
 
 
-def completeness_gate(name: str, present: pd.DataFrame, expected: pd.DataFrame, minimum: float = COMPLETENESS_MIN
-                      ) -> GateResult:
+def completeness_gate(
+    name: str, present: pd.DataFrame, expected: pd.DataFrame, minimum: float = COMPLETENESS_MIN
+) -> GateResult:
     """Share of expected (symbol, month) pairs that have at least one row; below ``minimum`` is critical."""
     keys = ["symbol", "month"]
     expected = expected[keys].drop_duplicates()
@@ -252,23 +260,27 @@ def label_balance_gate(name: str, labels: pd.Series) -> GateResult:
         severity = WARNING
     else:
         severity = CRITICAL
-    summary = (
-        f"{share:.1%} positive labels (seed target 30–70%; below 5% or above 95% blocks)"
-        + ("; accept the imbalance and weight classes, as the seed says" if severity == WARNING else "")
+    summary = f"{share:.1%} positive labels (seed target 30–70%; below 5% or above 95% blocks)" + (
+        "; accept the imbalance and weight classes, as the seed says" if severity == WARNING else ""
     )
     return GateResult(name, severity, summary, metrics)
 
 
-def missing_data_gate(name: str, frame: pd.DataFrame, columns: list[str], maximum: float = MISSING_MAX
-                      ) -> GateResult:
+def missing_data_gate(
+    name: str, frame: pd.DataFrame, columns: list[str], maximum: float = MISSING_MAX
+) -> GateResult:
     """Share of NaN per feature; any feature above ``maximum`` warns (imputation belongs to the model)."""
     if frame.empty:
         return GateResult(name, WARNING, "no rows to measure", {"rows": 0})
     rates = frame[columns].isna().mean().sort_values(ascending=False)
     over = rates[rates > maximum]
     table = rates.rename("missing_share").reset_index().rename(columns={"index": "feature"})
-    metrics = {"rows": len(frame), "features_over_limit": len(over), "maximum": maximum,
-               "worst": f"{rates.index[0]} ({rates.iloc[0]:.1%})"}
+    metrics = {
+        "rows": len(frame),
+        "features_over_limit": len(over),
+        "maximum": maximum,
+        "worst": f"{rates.index[0]} ({rates.iloc[0]:.1%})",
+    }
     if len(over):
         summary = f"{len(over)} of {len(columns)} features have more than {maximum:.0%} missing"
         return GateResult(name, WARNING, summary, metrics, table[table["missing_share"] > maximum])
@@ -292,11 +304,20 @@ def no_lookahead_gate(
     keys = ["symbol", "sample_date"]
     differences = []
     for label, other in (("truncated at t", truncated), ("with later records", with_future)):
-        merged = stored[keys + feature_names].merge(other[keys + feature_names], on=keys, how="outer",
-                                                    suffixes=("", "__re"), indicator=True)
+        merged = stored[keys + feature_names].merge(
+            other[keys + feature_names], on=keys, how="outer", suffixes=("", "__re"), indicator=True
+        )
         if (merged["_merge"] != "both").any():
-            differences.append(pd.DataFrame({"comparison": [label], "feature": ["(rows)"],
-                                             "symbol": ["(row sets differ)"], "sample_date": [pd.NaT]}))
+            differences.append(
+                pd.DataFrame(
+                    {
+                        "comparison": [label],
+                        "feature": ["(rows)"],
+                        "symbol": ["(row sets differ)"],
+                        "sample_date": [pd.NaT],
+                    }
+                )
+            )
             continue
         for feature in feature_names:
             a, b = merged[feature].to_numpy(float), merged[f"{feature}__re"].to_numpy(float)
@@ -305,13 +326,27 @@ def no_lookahead_gate(
                 bad = merged.loc[~same, keys].assign(comparison=label, feature=feature)
                 differences.append(bad)
     dates = sorted(pd.to_datetime(stored["sample_date"]).unique())
-    metrics = {"sample_dates_checked": ", ".join(f"{d:%Y-%m-%d}" for d in dates), "rows_checked": len(stored),
-               "later_records_offered": future_rows}
+    metrics = {
+        "sample_dates_checked": ", ".join(f"{d:%Y-%m-%d}" for d in dates),
+        "rows_checked": len(stored),
+        "later_records_offered": future_rows,
+    }
     if differences:
         failures = pd.concat(differences, ignore_index=True)
-        return GateResult(name, CRITICAL, f"{len(failures)} feature values change when records published after "
-                          "the sample date are removed or added: look-ahead leak", metrics, failures)
+        return GateResult(
+            name,
+            CRITICAL,
+            f"{len(failures)} feature values change when records published after "
+            "the sample date are removed or added: look-ahead leak",
+            metrics,
+            failures,
+        )
     if future_rows == 0:
-        return GateResult(name, WARNING, "no records published after the checked sample dates exist yet, so "
-                          "look-ahead could not be tested", metrics)
+        return GateResult(
+            name,
+            WARNING,
+            "no records published after the checked sample dates exist yet, so "
+            "look-ahead could not be tested",
+            metrics,
+        )
     return GateResult(name, INFO, f"features identical with and without {future_rows} later records", metrics)

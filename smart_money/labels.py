@@ -15,7 +15,8 @@ from smart_money.timeline import LABEL_HORIZON_DAYS
 
 LABEL_DEFINITIONS = {
     "return_threshold": "label_return: return_fwd > return_threshold (seed 000/002 default: +5% in 14 days)",
-    "market_excess": "label_market_excess: return_fwd minus the equal-weighted mean return_fwd of the universe "
+    "market_excess": "label_market_excess: return_fwd minus the equal-weighted mean return_fwd of the "
+    "universe "
     "on that sample date > excess_threshold",
     "vol_scaled": "label_vol_scaled: return_fwd / (trailing daily volatility × √days in window) > "
     "vol_scaled_threshold (a one-sigma up move by default)",
@@ -83,8 +84,9 @@ def build_labels(
     dates = close.index.values.astype("datetime64[ns]")
     log_ret = np.log(close).diff()
     vol_scaled_sd = log_ret.rolling(config.vol_window_days, min_periods=config.vol_window_days * 2 // 3).std()
-    spike_history = log_ret.rolling(config.spike_history_days,
-                                    min_periods=config.spike_history_days * 2 // 3).std()
+    spike_history = log_ret.rolling(
+        config.spike_history_days, min_periods=config.spike_history_days * 2 // 3
+    ).std()
     spike_future = log_ret.rolling(config.spike_lookahead_days).std().shift(-config.spike_lookahead_days)
 
     t = grid["sample_date"].to_numpy(dtype="datetime64[ns]")
@@ -94,7 +96,9 @@ def build_labels(
     exit_row = np.searchsorted(dates, target, side="left")
     n = len(grid)
     start_ok = (start_row >= 0) & (col >= 0)
-    start_ok &= np.where(start_row >= 0, t - dates[np.clip(start_row, 0, None)] <= np.timedelta64(5, "D"), False)
+    start_ok &= np.where(
+        start_row >= 0, t - dates[np.clip(start_row, 0, None)] <= np.timedelta64(5, "D"), False
+    )
     exit_ok = start_ok & (exit_row < len(dates))
     exit_dates = dates[np.clip(exit_row, 0, len(dates) - 1)]
     exit_ok &= exit_dates <= target + np.timedelta64(config.max_exit_delay_days, "D")
@@ -123,20 +127,27 @@ def build_labels(
     )
     by_date = frame.groupby("sample_date")["return_fwd"]
     frame["excess_return_fwd"] = frame["return_fwd"] - by_date.transform("mean")
-    sector_excess = frame["return_fwd"] - frame.groupby(["sample_date", "sector"])["return_fwd"].transform("mean")
+    sector_excess = frame["return_fwd"] - frame.groupby(["sample_date", "sector"])["return_fwd"].transform(
+        "mean"
+    )
     known = frame["return_fwd"].notna().to_numpy()
 
     def binary(condition: np.ndarray, ok: np.ndarray) -> pd.Series:
         return pd.Series(np.where(ok, condition.astype(float), np.nan)).astype("Int8")
 
     frame["label_return"] = binary(return_fwd > config.return_threshold, known)
-    frame["label_market_excess"] = binary(frame["excess_return_fwd"].to_numpy() > config.excess_threshold, known)
+    frame["label_market_excess"] = binary(
+        frame["excess_return_fwd"].to_numpy() > config.excess_threshold, known
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         z = return_fwd / (trailing_sd * np.sqrt(days_in_window))
     frame["label_vol_scaled"] = binary(z > config.vol_scaled_threshold, known & np.isfinite(z))
     strong = _strong_smart_money(grid, features)
-    composite = np.where(sector_excess > config.excess_threshold, 1.0,
-                         np.where(sector_excess < -config.excess_threshold, 0.0, strong.astype(float)))
+    composite = np.where(
+        sector_excess > config.excess_threshold,
+        1.0,
+        np.where(sector_excess < -config.excess_threshold, 0.0, strong.astype(float)),
+    )
     frame["label_composite"] = binary(composite == 1.0, known)
     spike_known = np.isfinite(future_sd) & np.isfinite(history_sd) & (history_sd > 0)
     frame["label_vol_spike"] = binary(future_sd > config.spike_multiple * history_sd, spike_known)
@@ -147,7 +158,7 @@ def build_labels(
 
 
 def _strong_smart_money(grid: pd.DataFrame, features: pd.DataFrame | None) -> np.ndarray:
-    """Seed 000's "strong signals": insider buy:sell > 2:1, ownership +2 points a quarter, Congress net > 0."""
+    """Seed 000's "strong signals": insider buy:sell > 2:1, ownership +2 points/quarter, Congress net > 0."""
     if features is None or features.empty:
         return np.zeros(len(grid), dtype=bool)
     needed = ["insider_buy_ratio_30d", "inst_ownership_change_1q", "congress_net_sentiment"]
@@ -155,7 +166,11 @@ def _strong_smart_money(grid: pd.DataFrame, features: pd.DataFrame | None) -> np
         features[["symbol", "sample_date", *needed]], on=["symbol", "sample_date"], how="left"
     )
     return (
-        (merged["insider_buy_ratio_30d"] > 2 / 3)
-        & (merged["inst_ownership_change_1q"] > 0.02)
-        & (merged["congress_net_sentiment"] > 0)
-    ).fillna(False).to_numpy(dtype=bool)
+        (
+            (merged["insider_buy_ratio_30d"] > 2 / 3)
+            & (merged["inst_ownership_change_1q"] > 0.02)
+            & (merged["congress_net_sentiment"] > 0)
+        )
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )

@@ -180,7 +180,13 @@ def features_spec() -> TableSpec:
     return TableSpec("features", "one row per symbol × sample date", tuple(columns))
 
 
-RAW_TABLES = (RAW_PRICES, RAW_INSIDER_TRADES, RAW_INSTITUTIONAL_HOLDINGS, RAW_CONGRESS_TRADES, RAW_ETF_HOLDINGS)
+RAW_TABLES = (
+    RAW_PRICES,
+    RAW_INSIDER_TRADES,
+    RAW_INSTITUTIONAL_HOLDINGS,
+    RAW_CONGRESS_TRADES,
+    RAW_ETF_HOLDINGS,
+)
 
 
 def spec(name: str) -> TableSpec:

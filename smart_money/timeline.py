@@ -79,7 +79,9 @@ def months_between(start: date | str | pd.Timestamp, end: date | str | pd.Timest
     return list(pd.date_range(month_start(start), month_start(end), freq="MS"))
 
 
-def months_in_window(start: date | str | pd.Timestamp, end_exclusive: date | str | pd.Timestamp) -> list[pd.Timestamp]:
+def months_in_window(
+    start: date | str | pd.Timestamp, end_exclusive: date | str | pd.Timestamp
+) -> list[pd.Timestamp]:
     """Month starts of a half-open time window such as a Dagster partition time window."""
     first = month_start(start)
     last = to_timestamp(end_exclusive) - pd.Timedelta(days=1)
@@ -113,7 +115,9 @@ def sample_dates(
     values = calendar.values
     positions = np.searchsorted(values, np.array(targets, dtype="datetime64[ns]"), side="right") - 1
     if (positions < 0).any():
-        raise ValueError(f"calendar starts after the sample date of {min(targets):%Y-%m}; extend the calendar")
+        raise ValueError(
+            f"calendar starts after the sample date of {min(targets):%Y-%m}; extend the calendar"
+        )
     return [pd.Timestamp(values[p]) for p in positions]
 
 

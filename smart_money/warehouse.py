@@ -57,7 +57,9 @@ def to_arrow(frame: pd.DataFrame, spec: tables.TableSpec) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=spec.schema)
 
 
-def write_partition(table: str, month: pd.Timestamp, frame: pd.DataFrame, data_dir: Path | None = None) -> Path:
+def write_partition(
+    table: str, month: pd.Timestamp, frame: pd.DataFrame, data_dir: Path | None = None
+) -> Path:
     """Atomically replace one month of ``table`` with ``frame`` (idempotent: same input, same file)."""
     spec = tables.spec(table)
     arrow = to_arrow(frame, spec)
@@ -171,7 +173,9 @@ def refresh_catalog(data_dir: Path | None = None, timeout_s: float = 60.0) -> li
             return names
         except duckdb.IOException as exc:  # another process holds the single write lock
             if time.monotonic() > deadline:
-                raise WarehouseError(f"could not lock {catalog_path(data_dir)} for {timeout_s}s: {exc}") from exc
+                raise WarehouseError(
+                    f"could not lock {catalog_path(data_dir)} for {timeout_s}s: {exc}"
+                ) from exc
             time.sleep(0.25)
 
 

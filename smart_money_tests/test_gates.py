@@ -38,15 +38,23 @@ def test_missing_data_warns_per_feature_above_10_percent():
 
 
 def test_schema_gate_keeps_every_failure_case():
-    trades = pd.DataFrame({
-        "symbol": ["SYN001", "SYN002"],
-        "known_at": pd.to_datetime(["2022-01-03", "2022-01-01"]),
-        "transaction_date": pd.to_datetime(["2022-01-02", "2022-01-05"]),  # 2nd filed before the trade
-        "insider_id": ["i1", "i2"], "insider_name": ["a", "b"],
-        "insider_role": ["director", "janitor"],  # not a role
-        "is_c_suite": [False, True], "transaction_code": ["P", "S"], "acquired_disposed": ["A", "D"],
-        "shares": [10.0, 5.0], "price": [1.0, 2.0], "shares_owned_after": [10.0, 0.0], "source": "test",
-    })
+    trades = pd.DataFrame(
+        {
+            "symbol": ["SYN001", "SYN002"],
+            "known_at": pd.to_datetime(["2022-01-03", "2022-01-01"]),
+            "transaction_date": pd.to_datetime(["2022-01-02", "2022-01-05"]),  # 2nd filed before the trade
+            "insider_id": ["i1", "i2"],
+            "insider_name": ["a", "b"],
+            "insider_role": ["director", "janitor"],  # not a role
+            "is_c_suite": [False, True],
+            "transaction_code": ["P", "S"],
+            "acquired_disposed": ["A", "D"],
+            "shares": [10.0, 5.0],
+            "price": [1.0, 2.0],
+            "shares_owned_after": [10.0, 0.0],
+            "source": "test",
+        }
+    )
     result = gates.schema_gate("s", trades, gates.RawInsiderTradesModel)
     assert result.severity == gates.CRITICAL
     checks = " ".join(result.failures["check"].astype(str))
@@ -54,7 +62,9 @@ def test_schema_gate_keeps_every_failure_case():
 
 
 def test_no_lookahead_gate_flags_a_changed_value_and_warns_when_vacuous():
-    stored = pd.DataFrame({"symbol": ["A", "B"], "sample_date": pd.Timestamp("2022-01-14"), "f": [1.0, np.nan]})
+    stored = pd.DataFrame(
+        {"symbol": ["A", "B"], "sample_date": pd.Timestamp("2022-01-14"), "f": [1.0, np.nan]}
+    )
     same = stored.copy()
     leaked = stored.assign(f=[1.0, 2.0])
     ok = gates.no_lookahead_gate("n", stored, same, same, future_rows=10, feature_names=["f"])

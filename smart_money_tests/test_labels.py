@@ -6,7 +6,9 @@ from smart_money import timeline
 from smart_money.labels import LabelConfig, build_labels
 
 
-def _prices(closes: dict[str, list[float]], start: str = "2023-09-01", end: str = "2023-11-30") -> pd.DataFrame:
+def _prices(
+    closes: dict[str, list[float]], start: str = "2023-09-01", end: str = "2023-11-30"
+) -> pd.DataFrame:
     days = timeline.trading_days(start, end)
     rows = []
     for symbol, values in closes.items():
@@ -38,12 +40,14 @@ def test_return_label_uses_first_trading_day_on_or_after_t_plus_14():
 
 def test_exit_moves_past_a_holiday_and_the_threshold_splits_the_labels():
     days = timeline.trading_days("2023-09-01", "2023-12-31")
-    t = pd.Timestamp("2023-11-09")  # t + 14 = 2023-11-23, Thanksgiving -> exit Friday 2023-11-24
+    # t = 2023-11-09; t + 14 = 2023-11-23 is Thanksgiving -> exit Friday 2023-11-24
     after = days >= pd.Timestamp("2023-11-24")
-    prices = pd.concat([
-        pd.DataFrame({"symbol": "UP", "date": days, "adj_close": np.where(after, 105.1, 100.0)}),
-        pd.DataFrame({"symbol": "FLAT", "date": days, "adj_close": np.where(after, 104.9, 100.0)}),
-    ])
+    prices = pd.concat(
+        [
+            pd.DataFrame({"symbol": "UP", "date": days, "adj_close": np.where(after, 105.1, 100.0)}),
+            pd.DataFrame({"symbol": "FLAT", "date": days, "adj_close": np.where(after, 104.9, 100.0)}),
+        ]
+    )
     out = build_labels(_grid(["UP", "FLAT"], "2023-11-09"), prices).set_index("symbol")
     assert (out["label_date"] == pd.Timestamp("2023-11-24")).all()
     assert out.loc["UP", "label_return"] == 1  # +5.1%
@@ -62,8 +66,9 @@ def test_market_excess_and_drawdown_definitions():
     after = days >= pd.Timestamp("2023-11-29")
     a = np.where(after, 110.0, 100.0)  # +10%
     b = np.where(after, 88.0, 100.0)  # -12%
-    prices = pd.concat([pd.DataFrame({"symbol": s, "date": days, "adj_close": c}) for s, c in
-                        (("SYN001", a), ("SYN002", b))])
+    prices = pd.concat(
+        [pd.DataFrame({"symbol": s, "date": days, "adj_close": c}) for s, c in (("SYN001", a), ("SYN002", b))]
+    )
     out = build_labels(_grid(["SYN001", "SYN002"]), prices, config=LabelConfig(definition="market_excess"))
     out = out.set_index("symbol")
     # universe mean return = (0.10 - 0.12) / 2 = -0.01; excess = 0.11 and -0.11
@@ -76,11 +81,15 @@ def test_market_excess_and_drawdown_definitions():
 def test_composite_uses_smart_money_criteria_when_the_sector_move_is_small():
     days = timeline.trading_days("2023-09-01", "2023-12-31")
     prices = pd.concat([pd.DataFrame({"symbol": s, "date": days, "adj_close": 100.0}) for s in ("A", "B")])
-    features = pd.DataFrame({
-        "symbol": ["A", "B"], "sample_date": pd.Timestamp("2023-11-15"),
-        "insider_buy_ratio_30d": [0.8, 0.8], "inst_ownership_change_1q": [0.03, 0.01],
-        "congress_net_sentiment": [1.0, 1.0],
-    })
+    features = pd.DataFrame(
+        {
+            "symbol": ["A", "B"],
+            "sample_date": pd.Timestamp("2023-11-15"),
+            "insider_buy_ratio_30d": [0.8, 0.8],
+            "inst_ownership_change_1q": [0.03, 0.01],
+            "congress_net_sentiment": [1.0, 1.0],
+        }
+    )
     out = build_labels(_grid(["A", "B"]), prices, features).set_index("symbol")
     assert out.loc["A", "label_composite"] == 1  # all three strong signals
     assert out.loc["B", "label_composite"] == 0  # ownership +1 point only

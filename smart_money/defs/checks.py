@@ -26,8 +26,11 @@ from smart_money.features import catalog
 FEATURE_NAMES = list(catalog.FEATURE_NAMES)
 
 FAILURE_ROWS = 20
-DAGSTER_SEVERITY = {gates.CRITICAL: dg.AssetCheckSeverity.ERROR, gates.WARNING: dg.AssetCheckSeverity.WARN,
-                    gates.INFO: dg.AssetCheckSeverity.WARN}
+DAGSTER_SEVERITY = {
+    gates.CRITICAL: dg.AssetCheckSeverity.ERROR,
+    gates.WARNING: dg.AssetCheckSeverity.WARN,
+    gates.INFO: dg.AssetCheckSeverity.WARN,
+}
 
 # Check names (module constants so tests and the summary refer to them without typos).
 UNIVERSE_SCHEMA = "universe_schema"
@@ -50,7 +53,9 @@ def check_result(result: gates.GateResult) -> dg.AssetCheckResult:
     if result.failures is not None and len(result.failures):
         metadata["failure_cases"] = dg.MetadataValue.md(markdown_table(result.failures, FAILURE_ROWS))
         metadata["failure_count"] = len(result.failures)
-    return dg.AssetCheckResult(passed=result.passed, severity=DAGSTER_SEVERITY[result.severity], metadata=metadata)
+    return dg.AssetCheckResult(
+        passed=result.passed, severity=DAGSTER_SEVERITY[result.severity], metadata=metadata
+    )
 
 
 def _read(context: dg.AssetCheckExecutionContext, table: str) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
@@ -65,8 +70,12 @@ def pandera_check(
 ) -> dg.AssetChecksDefinition:
     """A blocking schema check for ``table``: pandera validates lazily and every failure case is kept."""
 
-    @dg.asset_check(asset=asset, name=f"{table}_schema", blocking=True,
-                    description=f"Every row of {table} matches its pandera schema (critical if not).")
+    @dg.asset_check(
+        asset=asset,
+        name=f"{table}_schema",
+        blocking=True,
+        description=f"Every row of {table} matches its pandera schema (critical if not).",
+    )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         frame, _ = _read(context, table)
         resolved = schema() if callable(schema) and not isinstance(schema, type) else schema
@@ -79,7 +88,9 @@ schema_checks = [
     pandera_check(universe, "universe", gates.UniverseModel),
     pandera_check(raw_prices, "raw_prices", gates.RawPricesModel),
     pandera_check(raw_insider_trades, "raw_insider_trades", gates.RawInsiderTradesModel),
-    pandera_check(raw_institutional_holdings, "raw_institutional_holdings", gates.RawInstitutionalHoldingsModel),
+    pandera_check(
+        raw_institutional_holdings, "raw_institutional_holdings", gates.RawInstitutionalHoldingsModel
+    ),
     pandera_check(raw_congress_trades, "raw_congress_trades", gates.RawCongressTradesModel),
     pandera_check(raw_etf_holdings, "raw_etf_holdings", gates.RawEtfHoldingsModel),
     pandera_check(features, "features", lambda: gates.features_schema(FEATURE_NAMES)),
@@ -96,32 +107,50 @@ def _present(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
     return pd.DataFrame({"symbol": frame["symbol"], "month": timeline.month_starts(frame[date_column])})
 
 
-@dg.asset_check(asset=raw_prices, name=RAW_PRICES_COMPLETENESS, blocking=True,
-                description="≥ 85% of universe symbol × months have prices (critical below).")
+@dg.asset_check(
+    asset=raw_prices,
+    name=RAW_PRICES_COMPLETENESS,
+    blocking=True,
+    description="≥ 85% of universe symbol × months have prices (critical below).",
+)
 def raw_prices_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     frame, months = _read(context, "raw_prices")
-    return check_result(gates.completeness_gate(RAW_PRICES_COMPLETENESS, _present(frame, "date"), _expected(months)))
+    return check_result(
+        gates.completeness_gate(RAW_PRICES_COMPLETENESS, _present(frame, "date"), _expected(months))
+    )
 
 
-@dg.asset_check(asset=features, name=FEATURES_COMPLETENESS, blocking=True,
-                description="≥ 85% of universe symbol × sample months have a feature row (critical below).")
+@dg.asset_check(
+    asset=features,
+    name=FEATURES_COMPLETENESS,
+    blocking=True,
+    description="≥ 85% of universe symbol × sample months have a feature row (critical below).",
+)
 def features_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     frame, months = _read(context, "features")
     present = _present(frame, "sample_date")
     return check_result(gates.completeness_gate(FEATURES_COMPLETENESS, present, _expected(months)))
 
 
-@dg.asset_check(asset=features, name=FEATURES_MISSING_DATA, blocking=True,
-                description="Share of NaN per feature; above 10% warns (imputation belongs to the model).")
+@dg.asset_check(
+    asset=features,
+    name=FEATURES_MISSING_DATA,
+    blocking=True,
+    description="Share of NaN per feature; above 10% warns (imputation belongs to the model).",
+)
 def features_missing_data(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     frame, _ = _read(context, "features")
     return check_result(gates.missing_data_gate(FEATURES_MISSING_DATA, frame, FEATURE_NAMES))
 
 
-@dg.asset_check(asset=features, name=FEATURES_NO_LOOKAHEAD, blocking=True,
-                description="Recomputes features for up to 3 sample months from raw data truncated at the "
-                "sample date and from raw data with later publications added; both must equal the stored "
-                "features (critical otherwise).")
+@dg.asset_check(
+    asset=features,
+    name=FEATURES_NO_LOOKAHEAD,
+    blocking=True,
+    description="Recomputes features for up to 3 sample months from raw data truncated at the "
+    "sample date and from raw data with later publications added; both must equal the stored "
+    "features (critical otherwise).",
+)
 def features_no_lookahead(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     frame, months = _read(context, "features")
     present = set(timeline.month_starts(frame["sample_date"]).unique())
@@ -131,13 +160,20 @@ def features_no_lookahead(context: dg.AssetCheckExecutionContext) -> dg.AssetChe
     picks = sorted({months[0], months[len(months) // 2], months[-1]})[:LOOKAHEAD_MONTHS_CHECKED]
     context.log.info(f"no-lookahead: recomputing features for {', '.join(f'{m:%Y-%m}' for m in picks)}")
     stored, truncated, with_future, future_rows = datasets.lookahead_proof(frame, picks)
-    return check_result(gates.no_lookahead_gate(FEATURES_NO_LOOKAHEAD, stored, truncated, with_future,
-                                                future_rows, FEATURE_NAMES))
+    return check_result(
+        gates.no_lookahead_gate(
+            FEATURES_NO_LOOKAHEAD, stored, truncated, with_future, future_rows, FEATURE_NAMES
+        )
+    )
 
 
-@dg.asset_check(asset=labels, name=LABELS_COMPLETENESS, blocking=True,
-                description="≥ 85% of universe symbol × sample months have a label row (critical below); "
-                "labels whose forward window is incomplete are counted in metadata.")
+@dg.asset_check(
+    asset=labels,
+    name=LABELS_COMPLETENESS,
+    blocking=True,
+    description="≥ 85% of universe symbol × sample months have a label row (critical below); "
+    "labels whose forward window is incomplete are counted in metadata.",
+)
 def labels_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     frame, months = _read(context, "labels")
     result = gates.completeness_gate(LABELS_COMPLETENESS, _present(frame, "sample_date"), _expected(months))
@@ -145,8 +181,12 @@ def labels_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheck
     return check_result(result)
 
 
-@dg.asset_check(asset=labels, name=LABELS_BALANCE, blocking=True,
-                description="Share of positive labels: 30–70% passes, 5–30% or 70–95% warns, else critical.")
+@dg.asset_check(
+    asset=labels,
+    name=LABELS_BALANCE,
+    blocking=True,
+    description="Share of positive labels: 30–70% passes, 5–30% or 70–95% warns, else critical.",
+)
 def labels_balance(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     frame, _ = _read(context, "labels")
     return check_result(gates.label_balance_gate(LABELS_BALANCE, frame["label"]))

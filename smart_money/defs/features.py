@@ -30,8 +30,13 @@ FEATURES_GROUP = "features"
         dg.AssetDep(universe),
         *[
             dg.AssetDep(raw, partition_mapping=lookback(timeline.FEATURE_LOOKBACK_MONTHS))
-            for raw in (raw_insider_trades, raw_institutional_holdings, raw_congress_trades, raw_etf_holdings,
-                        raw_prices)
+            for raw in (
+                raw_insider_trades,
+                raw_institutional_holdings,
+                raw_congress_trades,
+                raw_etf_holdings,
+                raw_prices,
+            )
         ],
     ],
     kinds={"parquet", "duckdb"},
@@ -49,8 +54,9 @@ def features(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     frame = datasets.build_feature_table(months, log=context.log.info)
     counts = warehouse.write_months("features", frame, months, "sample_date")
     warehouse.refresh_catalog()
-    context.log.info(f"features: {len(frame)} rows × {len(FEATURE_NAMES)} features in "
-                     f"{time.monotonic() - began:.1f}s")
+    context.log.info(
+        f"features: {len(frame)} rows × {len(FEATURE_NAMES)} features in {time.monotonic() - began:.1f}s"
+    )
     missing = frame[FEATURE_NAMES].isna().mean()
     return dg.MaterializeResult(
         metadata=table_metadata(

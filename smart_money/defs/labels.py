@@ -16,7 +16,8 @@ class LabelsConfig(dg.Config):
 
     definition: str = Field(
         default="return_threshold",
-        description="Label copied into `label`: " + "; ".join(f"{k} = {v}" for k, v in LABEL_DEFINITIONS.items()),
+        description="Label copied into `label`: "
+        + "; ".join(f"{k} = {v}" for k, v in LABEL_DEFINITIONS.items()),
     )
     horizon_days: int = Field(default=timeline.LABEL_HORIZON_DAYS, description="Calendar days to the exit.")
     return_threshold: float = Field(default=0.05, description="Return above which label_return is 1.")
@@ -59,12 +60,16 @@ def labels(context: dg.AssetExecutionContext, config: LabelsConfig) -> dg.Materi
     if not months:
         raise dg.Failure("labels are partitioned by sample month: pass a partition key or range")
     label_config = config.label_config()
-    frame = datasets.build_label_table(months, label_config, features=warehouse.read_months("features", months))
+    frame = datasets.build_label_table(
+        months, label_config, features=warehouse.read_months("features", months)
+    )
     warehouse.write_months("labels", frame, months, "sample_date")
     warehouse.refresh_catalog()
     known = frame["label"].dropna()
-    context.log.info(f"labels: {len(frame)} rows, {len(known)} known, positive share "
-                     f"{known.astype(float).mean() if len(known) else float('nan'):.3f}")
+    context.log.info(
+        f"labels: {len(frame)} rows, {len(known)} known, positive share "
+        f"{known.astype(float).mean() if len(known) else float('nan'):.3f}"
+    )
     return dg.MaterializeResult(
         metadata=table_metadata(
             frame,

@@ -8,9 +8,13 @@ from smart_money import timeline
 monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=timeline.HISTORY_START.isoformat())
 
 
-def window_months(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[pd.Timestamp] | None:
+def window_months(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+) -> list[pd.Timestamp] | None:
     """Months of the run's partition window, or None when the run is not partitioned."""
-    op_context = context.op_execution_context if isinstance(context, dg.AssetCheckExecutionContext) else context
+    op_context = (
+        context.op_execution_context if isinstance(context, dg.AssetCheckExecutionContext) else context
+    )
     if not (op_context.has_partition_key or op_context.has_partition_key_range):
         return None
     window = op_context.partition_time_window

@@ -72,12 +72,16 @@ def _raw_table_asset(table: str, method: str, doc: str) -> dg.AssetsDefinition:
         months, start, end = _window(context)
         symbols = _symbols(months)
         began = time.monotonic()
-        context.log.info(f"{table}: fetching {len(symbols)} symbols, known_at {start:%Y-%m-%d} to {end:%Y-%m-%d}")
+        context.log.info(
+            f"{table}: fetching {len(symbols)} symbols, known_at {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+        )
         frame = getattr(source, method)(symbols, start, end)
         counts = warehouse.write_months(table, frame, months, "known_at")
         warehouse.refresh_catalog()
-        context.log.info(f"{table}: wrote {len(frame)} rows in {len(months)} partition(s) "
-                         f"in {time.monotonic() - began:.1f}s")
+        context.log.info(
+            f"{table}: wrote {len(frame)} rows in {len(months)} partition(s) "
+            f"in {time.monotonic() - began:.1f}s"
+        )
         return dg.MaterializeResult(
             metadata=table_metadata(frame, {**_month_counts(counts), "source": source.source_name})
         )
@@ -86,23 +90,28 @@ def _raw_table_asset(table: str, method: str, doc: str) -> dg.AssetsDefinition:
 
 
 raw_prices = _raw_table_asset(
-    "raw_prices", "prices",
+    "raw_prices",
+    "prices",
     "Daily prices: one row per symbol × trading day (close, adj_close, volume); known_at = the trading date.",
 )
 raw_insider_trades = _raw_table_asset(
-    "raw_insider_trades", "insider_trades",
+    "raw_insider_trades",
+    "insider_trades",
     "SEC Form 4 transactions: one row per transaction; known_at = the filing date (not the trade date).",
 )
 raw_institutional_holdings = _raw_table_asset(
-    "raw_institutional_holdings", "institutional_holdings",
+    "raw_institutional_holdings",
+    "institutional_holdings",
     "13F positions: one row per filer × symbol × quarter; known_at = the filing date (not the quarter end).",
 )
 raw_congress_trades = _raw_table_asset(
-    "raw_congress_trades", "congress_trades",
+    "raw_congress_trades",
+    "congress_trades",
     "STOCK Act trades by members of Congress: one row per reported trade; known_at = the disclosure date.",
 )
 raw_etf_holdings = _raw_table_asset(
-    "raw_etf_holdings", "etf_holdings",
+    "raw_etf_holdings",
+    "etf_holdings",
     "ETF positions: one row per ETF × symbol × as-of date; known_at = the as-of date.",
 )
 

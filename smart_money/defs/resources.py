@@ -34,7 +34,9 @@ class SmartMoneySource(dg.ConfigurableResource):
     def insider_trades(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         return self.client().insider_trades(symbols, start, end)
 
-    def institutional_holdings(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    def institutional_holdings(
+        self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame:
         return self.client().institutional_holdings(symbols, start, end)
 
     def congress_trades(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
@@ -43,7 +45,9 @@ class SmartMoneySource(dg.ConfigurableResource):
     def etf_holdings(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         return self.client().etf_holdings(symbols, start, end)
 
-    def synthetic_truth(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
+    def synthetic_truth(
+        self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame | None:
         return self.client().synthetic_truth(symbols, start, end)
 
 
@@ -77,7 +81,7 @@ class SyntheticSource(SmartMoneySource):
 
 
 def source_from_env() -> SmartMoneySource:
-    """The resource named by ``SMART_MONEY_SOURCE`` with knobs from the environment (README: Configuration)."""
+    """The resource named by ``SMART_MONEY_SOURCE``, knobs from the environment (README: Configuration)."""
     name = settings.source_name()
     if name == "synthetic":
         return SyntheticSource(

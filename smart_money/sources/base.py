@@ -32,7 +32,9 @@ class Source(ABC):
         """Form 4 transactions filed in the window (table ``raw_insider_trades``)."""
 
     @abstractmethod
-    def institutional_holdings(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    def institutional_holdings(
+        self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame:
         """13F positions filed in the window (table ``raw_institutional_holdings``)."""
 
     @abstractmethod
@@ -43,6 +45,8 @@ class Source(ABC):
     def etf_holdings(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """ETF positions with an as-of date in the window (table ``raw_etf_holdings``)."""
 
-    def synthetic_truth(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
+    def synthetic_truth(
+        self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame | None:
         """The hidden state behind simulated data, by month; None for real sources."""
         return None

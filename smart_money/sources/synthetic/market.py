@@ -91,9 +91,13 @@ class MarketConfig:
         if self.n_symbols < 1 or self.n_symbols > 9999:
             raise ValueError(f"n_symbols={self.n_symbols}: the synthetic market supports 1 to 9999 symbols")
         if not 0.0 <= self.signal_strength <= 1.5:
-            raise ValueError(f"signal_strength={self.signal_strength}: use a value between 0 and 1.5 (default 1)")
+            raise ValueError(
+                f"signal_strength={self.signal_strength}: use a value between 0 and 1.5 (default 1)"
+            )
         if pd.Timestamp(self.end) - pd.Timestamp(self.start) < pd.Timedelta(days=90):
-            raise ValueError(f"start={self.start}, end={self.end}: the market needs at least 90 days of history")
+            raise ValueError(
+                f"start={self.start}, end={self.end}: the market needs at least 90 days of history"
+            )
         if self.seed < 0:
             raise ValueError(f"seed={self.seed}: use a non-negative integer")
 
@@ -147,8 +151,20 @@ def simulate_market(config: MarketConfig) -> MarketWorld:
     close = np.maximum(close, 0.01)
 
     prices = _prices_frame(r_px, uni, days, close, log_ret, hidden)
-    truth = _truth_frame(uni, months, days, sample_days, sample_idx, news, state, created_idx, impact_total,
-                         hidden, idio_scale, regime)
+    truth = _truth_frame(
+        uni,
+        months,
+        days,
+        sample_days,
+        sample_idx,
+        news,
+        state,
+        created_idx,
+        impact_total,
+        hidden,
+        idio_scale,
+        regime,
+    )
     insider = _insider_trades(r_ins, config, uni, hidden, days, months, close, news, created_idx)
     holdings = _institutional_holdings(r_13f, config, uni, hidden, days, months, close, state)
     congress = _congress_trades(r_con, config, uni, days, months, news)
@@ -176,8 +192,14 @@ def _universe(rng: np.random.Generator, config: MarketConfig) -> tuple[pd.DataFr
             "source": SOURCE,
         }
     )
-    hidden = {"sector_idx": sector_idx, "p0": p0, "ann_vol": ann_vol, "beta": beta, "turnover": turnover,
-              "shares_out": shares_out}
+    hidden = {
+        "sector_idx": sector_idx,
+        "p0": p0,
+        "ann_vol": ann_vol,
+        "beta": beta,
+        "turnover": turnover,
+        "shares_out": shares_out,
+    }
     return universe, hidden
 
 
@@ -209,7 +231,11 @@ def _volatility_regimes(rng: np.random.Generator, n: int, n_months: int) -> np.n
 
 
 def _news_created(
-    rng: np.random.Generator, day_values: np.ndarray, months: list[pd.Timestamp], sample_idx: np.ndarray, n: int
+    rng: np.random.Generator,
+    day_values: np.ndarray,
+    months: list[pd.Timestamp],
+    sample_idx: np.ndarray,
+    n: int,
 ) -> np.ndarray:
     """Index of the trading day each stock-month's news becomes known to informed insiders.
 
@@ -373,9 +399,13 @@ def _insider_trades(
     )
     holdings0 = np.round(holdings0, -1)
     symbols = uni["symbol"].to_numpy()
-    insider_id = np.array([f"{symbols[f]}-I{s + 1:02d}" for f, s in zip(firm, seat, strict=True)], dtype=object)
-    insider_name = np.array([f"Synthetic Insider {s + 1:02d} of {symbols[f]}" for f, s in
-                             zip(firm, seat, strict=True)], dtype=object)
+    insider_id = np.array(
+        [f"{symbols[f]}-I{s + 1:02d}" for f, s in zip(firm, seat, strict=True)], dtype=object
+    )
+    insider_name = np.array(
+        [f"Synthetic Insider {s + 1:02d} of {symbols[f]}" for f, s in zip(firm, seat, strict=True)],
+        dtype=object,
+    )
 
     events: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # insider, day idx, code, shares
     month_first = np.searchsorted(day_values, np.array(months, dtype="datetime64[ns]"))
@@ -393,8 +423,9 @@ def _insider_trades(
     if len(r_ins):
         sells = plan_sells[r_ins]
         size = np.where(sells, rng.uniform(0.01, 0.04, len(r_ins)), rng.uniform(0.002, 0.01, len(r_ins)))
-        events.append((r_ins, random_day_in_month(r_month), np.where(sells, "S", "P"),
-                       holdings0[r_ins] * size))
+        events.append(
+            (r_ins, random_day_in_month(r_month), np.where(sells, "S", "P"), holdings0[r_ins] * size)
+        )
 
     # (b) Opportunistic insiders trade on a noisy view of this month's news, a few days after it appears.
     opp = np.nonzero(~routine)[0]
@@ -407,8 +438,9 @@ def _insider_trades(
     delay = rng.integers(0, 3, len(o_ins))
     day_idx = np.minimum(created_idx[o_month, firm[o_ins]] + delay, n_days - 1)
     strength = np.abs(view[o_pos, o_month])
-    size = np.where(is_buy, rng.uniform(0.005, 0.02, len(o_ins)) * (strength - 0.6), rng.uniform(0.01, 0.05,
-                                                                                                    len(o_ins)))
+    size = np.where(
+        is_buy, rng.uniform(0.005, 0.02, len(o_ins)) * (strength - 0.6), rng.uniform(0.01, 0.05, len(o_ins))
+    )
     events.append((o_ins, day_idx, np.where(is_buy, "P", "S"), holdings0[o_ins] * size))
 
     # (c) Uninformed noise trades by anyone.
@@ -416,13 +448,21 @@ def _insider_trades(
     noise_cells = np.nonzero(rng.uniform(size=n_noise_cells) < 0.015)[0]
     nz_ins, nz_month = noise_cells // len(months), noise_cells % len(months)
     nz_buy = rng.uniform(size=len(nz_ins)) < 0.5
-    events.append((nz_ins, random_day_in_month(nz_month), np.where(nz_buy, "P", "S"),
-                   holdings0[nz_ins] * rng.uniform(0.003, 0.02, len(nz_ins))))
+    events.append(
+        (
+            nz_ins,
+            random_day_in_month(nz_month),
+            np.where(nz_buy, "P", "S"),
+            holdings0[nz_ins] * rng.uniform(0.003, 0.02, len(nz_ins)),
+        )
+    )
 
     # (d) Annual awards (A) in the firm's grant month, with tax withholding (F) for officers.
     grant_month = rng.integers(2, 4, n)
     insider_receives = role != "ten_percent_owner"
-    a_ins, a_month = np.nonzero(insider_receives[:, None] & (grant_month[firm][:, None] == month_num[None, :]))
+    a_ins, a_month = np.nonzero(
+        insider_receives[:, None] & (grant_month[firm][:, None] == month_num[None, :])
+    )
     a_day = np.minimum(month_first[a_month] + 3, month_last[a_month])
     award = holdings0[a_ins] * rng.uniform(0.02, 0.06, len(a_ins))
     events.append((a_ins, a_day, np.full(len(a_ins), "A"), award))
@@ -432,8 +472,14 @@ def _insider_trades(
     # (e) Rare gifts.
     gift_cells = np.nonzero(rng.uniform(size=n_noise_cells) < 0.004)[0]
     g_ins, g_month = gift_cells // len(months), gift_cells % len(months)
-    events.append((g_ins, random_day_in_month(g_month), np.full(len(g_ins), "G"),
-                   holdings0[g_ins] * rng.uniform(0.005, 0.02, len(g_ins))))
+    events.append(
+        (
+            g_ins,
+            random_day_in_month(g_month),
+            np.full(len(g_ins), "G"),
+            holdings0[g_ins] * rng.uniform(0.005, 0.02, len(g_ins)),
+        )
+    )
 
     ins = np.concatenate([e[0] for e in events])
     day_idx = np.concatenate([e[1] for e in events])
@@ -441,7 +487,13 @@ def _insider_trades(
     shares = np.maximum(np.round(np.concatenate([e[3] for e in events])), 1.0)
     filing_idx = day_idx + rng.integers(0, 3, len(ins))  # Form 4: 0-2 business days after the trade
     keep = filing_idx < n_days
-    ins, day_idx, code, shares, filing_idx = ins[keep], day_idx[keep], code[keep], shares[keep], filing_idx[keep]
+    ins, day_idx, code, shares, filing_idx = (
+        ins[keep],
+        day_idx[keep],
+        code[keep],
+        shares[keep],
+        filing_idx[keep],
+    )
 
     px = close[day_idx, firm[ins]]
     price = np.where(np.isin(code, ["P", "S"]), np.round(px * (1 + rng.normal(0, 0.004, len(ins))), 2), 0.0)
@@ -488,15 +540,23 @@ def _institutional_holdings(
     n_hf, n_inst = 40, 120
     is_hf = np.r_[np.ones(n_hf, bool), np.zeros(n_inst, bool)]
     n_filers = len(is_hf)
-    filer_id = np.array([f"SYNHF{i + 1:02d}" for i in range(n_hf)] + [f"SYNIN{i + 1:03d}" for i in range(n_inst)])
-    filer_name = np.array([f"Synthetic Hedge Fund {i + 1:02d}" for i in range(n_hf)]
-                          + [f"Synthetic Institution {i + 1:03d}" for i in range(n_inst)])
+    filer_id = np.array(
+        [f"SYNHF{i + 1:02d}" for i in range(n_hf)] + [f"SYNIN{i + 1:03d}" for i in range(n_inst)]
+    )
+    filer_name = np.array(
+        [f"Synthetic Hedge Fund {i + 1:02d}" for i in range(n_hf)]
+        + [f"Synthetic Institution {i + 1:03d}" for i in range(n_inst)]
+    )
     p_hold = np.where(is_hf, min(1.0, 40 / n), min(1.0, 150 / n))[:, None]
     p_watch = np.where(is_hf, min(1.0, 100 / n), min(1.0, 250 / n))[:, None]
     watch = rng.uniform(size=(n_filers, n)) < p_watch
     held = watch & (rng.uniform(size=(n_filers, n)) < p_hold / p_watch)
-    own_target = np.where(is_hf[:, None], rng.uniform(0.02, 0.08, n)[None, :], rng.uniform(0.45, 0.8, n)[None, :])
-    expected_holders = np.where(is_hf, n_hf * p_hold[:n_hf, 0].mean(), n_inst * p_hold[n_hf:, 0].mean())[:, None]
+    own_target = np.where(
+        is_hf[:, None], rng.uniform(0.02, 0.08, n)[None, :], rng.uniform(0.45, 0.8, n)[None, :]
+    )
+    expected_holders = np.where(is_hf, n_hf * p_hold[:n_hf, 0].mean(), n_inst * p_hold[n_hf:, 0].mean())[
+        :, None
+    ]
     base_size = hidden["shares_out"][None, :] * own_target / expected_holders
     deviation = rng.normal(0, 0.5, (n_filers, n))  # log deviation of a position from its base size
     position = np.where(held, np.round(base_size * np.exp(deviation), -1), 0.0)
@@ -522,8 +582,14 @@ def _institutional_holdings(
             close_now = (position > 0) & np.where(
                 is_hf[:, None], (view < -1.5) & (u_close < 0.6) | (u_close < 0.01), u_close < 0.03
             )
-            open_now = watch & (position == 0) & np.where(
-                is_hf[:, None], (view > 1.5) & (u_open < 0.5), u_open < 0.045 * (1 + 0.5 * view * (view > 0))
+            open_now = (
+                watch
+                & (position == 0)
+                & np.where(
+                    is_hf[:, None],
+                    (view > 1.5) & (u_open < 0.5),
+                    u_open < 0.045 * (1 + 0.5 * view * (view > 0)),
+                )
             )
             keep = ((position > 0) & ~close_now) | open_now
             position = np.where(keep, np.round(base_size * np.exp(deviation), -1), 0.0)
@@ -580,8 +646,10 @@ def _congress_trades(
 ) -> pd.DataFrame:
     """STOCK Act trades: a weak, late view of the news, disclosed up to 45 days after the trade."""
     n = config.n_symbols
-    members = np.array([f"Synthetic Rep. {i + 1:02d}" for i in range(40)]
-                       + [f"Synthetic Sen. {i + 1:02d}" for i in range(12)])
+    members = np.array(
+        [f"Synthetic Rep. {i + 1:02d}" for i in range(40)]
+        + [f"Synthetic Sen. {i + 1:02d}" for i in range(12)]
+    )
     chamber = np.array(["house"] * 40 + ["senate"] * 12)
     day_values = days.values
     counts = rng.poisson(0.18, size=(len(months), n))
@@ -651,7 +719,10 @@ def _etf_holdings(
         ("SYNETF-GRW", lambda cap: ~value_style, 0.01, False),
         ("SYNETF-DIV", lambda cap: dividend, 0.008, False),
         *[(f"SYNETF-T{i + 1}", (lambda cap, m=themes[i]: m), 0.004, False) for i in range(3)],
-        *[(f"SYNETF-S{i + 1:02d}", (lambda cap, i=i: sector_idx == i), 0.012, False) for i in range(len(SECTORS))],
+        *[
+            (f"SYNETF-S{i + 1:02d}", (lambda cap, i=i: sector_idx == i), 0.012, False)
+            for i in range(len(SECTORS))
+        ],
     ]
     flows = np.exp(np.cumsum(rng.normal(0.003, 0.02, (len(months), len(funds))), axis=0))
     rows = []

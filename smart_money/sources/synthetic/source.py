@@ -25,10 +25,14 @@ class SyntheticMarketSource(Source):
             return self.world.universe.iloc[0:0].assign(as_of=pd.Series(dtype="datetime64[ns]"))
         return self.world.universe.assign(as_of=as_of)
 
-    def _slice(self, frame: pd.DataFrame, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    def _slice(
+        self, frame: pd.DataFrame, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame:
         start, end = to_timestamp(start), to_timestamp(end)
         if end <= start:
-            raise ValueError(f"empty known_at window: start={start:%Y-%m-%d} must be before end={end:%Y-%m-%d}")
+            raise ValueError(
+                f"empty known_at window: start={start:%Y-%m-%d} must be before end={end:%Y-%m-%d}"
+            )
         mask = (frame["known_at"] >= start) & (frame["known_at"] < end)
         if symbols is not None:
             mask &= frame["symbol"].isin(list(symbols))
@@ -40,7 +44,9 @@ class SyntheticMarketSource(Source):
     def insider_trades(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         return self._slice(self.world.insider_trades, symbols, start, end)
 
-    def institutional_holdings(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    def institutional_holdings(
+        self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame:
         return self._slice(self.world.institutional_holdings, symbols, start, end)
 
     def congress_trades(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:

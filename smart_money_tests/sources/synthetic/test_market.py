@@ -17,9 +17,13 @@ def _parquet_digest(config: MarketConfig, tmp_path) -> str:
     source = SyntheticMarketSource(config)
     symbols = list(source.universe(MONTHS[0])["symbol"])
     digest = hashlib.sha256()
-    for table, method in [("raw_prices", "prices"), ("raw_insider_trades", "insider_trades"),
-                          ("raw_institutional_holdings", "institutional_holdings"),
-                          ("raw_congress_trades", "congress_trades"), ("raw_etf_holdings", "etf_holdings")]:
+    for table, method in [
+        ("raw_prices", "prices"),
+        ("raw_insider_trades", "insider_trades"),
+        ("raw_institutional_holdings", "institutional_holdings"),
+        ("raw_congress_trades", "congress_trades"),
+        ("raw_etf_holdings", "etf_holdings"),
+    ]:
         frame = getattr(source, method)(symbols, MONTHS[0], MONTHS[-1] + pd.DateOffset(months=1))
         warehouse.write_months(table, frame, MONTHS, "known_at", tmp_path)
         for month in MONTHS:
@@ -40,8 +44,14 @@ def test_everything_is_labelled_synthetic():
     assert world.universe["symbol"].str.fullmatch(r"SYN\d{3}").all()
     assert world.universe["is_synthetic"].all()
     assert world.universe["name"].str.startswith("Synthetic Company").all()
-    for frame in (world.prices, world.insider_trades, world.institutional_holdings, world.congress_trades,
-                  world.etf_holdings, world.truth):
+    for frame in (
+        world.prices,
+        world.insider_trades,
+        world.institutional_holdings,
+        world.congress_trades,
+        world.etf_holdings,
+        world.truth,
+    ):
         assert (frame["source"] == "synthetic").all()
     assert world.etf_holdings["etf_symbol"].str.startswith("SYNETF").all()
     assert world.institutional_holdings["filer_name"].str.startswith("Synthetic").all()
@@ -60,10 +70,13 @@ def test_known_at_respects_filing_lags():
 def _insider_ic(signal_strength: float, seed: int) -> float:
     world = simulate_market(MarketConfig(seed=seed, n_symbols=200, signal_strength=signal_strength))
     dates = timeline.sample_dates(timeline.default_sample_months())
-    grid = pd.DataFrame([(s, d) for d in dates for s in world.universe["symbol"]], columns=["symbol", "sample_date"])
+    grid = pd.DataFrame(
+        [(s, d) for d in dates for s in world.universe["symbol"]], columns=["symbol", "sample_date"]
+    )
     grid = grid.merge(world.universe[["symbol", "shares_outstanding", "sector"]], on="symbol")
-    insider = insider_features(grid[["symbol", "sample_date", "shares_outstanding"]], world.insider_trades,
-                               world.prices)
+    insider = insider_features(
+        grid[["symbol", "sample_date", "shares_outstanding"]], world.insider_trades, world.prices
+    )
     labels = build_labels(grid, world.prices)
     merged = grid.merge(insider, on=["symbol", "sample_date"]).merge(labels, on=["symbol", "sample_date"])
     net_buying = merged["insider_net_flow_30d"] / merged["shares_outstanding"]
@@ -95,8 +108,14 @@ def test_realism_targets_on_the_default_universe():
     assert 0.22 <= vol.median() <= 0.28  # median near 25%
     assert vol.quantile(0.05) >= 0.12 and vol.quantile(0.95) <= 0.65
     assert vol.max() - vol.min() >= 0.35  # a real spread (roughly 15% to 60%)
-    grid = pd.DataFrame([(s, d) for d in timeline.sample_dates(timeline.default_sample_months())
-                         for s in world.universe["symbol"]], columns=["symbol", "sample_date"])
+    grid = pd.DataFrame(
+        [
+            (s, d)
+            for d in timeline.sample_dates(timeline.default_sample_months())
+            for s in world.universe["symbol"]
+        ],
+        columns=["symbol", "sample_date"],
+    )
     labels = build_labels(grid.assign(sector="x"), world.prices)
     returns = labels["return_fwd"].dropna()
     assert len(returns) == 18_000
@@ -106,13 +125,20 @@ def test_realism_targets_on_the_default_universe():
 
 def test_true_probabilities_are_calibrated_against_realized_labels():
     world = simulate_market(MarketConfig(n_symbols=300))
-    grid = pd.DataFrame([(s, d) for d in timeline.sample_dates(timeline.default_sample_months())
-                         for s in world.universe["symbol"]], columns=["symbol", "sample_date"])
+    grid = pd.DataFrame(
+        [
+            (s, d)
+            for d in timeline.sample_dates(timeline.default_sample_months())
+            for s in world.universe["symbol"]
+        ],
+        columns=["symbol", "sample_date"],
+    )
     labels = build_labels(grid.assign(sector="x"), world.prices)
     merged = labels.merge(world.truth, on=["symbol", "sample_date"]).dropna(subset=["label"])
     bins = pd.qcut(merged["true_probability"], 5)
-    table = merged.groupby(bins, observed=True).agg(p=("true_probability", "mean"),
-                                                    y=("label", lambda s: s.astype(float).mean()))
+    table = merged.groupby(bins, observed=True).agg(
+        p=("true_probability", "mean"), y=("label", lambda s: s.astype(float).mean())
+    )
     assert (table["p"] - table["y"]).abs().max() < 0.03
 
 
