@@ -1,0 +1,74 @@
+"""Snapshot of the asset graph: an accidental change of keys, groups or dependencies shows in review."""
+
+import dagster as dg
+
+import smart_money
+from smart_money.definitions import defs
+
+EXPECTED = {
+    "universe": ("raw", set()),
+    "raw_prices": ("raw", {"universe"}),
+    "raw_insider_trades": ("raw", {"universe"}),
+    "raw_institutional_holdings": ("raw", {"universe"}),
+    "raw_congress_trades": ("raw", {"universe"}),
+    "raw_etf_holdings": ("raw", {"universe"}),
+    "synthetic_truth": ("raw", {"universe"}),
+    "features": (
+        "features",
+        {"universe", "raw_prices", "raw_insider_trades", "raw_institutional_holdings", "raw_congress_trades",
+         "raw_etf_holdings"},
+    ),
+    "labels": ("features", {"universe", "raw_prices", "features"}),
+}
+EXPECTED_CHECKS = {
+    "universe": {"universe_schema"},
+    "raw_prices": {"raw_prices_schema", "raw_prices_completeness"},
+    "raw_insider_trades": {"raw_insider_trades_schema"},
+    "raw_institutional_holdings": {"raw_institutional_holdings_schema"},
+    "raw_congress_trades": {"raw_congress_trades_schema"},
+    "raw_etf_holdings": {"raw_etf_holdings_schema"},
+    "features": {"features_schema", "features_completeness", "features_missing_data", "features_no_lookahead"},
+    "labels": {"labels_schema", "labels_completeness", "labels_balance"},
+}
+
+
+def _graph():
+    return defs.resolve_asset_graph()
+
+
+def test_asset_keys_groups_and_dependencies():
+    graph = _graph()
+    actual = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        actual[key.to_user_string()] = (node.group_name, {p.to_user_string() for p in node.parent_keys})
+    assert actual == EXPECTED
+
+
+def test_no_feature_reads_labels_or_the_hidden_truth():
+    graph = _graph()
+    upstream = {k.to_user_string() for k in graph.upstream_key_iterator(dg.AssetKey("features"))}
+    assert "labels" not in upstream and "synthetic_truth" not in upstream
+
+
+def test_checks_are_blocking_and_named_asset_property():
+    actual: dict[str, set[str]] = {}
+    for checks_def in defs.asset_checks:
+        for spec in checks_def.check_specs:
+            actual.setdefault(spec.asset_key.to_user_string(), set()).add(spec.name)
+            assert spec.blocking, spec.name
+    assert actual == EXPECTED_CHECKS
+
+
+def test_every_asset_says_what_a_row_is_and_is_partitioned_monthly():
+    graph = _graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert "one row per" in (node.description or "").lower(), key
+        assert isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition), key
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+
+
+def test_the_package_exposes_the_definitions_for_dagster_minus_m():
+    assert isinstance(smart_money.asset_graph, dg.Definitions)
+    assert "asset_graph" in dir(smart_money)

@@ -1,0 +1,154 @@
+"""End to end through the real Dagster runtime on a small universe (30 symbols, 6 sample months)."""
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from smart_money import cli, datasets, timeline, warehouse
+from smart_money.defs.resources import SyntheticSource
+from smart_money.definitions import build_definitions
+
+N_SYMBOLS = 30
+RAW = (pd.Timestamp("2019-01-01"), pd.Timestamp("2022-07-01"))
+SAMPLES = (pd.Timestamp("2022-01-01"), pd.Timestamp("2022-06-01"))
+
+
+def _evaluations(result) -> dict:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def _level(evaluation) -> str:
+    return evaluation.metadata["severity_level"].value
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Raw history and six sample months built once, as `make run` does (two range runs)."""
+    root = tmp_path_factory.mktemp("pipeline")
+    with pytest.MonkeyPatch.context() as mp, dg.instance_for_test() as instance:
+        mp.setenv("SMART_MONEY_DATA_DIR", str(root / "data"))
+        mp.setenv("SMART_MONEY_N_SYMBOLS", str(N_SYMBOLS))
+        mp.setenv("SMART_MONEY_SEED", "3")
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        defs = build_definitions()
+        raw = cli.materialize_range("raw", *RAW, log_level="WARNING", defs=defs, instance=instance)
+        features = cli.materialize_range("features", *SAMPLES, log_level="WARNING", defs=defs, instance=instance)
+        yield {"root": root, "defs": defs, "instance": instance, "raw": raw, "features": features, "mp": mp}
+
+
+def test_raw_group_is_one_successful_run_with_passing_gates(built):
+    raw = built["raw"]
+    assert raw.success
+    months = len(timeline.months_between(*RAW))
+    materialized = [e for e in raw.get_asset_materialization_events()]
+    assert len(materialized) == 7 * months  # seven raw assets, one event per monthly partition
+    checks = _evaluations(raw)
+    assert set(checks) == {
+        "universe_schema", "raw_prices_schema", "raw_prices_completeness", "raw_insider_trades_schema",
+        "raw_institutional_holdings_schema", "raw_congress_trades_schema", "raw_etf_holdings_schema",
+    }
+    assert all(c.passed for c in checks.values())
+    assert checks["raw_prices_completeness"].metadata["completeness"].value == 1.0
+
+
+def test_features_and_labels_fill_the_warehouse_and_gates_behave(built):
+    result = built["features"]
+    assert result.success
+    checks = _evaluations(result)
+    assert checks["features_schema"].passed and checks["labels_schema"].passed
+    assert checks["features_completeness"].passed and checks["labels_completeness"].passed
+    lookahead = checks["features_no_lookahead"]
+    assert lookahead.passed and lookahead.metadata["later_records_offered"].value > 1000
+    # The realistic base rate of +5% in 14 days is about 20%: a balance WARN, not a block.
+    assert _level(checks["labels_balance"]) in {"info", "warning"}
+    assert _level(checks["features_missing_data"]) in {"info", "warning"}
+    counts = warehouse.query("select count(*) as n, count(distinct symbol) as s, count(distinct sample_date) "
+                             "as d from features")
+    assert counts.iloc[0].tolist() == [N_SYMBOLS * 6, N_SYMBOLS, 6]
+    joined = warehouse.query("select count(*) from features join labels using (symbol, sample_date) "
+                             "where labels.label is not null")
+    assert joined.iloc[0, 0] == N_SYMBOLS * 6
+    universe = warehouse.query("select count(*), bool_and(is_synthetic) from universe").iloc[0].tolist()
+    assert universe == [N_SYMBOLS, True]
+
+
+def test_rematerializing_a_partition_is_idempotent(built):
+    path = warehouse.partition_path("raw_insider_trades", pd.Timestamp("2021-06-01"))
+    before = path.read_bytes()
+    defs = built["defs"]
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks], selection=["raw_insider_trades"], partition_key="2021-06-01",
+        resources=defs.resources, instance=built["instance"],
+    )
+    assert result.success
+    assert path.read_bytes() == before
+
+
+class _HalfThePrices(SyntheticSource):
+    """A broken source: prices for only half of the universe."""
+
+    def prices(self, symbols, start, end):
+        return super().prices(list(symbols)[: len(symbols) // 2], start, end)
+
+
+def test_half_the_symbols_missing_fails_completeness_and_blocks_downstream(built, tmp_path):
+    built["mp"].setenv("SMART_MONEY_DATA_DIR", str(tmp_path / "data"))
+    try:
+        defs = built["defs"]
+        broken = _HalfThePrices(n_symbols=N_SYMBOLS, seed=3)
+        result = dg.materialize(
+            [*defs.assets, *defs.asset_checks],
+            selection=["universe", "raw_prices", "features", "labels"],
+            partition_key="2022-03-01",
+            resources={"source": broken},
+            instance=built["instance"],
+            raise_on_error=False,
+        )
+    finally:
+        built["mp"].setenv("SMART_MONEY_DATA_DIR", str(built["root"] / "data"))
+    assert not result.success
+    completeness = _evaluations(result)["raw_prices_completeness"]
+    assert not completeness.passed and completeness.severity == dg.AssetCheckSeverity.ERROR
+    assert completeness.metadata["completeness"].value == 0.5
+    done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert done == {"universe", "raw_prices"}  # features and labels never ran
+    assert warehouse.existing_months("features", tmp_path / "data") == []
+
+
+def test_an_injected_look_ahead_leak_is_caught_and_blocks_labels(built, monkeypatch):
+    """Features computed ten days after their sample date (a real leak) must fail the gate."""
+    honest = datasets.build_feature_table
+
+    def leaky(months, data_dir=None, log=print):
+        grid = datasets.sample_grid(months, data_dir)
+        raw = datasets.load_raw(datasets.feature_lookback_start(months[0]), RAW[1], data_dir)
+        later = grid.assign(sample_date=grid["sample_date"] + pd.Timedelta(days=10))
+        frame = datasets._features_for(later, raw)
+        return frame.assign(sample_date=frame["sample_date"] - pd.Timedelta(days=10))
+
+    monkeypatch.setattr(datasets, "build_feature_table", leaky)
+    defs = built["defs"]
+    try:
+        result = dg.materialize(
+            [*defs.assets, *defs.asset_checks], selection=["features", "labels"], partition_key="2022-05-01",
+            resources=defs.resources, instance=built["instance"], raise_on_error=False,
+        )
+    finally:
+        monkeypatch.setattr(datasets, "build_feature_table", honest)
+        dg.materialize([*defs.assets, *defs.asset_checks], selection=["features"], partition_key="2022-05-01",
+                       resources=defs.resources, instance=built["instance"])
+    leak = _evaluations(result)["features_no_lookahead"]
+    assert not leak.passed and leak.severity == dg.AssetCheckSeverity.ERROR
+    assert leak.metadata["failure_count"].value > 0
+    done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert done == {"features"}  # labels blocked
+
+
+def test_the_cli_build_prints_tables_gates_and_paths(built, capsys):
+    code = cli.main(["build", "--skip-raw", "--sample-start", "2022-01", "--sample-end", "2022-02",
+                     "--log-level", "WARNING"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "SYNTHETIC" in out and "Rows per table" in out
+    assert "features_no_lookahead" in out and "PASS" in out
+    assert str(warehouse.catalog_path()) in out
