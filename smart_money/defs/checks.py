@@ -107,29 +107,30 @@ def _present(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
     return pd.DataFrame({"symbol": frame["symbol"], "month": timeline.month_starts(frame[date_column])})
 
 
-@dg.asset_check(
-    asset=raw_prices,
-    name=RAW_PRICES_COMPLETENESS,
-    blocking=True,
-    description="≥ 85% of universe symbol × months have prices (critical below).",
-)
-def raw_prices_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    frame, months = _read(context, "raw_prices")
-    return check_result(
-        gates.completeness_gate(RAW_PRICES_COMPLETENESS, _present(frame, "date"), _expected(months))
+def completeness_check(asset: dg.AssetsDefinition, table: str, date_column: str) -> dg.AssetChecksDefinition:
+    """A blocking check that >= 85% of the universe's symbol × months have a row in ``table``."""
+
+    @dg.asset_check(
+        asset=asset,
+        name=f"{table}_completeness",
+        blocking=True,
+        description=f"≥ 85% of universe symbol × months have a {table} row (critical below).",
     )
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        frame, months = _read(context, table)
+        result = gates.completeness_gate(
+            f"{table}_completeness", _present(frame, date_column), _expected(months)
+        )
+        if "label" in frame.columns:  # rows exist before their forward window completes: say how many
+            result.metrics["labels_not_yet_known"] = int(frame["label"].isna().sum())
+        return check_result(result)
+
+    return _check
 
 
-@dg.asset_check(
-    asset=features,
-    name=FEATURES_COMPLETENESS,
-    blocking=True,
-    description="≥ 85% of universe symbol × sample months have a feature row (critical below).",
-)
-def features_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    frame, months = _read(context, "features")
-    present = _present(frame, "sample_date")
-    return check_result(gates.completeness_gate(FEATURES_COMPLETENESS, present, _expected(months)))
+raw_prices_completeness = completeness_check(raw_prices, "raw_prices", "date")
+features_completeness = completeness_check(features, "features", "sample_date")
+labels_completeness = completeness_check(labels, "labels", "sample_date")
 
 
 @dg.asset_check(
@@ -165,20 +166,6 @@ def features_no_lookahead(context: dg.AssetCheckExecutionContext) -> dg.AssetChe
             FEATURES_NO_LOOKAHEAD, stored, truncated, with_future, future_rows, FEATURE_NAMES
         )
     )
-
-
-@dg.asset_check(
-    asset=labels,
-    name=LABELS_COMPLETENESS,
-    blocking=True,
-    description="≥ 85% of universe symbol × sample months have a label row (critical below); "
-    "labels whose forward window is incomplete are counted in metadata.",
-)
-def labels_completeness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    frame, months = _read(context, "labels")
-    result = gates.completeness_gate(LABELS_COMPLETENESS, _present(frame, "sample_date"), _expected(months))
-    result.metrics["labels_not_yet_known"] = int(frame["label"].isna().sum())
-    return check_result(result)
 
 
 @dg.asset_check(

@@ -15,8 +15,14 @@ EXPECTED = {
     "synthetic_truth": ("raw", {"universe"}),
     "features": (
         "features",
-        {"universe", "raw_prices", "raw_insider_trades", "raw_institutional_holdings", "raw_congress_trades",
-         "raw_etf_holdings"},
+        {
+            "universe",
+            "raw_prices",
+            "raw_insider_trades",
+            "raw_institutional_holdings",
+            "raw_congress_trades",
+            "raw_etf_holdings",
+        },
     ),
     "labels": ("features", {"universe", "raw_prices", "features"}),
 }
@@ -27,7 +33,12 @@ EXPECTED_CHECKS = {
     "raw_institutional_holdings": {"raw_institutional_holdings_schema"},
     "raw_congress_trades": {"raw_congress_trades_schema"},
     "raw_etf_holdings": {"raw_etf_holdings_schema"},
-    "features": {"features_schema", "features_completeness", "features_missing_data", "features_no_lookahead"},
+    "features": {
+        "features_schema",
+        "features_completeness",
+        "features_missing_data",
+        "features_no_lookahead",
+    },
     "labels": {"labels_schema", "labels_completeness", "labels_balance"},
 }
 

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from smart_money import cli, datasets, timeline, warehouse
-from smart_money.defs.resources import SyntheticSource
 from smart_money.definitions import build_definitions
+from smart_money.defs.resources import SyntheticSource
 
 N_SYMBOLS = 30
 RAW = (pd.Timestamp("2019-01-01"), pd.Timestamp("2022-07-01"))
@@ -32,7 +32,9 @@ def built(tmp_path_factory):
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         defs = build_definitions()
         raw = cli.materialize_range("raw", *RAW, log_level="WARNING", defs=defs, instance=instance)
-        features = cli.materialize_range("features", *SAMPLES, log_level="WARNING", defs=defs, instance=instance)
+        features = cli.materialize_range(
+            "features", *SAMPLES, log_level="WARNING", defs=defs, instance=instance
+        )
         yield {"root": root, "defs": defs, "instance": instance, "raw": raw, "features": features, "mp": mp}
 
 
@@ -44,8 +46,13 @@ def test_raw_group_is_one_successful_run_with_passing_gates(built):
     assert len(materialized) == 7 * months  # seven raw assets, one event per monthly partition
     checks = _evaluations(raw)
     assert set(checks) == {
-        "universe_schema", "raw_prices_schema", "raw_prices_completeness", "raw_insider_trades_schema",
-        "raw_institutional_holdings_schema", "raw_congress_trades_schema", "raw_etf_holdings_schema",
+        "universe_schema",
+        "raw_prices_schema",
+        "raw_prices_completeness",
+        "raw_insider_trades_schema",
+        "raw_institutional_holdings_schema",
+        "raw_congress_trades_schema",
+        "raw_etf_holdings_schema",
     }
     assert all(c.passed for c in checks.values())
     assert checks["raw_prices_completeness"].metadata["completeness"].value == 1.0
@@ -62,11 +69,13 @@ def test_features_and_labels_fill_the_warehouse_and_gates_behave(built):
     # The realistic base rate of +5% in 14 days is about 20%: a balance WARN, not a block.
     assert _level(checks["labels_balance"]) in {"info", "warning"}
     assert _level(checks["features_missing_data"]) in {"info", "warning"}
-    counts = warehouse.query("select count(*) as n, count(distinct symbol) as s, count(distinct sample_date) "
-                             "as d from features")
+    counts = warehouse.query(
+        "select count(*) as n, count(distinct symbol) as s, count(distinct sample_date) as d from features"
+    )
     assert counts.iloc[0].tolist() == [N_SYMBOLS * 6, N_SYMBOLS, 6]
-    joined = warehouse.query("select count(*) from features join labels using (symbol, sample_date) "
-                             "where labels.label is not null")
+    joined = warehouse.query(
+        "select count(*) from features join labels using (symbol, sample_date) where labels.label is not null"
+    )
     assert joined.iloc[0, 0] == N_SYMBOLS * 6
     universe = warehouse.query("select count(*), bool_and(is_synthetic) from universe").iloc[0].tolist()
     assert universe == [N_SYMBOLS, True]
@@ -77,8 +86,11 @@ def test_rematerializing_a_partition_is_idempotent(built):
     before = path.read_bytes()
     defs = built["defs"]
     result = dg.materialize(
-        [*defs.assets, *defs.asset_checks], selection=["raw_insider_trades"], partition_key="2021-06-01",
-        resources=defs.resources, instance=built["instance"],
+        [*defs.assets, *defs.asset_checks],
+        selection=["raw_insider_trades"],
+        partition_key="2021-06-01",
+        resources=defs.resources,
+        instance=built["instance"],
     )
     assert result.success
     assert path.read_bytes() == before
@@ -130,13 +142,22 @@ def test_an_injected_look_ahead_leak_is_caught_and_blocks_labels(built, monkeypa
     defs = built["defs"]
     try:
         result = dg.materialize(
-            [*defs.assets, *defs.asset_checks], selection=["features", "labels"], partition_key="2022-05-01",
-            resources=defs.resources, instance=built["instance"], raise_on_error=False,
+            [*defs.assets, *defs.asset_checks],
+            selection=["features", "labels"],
+            partition_key="2022-05-01",
+            resources=defs.resources,
+            instance=built["instance"],
+            raise_on_error=False,
         )
     finally:
         monkeypatch.setattr(datasets, "build_feature_table", honest)
-        dg.materialize([*defs.assets, *defs.asset_checks], selection=["features"], partition_key="2022-05-01",
-                       resources=defs.resources, instance=built["instance"])
+        dg.materialize(
+            [*defs.assets, *defs.asset_checks],
+            selection=["features"],
+            partition_key="2022-05-01",
+            resources=defs.resources,
+            instance=built["instance"],
+        )
     leak = _evaluations(result)["features_no_lookahead"]
     assert not leak.passed and leak.severity == dg.AssetCheckSeverity.ERROR
     assert leak.metadata["failure_count"].value > 0
@@ -145,8 +166,18 @@ def test_an_injected_look_ahead_leak_is_caught_and_blocks_labels(built, monkeypa
 
 
 def test_the_cli_build_prints_tables_gates_and_paths(built, capsys):
-    code = cli.main(["build", "--skip-raw", "--sample-start", "2022-01", "--sample-end", "2022-02",
-                     "--log-level", "WARNING"])
+    code = cli.main(
+        [
+            "build",
+            "--skip-raw",
+            "--sample-start",
+            "2022-01",
+            "--sample-end",
+            "2022-02",
+            "--log-level",
+            "WARNING",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "SYNTHETIC" in out and "Rows per table" in out
