@@ -81,19 +81,8 @@ def gate_lines(result) -> list[str]:
 def table_counts() -> list[str]:
     from smart_money import warehouse
 
-    names = [
-        "universe",
-        "raw_prices",
-        "raw_insider_trades",
-        "raw_institutional_holdings",
-        "raw_congress_trades",
-        "raw_etf_holdings",
-        "synthetic_truth",
-        "features",
-        "labels",
-    ]
     lines = []
-    for name in names:
+    for name in warehouse.table_names():
         try:
             count = int(warehouse.query(f"select count(*) from {name}").iloc[0, 0])
             lines.append(f"  {name:<28} {count:>10,}")

@@ -159,7 +159,7 @@ def refresh_catalog(data_dir: Path | None = None, timeout_s: float = 60.0) -> li
     """
     data_dir = data_dir or settings.data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
-    names = [t for t in _all_table_names() if existing_months(t, data_dir)]
+    names = [t for t in table_names() if existing_months(t, data_dir)]
     statements = [f"CREATE OR REPLACE VIEW {t} AS {_view_sql(t, data_dir)}" for t in names]
     if "universe" in names:
         history = _view_sql("universe", data_dir).split(" QUALIFY")[0]
@@ -179,7 +179,8 @@ def refresh_catalog(data_dir: Path | None = None, timeout_s: float = 60.0) -> li
             time.sleep(0.25)
 
 
-def _all_table_names() -> list[str]:
+def table_names() -> list[str]:
+    """Every partitioned warehouse table, in pipeline order."""
     return ["universe", *[t.name for t in tables.RAW_TABLES], "synthetic_truth", "features", "labels"]
 
 

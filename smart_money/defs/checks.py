@@ -32,15 +32,9 @@ DAGSTER_SEVERITY = {
     gates.INFO: dg.AssetCheckSeverity.WARN,
 }
 
-# Check names (module constants so tests and the summary refer to them without typos).
-UNIVERSE_SCHEMA = "universe_schema"
-RAW_PRICES_COMPLETENESS = "raw_prices_completeness"
-FEATURES_SCHEMA = "features_schema"
-FEATURES_COMPLETENESS = "features_completeness"
+# Names of the hand-written checks; factory checks are named <table>_schema and <table>_completeness.
 FEATURES_MISSING_DATA = "features_missing_data"
 FEATURES_NO_LOOKAHEAD = "features_no_lookahead"
-LABELS_SCHEMA = "labels_schema"
-LABELS_COMPLETENESS = "labels_completeness"
 LABELS_BALANCE = "labels_balance"
 LOOKAHEAD_MONTHS_CHECKED = 3
 
