@@ -2,8 +2,9 @@
 
 ``smart-money build`` materializes the ``raw`` group over the source's history as one run, then the
 ``features`` group (features, labels) over the sample months as a second run (a partition range needs every
-selected asset on the same partitions and single-run backfill), and prints rows per table, every gate and
-where the warehouse is. Runs are recorded in ``DAGSTER_HOME`` so they show in the Dagster UI.
+selected asset on the same partitions and single-run backfill), then the unpartitioned ``model`` group
+(splits, model, report, registry, predictions) as a third, and prints rows per table, every gate, the
+headline metrics and where the report and the warehouse are. Runs are recorded in ``DAGSTER_HOME`` so they show in the Dagster UI.
 """
 
 import argparse
@@ -44,9 +45,16 @@ def _last_complete_month() -> pd.Timestamp:
 
 
 def materialize_range(
-    group: str, first: pd.Timestamp, last: pd.Timestamp, log_level: str = "INFO", defs=None, instance=None
+    group: str,
+    first: pd.Timestamp | None,
+    last: pd.Timestamp | None,
+    log_level: str = "INFO",
+    defs=None,
+    instance=None,
+    run_config: dict | None = None,
 ):
-    """Materialize every asset (and check) of ``group`` for months ``first``..``last`` as one run.
+    """Materialize every asset (and check) of ``group`` for months ``first``..``last`` as one run
+    (``first``/``last`` None: an unpartitioned group such as ``model``).
 
     ``defs`` defaults to definitions built from the current environment; ``instance`` to DAGSTER_HOME's.
     """
@@ -61,8 +69,8 @@ def materialize_range(
         selection=dg.AssetSelection.groups(group),
         resources=defs.resources,
         instance=instance,
-        tags={RANGE_START: f"{first:%Y-%m-%d}", RANGE_END: f"{last:%Y-%m-%d}"},
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        tags={RANGE_START: f"{first:%Y-%m-%d}", RANGE_END: f"{last:%Y-%m-%d}"} if first is not None else None,
+        run_config={**(run_config or {}), "loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,
     )
 
@@ -91,6 +99,25 @@ def table_counts() -> list[str]:
     return lines
 
 
+def model_summary(results) -> str:
+    """Headline metrics and the report path of the model run, if there was one."""
+    model_runs = [r for g, r in results if g == "model"]
+    if not model_runs:
+        return ""
+    result = model_runs[0]
+    report = [
+        m for m in result.get_asset_materialization_events() if m.asset_key.to_user_string() == "evaluation_report"
+    ]
+    if not report:
+        return "\nModel: no evaluation report was produced (see the log above)"
+    meta = {k: v.value for k, v in report[0].step_materialization_data.materialization.metadata.items()}
+    return (
+        f"\nModel {meta['model_version']} — {meta['promotion']}\n"
+        + meta["headline"].split("\n", 2)[2]
+        + f"\n\nEvaluation report: {meta['report_path']}"
+    )
+
+
 def build(args: argparse.Namespace) -> int:
     ensure_dagster_home()
     from smart_money.definitions import build_definitions
@@ -116,11 +143,14 @@ def build(args: argparse.Namespace) -> int:
     print(f"  data: {settings.data_dir()}    DAGSTER_HOME: {os.environ['DAGSTER_HOME']}")
     began = time.monotonic()
     results = []
-    steps = [("raw", raw_first, raw_last), ("features", sample_first, sample_last)]
+    steps = [("raw", raw_first, raw_last), ("features", sample_first, sample_last), ("model", None, None)]
     if args.skip_raw:
         steps = steps[1:]
+    if args.skip_model:
+        steps = steps[:-1]
     for group, first, last in steps:
-        print(f"\n== group '{group}': months {first:%Y-%m} .. {last:%Y-%m} (one run) ==", flush=True)
+        window = f"months {first:%Y-%m} .. {last:%Y-%m}" if first is not None else "unpartitioned"
+        print(f"\n== group '{group}': {window} (one run) ==", flush=True)
         step_began = time.monotonic()
         result = materialize_range(group, first, last, args.log_level, defs=defs)
         results.append((group, result))
@@ -144,6 +174,7 @@ def build(args: argparse.Namespace) -> int:
         print("\n".join(gate_lines(result)))
     from smart_money import warehouse
 
+    print(model_summary(results))
     print(f"\nWarehouse (DuckDB views over Parquet): {warehouse.catalog_path()}")
     print(f"Parquet partitions:                    {warehouse.parquet_root()}")
     print("Dagster UI:                            make ui   (then open http://127.0.0.1:3000)")
@@ -168,7 +199,7 @@ def summary(_: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="smart-money", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    b = commands.add_parser("build", help="materialize raw, features and labels and print a summary")
+    b = commands.add_parser("build", help="materialize raw, features, labels and the model group and print a summary")
     b.add_argument("--raw-start", type=_month, help="first raw month (default: history start, 2019-01)")
     b.add_argument("--raw-end", type=_month, help="last raw month (default: end of the source's history)")
     b.add_argument(
@@ -177,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument(
         "--sample-end", type=_month, help="last sample month (default 2024-12 or SMART_MONEY_SAMPLE_END)"
     )
-    b.add_argument("--skip-raw", action="store_true", help="only rebuild features and labels")
+    b.add_argument("--skip-raw", action="store_true", help="only rebuild features, labels and the model")
+    b.add_argument("--skip-model", action="store_true", help="stop after features and labels")
     b.add_argument(
         "--log-level",
         default="INFO",

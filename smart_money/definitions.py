@@ -3,7 +3,7 @@
 import dagster as dg
 
 from smart_money import settings
-from smart_money.defs import checks, features, labels, raw
+from smart_money.defs import checks, dataset, features, labels, model, predictions, raw, registry, report
 from smart_money.defs.resources import source_from_env
 
 
@@ -15,8 +15,17 @@ def build_definitions() -> dg.Definitions:
     """
     executor = dg.multiprocess_executor if settings.executor() == "multiprocess" else dg.in_process_executor
     return dg.Definitions(
-        assets=[*raw.assets, *features.assets, *labels.assets],
-        asset_checks=checks.checks,
+        assets=[
+            *raw.assets,
+            *features.assets,
+            *labels.assets,
+            *dataset.assets,
+            *model.assets,
+            *report.assets,
+            *registry.assets,
+            *predictions.assets,
+        ],
+        asset_checks=[*checks.checks, *dataset.checks, *registry.checks],
         resources={"source": source_from_env()},
         executor=executor,
     )

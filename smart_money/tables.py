@@ -18,6 +18,8 @@ class TableSpec:
     name: str
     grain: str
     columns: tuple[tuple[str, pa.DataType], ...]
+    # Folder levels under data/parquet/<name>/ (``key=value``); () is one file for the whole table.
+    partition_keys: tuple[str, ...] = ("month",)
 
     @property
     def column_names(self) -> list[str]:
@@ -170,6 +172,92 @@ LABELS = TableSpec(
 )
 
 
+DATASET_SPLITS = TableSpec(
+    "dataset_splits",
+    "one row per labelled symbol × sample date of the last dataset_splits run",
+    (
+        ("symbol", pa.string()),
+        ("sample_date", DATE),
+        ("label_date", DATE),
+        ("label", pa.int8()),
+        ("segment", pa.string()),
+        ("embargoed", pa.bool_()),
+        ("split_method", pa.string()),
+        ("leaky", pa.bool_()),
+        ("source", pa.string()),
+    ),
+    partition_keys=(),
+)
+
+EVALUATION_SCORES = TableSpec(
+    "evaluation_scores",
+    "one row per model version × segment × symbol × sample date: the scored rows behind the report",
+    (
+        ("model_version", pa.string()),
+        ("segment", pa.string()),
+        ("symbol", pa.string()),
+        ("sample_date", DATE),
+        ("probability", pa.float64()),
+        ("raw_score", pa.float64()),
+        ("volatility_baseline", pa.float64()),
+        ("logistic_baseline", pa.float64()),
+        ("rules_score", pa.float64()),
+        ("true_probability", pa.float64()),
+        ("label", pa.int8()),
+        ("return_fwd", pa.float64()),
+        ("source", pa.string()),
+    ),
+    partition_keys=("model_version",),
+)
+
+MODEL_REGISTRY = TableSpec(
+    "model_registry",
+    "one row per trained model version",
+    (
+        ("model_version", pa.string()),
+        ("created_at", pa.timestamp("ms", tz="UTC")),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("label_definition", pa.string()),
+        ("validation_auc", pa.float64()),
+        ("volatility_validation_auc", pa.float64()),
+        ("test_auc", pa.float64()),
+        ("metrics", pa.string()),
+        ("path", pa.string()),
+        ("source", pa.string()),
+    ),
+    partition_keys=(),
+)
+
+PREDICTIONS = TableSpec(
+    "predictions",
+    "one row per symbol × sample date × model version",
+    (
+        ("symbol", pa.string()),
+        ("sample_date", DATE),
+        ("model_version", pa.string()),
+        ("probability", pa.float64()),
+        ("ml_score", pa.float64()),
+        ("rules_score", pa.float64()),
+        ("conviction_score", pa.float64()),
+        ("rules_contribution", pa.float64()),
+        ("ml_contribution", pa.float64()),
+        ("confidence", pa.string()),
+        ("predicted_conviction", pa.string()),
+        ("insider_activity", pa.string()),
+        ("institutional_flow", pa.string()),
+        ("congressional_sentiment", pa.string()),
+        ("hedge_fund_positioning", pa.string()),
+        ("top_reasons", pa.string()),
+        ("reason_codes", pa.string()),
+        ("source", pa.string()),
+    ),
+    partition_keys=("model_version", "month"),
+)
+
+MODEL_TABLES = (DATASET_SPLITS, EVALUATION_SCORES, MODEL_REGISTRY, PREDICTIONS)
+
+
 def features_spec() -> TableSpec:
     """The features table: keys, every catalog feature (float64), and the source."""
     from smart_money.features.catalog import FEATURE_NAMES
@@ -192,7 +280,7 @@ RAW_TABLES = (
 def spec(name: str) -> TableSpec:
     if name == "features":
         return features_spec()
-    for table in (UNIVERSE, *RAW_TABLES, SYNTHETIC_TRUTH, LABELS):
+    for table in (UNIVERSE, *RAW_TABLES, SYNTHETIC_TRUTH, LABELS, *MODEL_TABLES):
         if table.name == name:
             return table
     raise KeyError(f"unknown warehouse table {name!r}")

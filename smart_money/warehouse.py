@@ -1,6 +1,7 @@
 """Monthly-partitioned Parquet storage and the DuckDB catalog over it.
 
-Layout: ``<data_dir>/parquet/<table>/month=YYYY-MM/part.parquet``. A partition is written to a temporary
+Layout: ``<data_dir>/parquet/<table>/month=YYYY-MM/part.parquet`` for the monthly tables; the model tables
+use their own keys (``model_version=<v>/``) or one ``part.parquet`` for the whole table. A partition is written to a temporary
 file in the same folder and renamed over the old one, so a reader never sees half a file and a failed write
 leaves the previous partition intact. ``<data_dir>/warehouse.duckdb`` holds only views (and, later, small
 tables), so several processes can write partitions at once; only the short catalog refresh takes the
@@ -57,13 +58,8 @@ def to_arrow(frame: pd.DataFrame, spec: tables.TableSpec) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=spec.schema)
 
 
-def write_partition(
-    table: str, month: pd.Timestamp, frame: pd.DataFrame, data_dir: Path | None = None
-) -> Path:
-    """Atomically replace one month of ``table`` with ``frame`` (idempotent: same input, same file)."""
-    spec = tables.spec(table)
-    arrow = to_arrow(frame, spec)
-    path = partition_path(table, month, data_dir)
+def _write_atomic(arrow: pa.Table, path: Path) -> Path:
+    """Write ``arrow`` to a temporary file beside ``path`` and rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{PART_FILE}.{uuid.uuid4().hex}.tmp")
     try:
@@ -73,6 +69,56 @@ def write_partition(
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def write_partition(
+    table: str, month: pd.Timestamp, frame: pd.DataFrame, data_dir: Path | None = None
+) -> Path:
+    """Atomically replace one month of ``table`` with ``frame`` (idempotent: same input, same file)."""
+    spec = tables.spec(table)
+    return _write_atomic(to_arrow(frame, spec), partition_path(table, month, data_dir))
+
+
+def keyed_path(table: str, keys: dict[str, str], data_dir: Path | None = None) -> Path:
+    """``<parquet>/<table>/<k1>=<v1>/.../part.parquet`` for a table whose ``partition_keys`` are ``keys``."""
+    spec = tables.spec(table)
+    if tuple(keys) != spec.partition_keys:
+        raise WarehouseError(f"{table}: partition keys are {spec.partition_keys}, got {tuple(keys)}")
+    folder = parquet_root(data_dir) / table
+    for key, value in keys.items():
+        value = str(value)
+        if not value or any(c in value for c in "/\\=*") or value.startswith("."):
+            raise WarehouseError(f"{table}: {key}={value!r} cannot be a folder name")
+        folder = folder / f"{key}={value}"
+    return folder / PART_FILE
+
+
+def write_keyed(
+    table: str, frame: pd.DataFrame, keys: dict[str, str] | None = None, data_dir: Path | None = None
+) -> Path:
+    """Atomically replace one keyed partition (or, with no keys, the whole single-file table)."""
+    spec = tables.spec(table)
+    return _write_atomic(to_arrow(frame, spec), keyed_path(table, keys or {}, data_dir))
+
+
+def read_keyed(
+    table: str, keys: dict[str, str] | None = None, data_dir: Path | None = None
+) -> pd.DataFrame:
+    """Read one keyed partition (or every partition when ``keys`` is None); empty frame if absent."""
+    spec = tables.spec(table)
+    if keys is not None or not spec.partition_keys:
+        paths = [keyed_path(table, keys or {}, data_dir)]
+    else:
+        paths = sorted((parquet_root(data_dir) / table).glob(_partition_glob(spec)))
+    frames = [pq.read_table(p, schema=spec.schema).to_pandas() for p in paths if p.exists()]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return spec.empty()
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _partition_glob(spec: tables.TableSpec) -> str:
+    return "/".join([*(f"{k}=*" for k in spec.partition_keys), PART_FILE])
 
 
 def write_months(
@@ -145,11 +191,20 @@ def read_months(
 
 
 def _view_sql(table: str, data_dir: Path) -> str:
-    glob = (parquet_root(data_dir) / table / "month=*" / PART_FILE).as_posix()
-    select = f"SELECT * FROM read_parquet('{glob}', union_by_name = true)"
+    spec = tables.spec(table)
+    glob = (parquet_root(data_dir) / table / _partition_glob(spec)).as_posix()
+    # The model tables store every column in the file, so folder names are not read as columns.
+    hive = "" if spec.partition_keys == ("month",) else ", hive_partitioning = false"
+    select = f"SELECT * FROM read_parquet('{glob}', union_by_name = true{hive})"
     if table == "universe":
         return select + " QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY as_of DESC) = 1"
     return select
+
+
+def has_data(table: str, data_dir: Path | None = None) -> bool:
+    """True when ``table`` has at least one partition file."""
+    root = parquet_root(data_dir) / table
+    return root.exists() and any(root.glob(_partition_glob(tables.spec(table))))
 
 
 def refresh_catalog(data_dir: Path | None = None, timeout_s: float = 60.0) -> list[str]:
@@ -159,7 +214,7 @@ def refresh_catalog(data_dir: Path | None = None, timeout_s: float = 60.0) -> li
     """
     data_dir = data_dir or settings.data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
-    names = [t for t in table_names() if existing_months(t, data_dir)]
+    names = [t for t in table_names() if has_data(t, data_dir)]
     statements = [f"CREATE OR REPLACE VIEW {t} AS {_view_sql(t, data_dir)}" for t in names]
     if "universe" in names:
         history = _view_sql("universe", data_dir).split(" QUALIFY")[0]
@@ -180,8 +235,15 @@ def refresh_catalog(data_dir: Path | None = None, timeout_s: float = 60.0) -> li
 
 
 def table_names() -> list[str]:
-    """Every partitioned warehouse table, in pipeline order."""
-    return ["universe", *[t.name for t in tables.RAW_TABLES], "synthetic_truth", "features", "labels"]
+    """Every warehouse table, in pipeline order."""
+    return [
+        "universe",
+        *[t.name for t in tables.RAW_TABLES],
+        "synthetic_truth",
+        "features",
+        "labels",
+        *[t.name for t in tables.MODEL_TABLES],
+    ]
 
 
 def query(sql: str, data_dir: Path | None = None) -> pd.DataFrame:

@@ -22,3 +22,12 @@ def table_metadata(frame: pd.DataFrame, extra: dict | None = None) -> dict:
     for key, value in (extra or {}).items():
         metadata[key] = value
     return metadata
+
+
+def upstream_metadata(context, asset: str) -> dict:
+    """Metadata of ``asset``'s latest materialization: how a downstream asset learns exactly which model
+    version its upstream wrote (never "the newest folder in models/")."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey(asset))
+    if event is None or event.asset_materialization is None:
+        raise dg.Failure(f"{asset} has never been materialized; materialize it first")
+    return {k: v.value for k, v in event.asset_materialization.metadata.items()}

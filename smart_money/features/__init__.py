@@ -15,6 +15,7 @@ from smart_money.features.etf import etf_features
 from smart_money.features.hedgefund import hedgefund_features, holdings_features
 from smart_money.features.insider import insider_features
 from smart_money.features.institutional import institutional_features
+from smart_money.features.market import market_features
 
 __all__ = [
     "FEATURES",
@@ -28,6 +29,7 @@ __all__ = [
     "holdings_features",
     "insider_features",
     "institutional_features",
+    "market_features",
 ]
 
 
@@ -49,6 +51,7 @@ def build_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
         holdings_features(grid, raw.institutional_holdings),  # institutional + hedge-fund families
         congress_features(grid, raw.congress_trades),
         etf_features(grid, raw.etf_holdings),
+        market_features(grid, raw.prices),
     )
     out = grid[["symbol", "sample_date"]].reset_index(drop=True)
     columns = {

@@ -290,6 +290,34 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "within 7 calendar days (|delta| <= 7) of a P transaction date of at least one other distinct "
         "insider of the same symbol, that other row also filed in the last 30 days (public at t).",
     ),
+    # ---- market context (prices; the volatility-only baseline uses exactly these) -----------
+    FeatureSpec(
+        "volatility_30d",
+        "market",
+        "30d",
+        "annualized, log-return std",
+        "NaN if fewer than 10 daily returns in the window",
+        "Sample standard deviation of daily log returns of adj_close dated in the last 30 days, "
+        "times sqrt(252). Carries no smart-money information: context for the model and the "
+        "volatility-only baseline.",
+    ),
+    FeatureSpec(
+        "volatility_90d",
+        "market",
+        "90d",
+        "annualized, log-return std",
+        "NaN if fewer than 30 daily returns in the window",
+        "As volatility_30d over the last 90 days.",
+    ),
+    FeatureSpec(
+        "beta_1y",
+        "market",
+        "365d",
+        "ratio",
+        "NaN if fewer than 60 daily returns in the window",
+        "covar(r, r_m) / var(r_m) of daily log returns dated in the last 365 days, where r_m is the "
+        "equal-weighted mean log return of every symbol priced that day.",
+    ),
 )
 
 FEATURE_NAMES: tuple[str, ...] = tuple(spec.name for spec in FEATURES)

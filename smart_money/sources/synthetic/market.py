@@ -59,6 +59,10 @@ INSIDER_RHO = 0.75  # sees this month's news
 HEDGE_FUND_RHO = 0.6  # sees the persistent state at quarter end
 INSTITUTION_RHO = 0.25  # sees the persistent state weakly, adjusts slowly
 CONGRESS_RHO = 0.2  # sees this month's news weakly, discloses late
+# An opportunistic insider buys when its view of the news is above OPPORTUNISTIC_BUY_Z and sells below
+# OPPORTUNISTIC_SELL_Z (views are unit normal): how often informed Form 4s appear.
+OPPORTUNISTIC_BUY_Z = 1.2
+OPPORTUNISTIC_SELL_Z = -1.1
 # Label used for the true probability (the seed's default label).
 TRUE_PROBABILITY_THRESHOLD = 0.05
 
@@ -430,8 +434,8 @@ def _insider_trades(
     # (b) Opportunistic insiders trade on a noisy view of this month's news, a few days after it appears.
     opp = np.nonzero(~routine)[0]
     view = _view(rng, news[:, firm[opp]].T, config.rho(INSIDER_RHO))  # (opportunistic insiders, months)
-    buy = view > 1.6
-    sell = view < -1.35
+    buy = view > OPPORTUNISTIC_BUY_Z
+    sell = view < OPPORTUNISTIC_SELL_Z
     o_pos, o_month = np.nonzero(buy | sell)
     o_ins = opp[o_pos]
     is_buy = buy[o_pos, o_month]

@@ -1,0 +1,77 @@
+"""``evaluation_report`` (group ``model``): the HTML report and the ``evaluation_scores`` table."""
+
+import base64
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+
+from smart_money import warehouse
+from smart_money.defs.dataset import MODEL_GROUP
+from smart_money.defs.model import read_scores, smart_money_model
+from smart_money.defs.reporting import upstream_metadata
+from smart_money.modeling import evaluation, training
+from smart_money.report import evaluation_report as report_logic
+
+REPORT_FILE = "report.html"
+REPRODUCE_TOLERANCE = 1e-9
+METADATA_PLOTS = ("roc_test", "pr_test", "reliability_test", "gain_importance", "shap_mean_abs")
+
+
+def reload_and_verify(folder: Path, scores, log) -> tuple[training.FittedModel, dict, "object"]:
+    """Reload the saved artifact and check it reproduces the in-memory probabilities (to 1e-9)."""
+    model, metadata = training.load_model(folder)
+    features = warehouse.read_months(
+        "features", sorted(scores["sample_date"].dt.to_period("M").dt.to_timestamp().unique()), require=True
+    )
+    rows = scores[["symbol", "sample_date"]].merge(features, on=["symbol", "sample_date"], how="left")
+    reloaded = model.predict_proba(rows)
+    worst = float(np.max(np.abs(reloaded - scores["probability"].to_numpy()))) if len(rows) else 0.0
+    if worst > REPRODUCE_TOLERANCE:
+        raise dg.Failure(
+            f"the saved model in {folder} does not reproduce its training-time probabilities "
+            f"(max difference {worst:.3g} > {REPRODUCE_TOLERANCE}); the artifact is not trustworthy"
+        )
+    log(f"evaluation_report: reloaded {folder.name}; max probability difference {worst:.2g}")
+    return model, metadata, rows
+
+
+@dg.asset(group_name=MODEL_GROUP, deps=[smart_money_model], kinds={"html", "parquet"})
+def evaluation_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """Evaluation report: one self-contained HTML file per model version (metrics beside every baseline and
+    the oracle, ROC / PR / reliability / importance / SHAP plots, monthly IC and deciles) and the scored
+    rows behind it in `evaluation_scores` (one row per model version × segment × symbol × sample date)."""
+    upstream = upstream_metadata(context, "smart_money_model")
+    folder = Path(upstream["model_path"])
+    scores = read_scores(folder)
+    model, metadata, rows = reload_and_verify(folder, scores, context.log.info)
+    test = scores["segment"].to_numpy() == "test"
+    contributions = model.contributions(rows[test])
+    status, reason = evaluation.promotion_decision(metadata["metrics"])
+    report = report_logic.render(
+        metadata, scores, model.gain_importance(), contributions, rows[test], status, reason
+    )
+    training.write_text_atomic(folder / REPORT_FILE, report.html)
+    warehouse.write_keyed("evaluation_scores", scores, {"model_version": metadata["version"]})
+    warehouse.refresh_catalog()
+    context.log.info(f"evaluation_report: {folder / REPORT_FILE}")
+    plot_md = {
+        f"plot_{name}": dg.MetadataValue.md(
+            f"![{name}](data:image/png;base64,{base64.b64encode(report.plots[name]).decode()})"
+        )
+        for name in METADATA_PLOTS
+    }
+    return dg.MaterializeResult(
+        metadata={
+            "model_version": metadata["version"],
+            "model_path": dg.MetadataValue.path(str(folder)),
+            "report_path": dg.MetadataValue.path(str(folder / REPORT_FILE)),
+            "headline": dg.MetadataValue.md(report.headline_markdown),
+            "promotion": f"{status}: {reason}",
+            "evaluation_scores_rows": len(scores),
+            **plot_md,
+        }
+    )
+
+
+assets = [evaluation_report]

@@ -1,0 +1,1 @@
+"""Rendering of the evaluation report (one self-contained HTML file with embedded plots)."""

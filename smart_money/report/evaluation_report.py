@@ -1,0 +1,313 @@
+"""The evaluation report: one self-contained HTML page (plots embedded as base64 PNG).
+
+Every model number stands beside the volatility-only baseline, the logistic regression, the rules score and
+the base rate; on the simulated market also beside the oracle (the hidden true probability). The seed's
+targets are shown as the seed's targets, with the research context that makes them unrealistic.
+"""
+
+import base64
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from smart_money.modeling import evaluation
+from smart_money.report import plots
+
+SECTIONS = (
+    "Headline",
+    "Promotion",
+    "Seed targets",
+    "Data and splits",
+    "Classification metrics",
+    "Confusion matrix",
+    "ROC curve",
+    "Precision-recall curve",
+    "Calibration (reliability)",
+    "Feature importance (gain)",
+    "SHAP summary",
+    "Finance view",
+)
+MODELS = (
+    ("model", "smart-money model"),
+    ("volatility", "volatility-only baseline"),
+    ("logistic", "logistic regression"),
+    ("rules", "rules score"),
+    ("base_rate", "base rate"),
+)
+
+
+@dataclass
+class Report:
+    html: str
+    headline_markdown: str
+    plots: dict[str, bytes] = field(default_factory=dict)
+
+
+def _fmt(value, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _metric(metrics: dict, segment: str, model: str, name: str):
+    entry = metrics[segment] if model == "model" else metrics[segment]["baselines"][model]
+    return entry.get(name)
+
+
+def headline_rows(metrics: dict) -> list[list[str]]:
+    rows = []
+    for key, label in MODELS:
+        rows.append([label] + [_fmt(_metric(metrics, s, key, "auc")) for s in ("validation", "test")])
+    for segment_label, key in (("oracle (hidden truth)", "oracle_auc"), ("edge capture", "edge_capture")):
+        rows.append([segment_label] + [_fmt(metrics[s].get(key)) for s in ("validation", "test")])
+    return rows
+
+
+def headline_markdown(metrics: dict, version: str, status: str) -> str:
+    lines = [
+        f"**{version}** — status **{status}**",
+        "",
+        "| AUC | validation | test |",
+        "| --- | --- | --- |",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in headline_rows(metrics)]
+    return "\n".join(lines)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
+
+
+def render(
+    metadata: dict,
+    scores: pd.DataFrame,
+    gain: pd.Series,
+    contributions: pd.DataFrame,
+    contribution_features: pd.DataFrame,
+    status: str,
+    reason: str,
+) -> Report:
+    """Build the report from the artifact's metadata, the scored rows and the reloaded model's explanations."""
+    metrics = metadata["metrics"]
+    version = metadata["version"]
+    test = scores[scores["segment"] == "test"]
+    validation = scores[scores["segment"] == "validation"]
+    synthetic = metadata.get("source") == "synthetic"
+    figures = {
+        "roc_test": plots.roc_plot(test, "ROC curve, test segment"),
+        "pr_test": plots.pr_plot(test, "Precision-recall curve, test segment"),
+        "reliability_test": plots.reliability_plot(
+            {
+                "calibrated (test)": evaluation.reliability(test["label"], test["probability"]),
+                "uncalibrated (test)": evaluation.reliability(test["label"], test["raw_score"]),
+                "calibrated (validation, fit here)": evaluation.reliability(
+                    validation["label"], validation["probability"]
+                ),
+            },
+            "Calibration (reliability), equal-count bins",
+        ),
+        "gain_importance": plots.bar_plot(gain.head(20), "Feature importance (gain), top 20", "total gain"),
+        "shap_mean_abs": plots.bar_plot(
+            contributions.abs().mean().sort_values(ascending=False).head(20),
+            "Mean |SHAP| on test, top 20",
+            "mean |contribution| (log-odds)",
+        ),
+        "shap_summary": plots.shap_summary_plot(contributions, contribution_features),
+        "monthly_ic_test": plots.ic_plot(
+            evaluation.monthly_ic(test, "probability"), "Monthly IC of the model probability, test"
+        ),
+        "deciles_test": plots.decile_plot(
+            evaluation.decile_returns(test, "probability"), "Mean forward return by model decile, test"
+        ),
+    }
+    parts = [_header(metadata, synthetic)]
+    parts.append(_section("Headline", _headline(metrics, metadata)))
+    parts.append(_section("Promotion", f"<p><b>{html.escape(status)}</b>: {html.escape(reason)}</p>"))
+    parts.append(_section("Seed targets", _seed_targets(metrics)))
+    parts.append(_section("Data and splits", _splits(metadata)))
+    parts.append(_section("Classification metrics", _classification(metrics)))
+    parts.append(_section("Confusion matrix", _confusion(metrics)))
+    parts.append(_section("ROC curve", _img(figures["roc_test"], "ROC curve")))
+    parts.append(_section("Precision-recall curve", _img(figures["pr_test"], "precision-recall curve")))
+    parts.append(
+        _section(
+            "Calibration (reliability)",
+            "<p>Calibration is fit on validation only, so its validation curve is in-sample; the test curve "
+            f"is the honest one. Validation Brier before calibration {_fmt(metrics['validation'].get('brier_uncalibrated'))}"
+            f", after {_fmt(metrics['validation']['brier'])}; test Brier after {_fmt(metrics['test']['brier'])}.</p>"
+            + _img(figures["reliability_test"], "reliability plot"),
+        )
+    )
+    parts.append(_section("Feature importance (gain)", _img(figures["gain_importance"], "gain importance")))
+    parts.append(
+        _section(
+            "SHAP summary",
+            "<p>LightGBM <code>pred_contrib</code> on the test rows (log-odds of the uncalibrated score).</p>"
+            + _img(figures["shap_mean_abs"], "mean absolute SHAP")
+            + _img(figures["shap_summary"], "SHAP summary"),
+        )
+    )
+    parts.append(_section("Finance view", _finance(metrics, test, figures)))
+    page = _PAGE.format(title=html.escape(f"smart-money evaluation {version}"), body="\n".join(parts))
+    return Report(html=page, headline_markdown=headline_markdown(metrics, version, status), plots=figures)
+
+
+def _section(title: str, body: str) -> str:
+    anchor = title.lower().replace(" ", "-").replace("(", "").replace(")", "")
+    return f'<section id="{anchor}"><h2>{html.escape(title)}</h2>\n{body}\n</section>'
+
+
+def _header(metadata: dict, synthetic: bool) -> str:
+    banners = []
+    if synthetic:
+        banners.append(
+            '<p class="banner">SYNTHETIC DATA: a simulated market (symbols SYN###), not real tickers. '
+            "Its edge is set by the simulation's signal_strength "
+            f"({html.escape(str(metadata.get('signal_strength', 'n/a')))}).</p>"
+        )
+    if metadata.get("split", {}).get("leaky"):
+        banners.append(
+            '<p class="banner leaky">LEAKY SPLIT: stratified random split (the seed\'s) mixes months across '
+            "segments, so neighbouring rows share news and label windows. Metrics below are optimistic and "
+            "not comparable with a time split.</p>"
+        )
+    return (
+        f"<h1>smart-money evaluation — model {html.escape(metadata['version'])}</h1>"
+        + "".join(banners)
+        + f"<p>Created {html.escape(metadata['created_at'])}; source {html.escape(str(metadata.get('source')))}; "
+        f"label <code>{html.escape(metadata['label_definition'])}</code>; "
+        f"{len(metadata['feature_names'])} features; dataset fingerprint "
+        f"<code>{html.escape(metadata['dataset_fingerprint'][:16])}</code>.</p>"
+    )
+
+
+def _headline(metrics: dict, metadata: dict) -> str:
+    note = (
+        "<p>AUC of each score against the realized label. The volatility-only baseline uses trailing 30- and "
+        "90-day volatility and 1-year beta: on a '+5% in 14 days' label it ranks well with no smart-money "
+        "information, so the model's worth is its margin over it. Edge capture = (model − volatility) / "
+        "(oracle − volatility).</p>"
+    )
+    if metrics["test"].get("oracle_auc") is None:
+        note += "<p>Oracle: not available (not the simulated market, or not its default label).</p>"
+    return note + _table(["AUC", "validation", "test"], headline_rows(metrics))
+
+
+def _seed_targets(metrics: dict) -> str:
+    rows = []
+    for name, target in evaluation.SEED_TARGETS.items():
+        for segment in ("validation", "test"):
+            value = metrics[segment][name]
+            base = metrics[segment]["baselines"]["volatility"][name]
+            rows.append(
+                [name, segment, f"> {target:.2f}", _fmt(value), "pass" if value > target else "fail", _fmt(base)]
+            )
+    return (
+        f"<p>The seed promised accuracy &gt; 70% and ROC AUC &gt; 0.75. Research context: "
+        f"{html.escape(evaluation.RESEARCH_CONTEXT)} Accuracy depends on the decision threshold "
+        f"({_fmt(metrics['test']['threshold'])}, the train base rate unless configured) and on the base rate: "
+        "always answering 'bearish' scores 1 − base rate.</p>"
+        + _table(["metric", "segment", "seed target", "model", "seed target met", "volatility baseline"], rows)
+    )
+
+
+def _splits(metadata: dict) -> str:
+    split = metadata["split"]
+    rows = [
+        [
+            s["segment"],
+            s["first_sample_date"][:10],
+            s["last_sample_date"][:10],
+            s["months"],
+            s["rows"],
+            s["embargoed"],
+            _fmt(s["positive_share"], 3),
+        ]
+        for s in split["segments"]
+    ]
+    return (
+        f"<p>Method <code>{html.escape(split['method'])}</code>, embargo {split['embargo_days']} days "
+        f"(label horizon {split['horizon_days']} days); leaky: {split['leaky']}. Data window "
+        f"{html.escape(metadata['data_window'][0][:10])} to {html.escape(metadata['data_window'][1][:10])}.</p>"
+        + _table(["segment", "first sample", "last sample", "months", "rows used", "embargoed", "positive share"], rows)
+    )
+
+
+def _classification(metrics: dict) -> str:
+    names = ("auc", "accuracy", "precision", "recall", "f1", "brier", "log_loss")
+    rows = []
+    for segment in ("validation", "test"):
+        for key, label in MODELS:
+            entry = metrics[segment] if key == "model" else metrics[segment]["baselines"][key]
+            rows.append([segment, label] + [_fmt(entry.get(n)) for n in names])
+    return (
+        f"<p>Bullish class = label 1; a row is called bullish when its calibrated probability is at least "
+        f"{_fmt(metrics['test']['threshold'])}. The rules score has no probability, so only its AUC is shown.</p>"
+        + _table(["segment", "score", *names], rows)
+    )
+
+
+def _confusion(metrics: dict) -> str:
+    rows = []
+    for segment in ("validation", "test"):
+        cm = metrics[segment]["confusion_matrix"]
+        rows.append([segment, cm["tn"], cm["fp"], cm["fn"], cm["tp"]])
+    return _table(["segment", "true bearish", "false bullish", "missed bullish", "true bullish"], rows)
+
+
+def _finance(metrics: dict, test: pd.DataFrame, figures: dict) -> str:
+    rows = []
+    for segment in ("validation", "test"):
+        f = metrics[segment]["finance"]
+        rows.append(
+            [
+                segment,
+                _fmt(f["ic_mean"]),
+                _fmt(f["rank_ic_mean"]),
+                _fmt(f["rank_ic_t"], 2),
+                _fmt(f["volatility_rank_ic_mean"]),
+                f"{100 * f['top_minus_bottom_decile']:.2f}%" if np.isfinite(f["top_minus_bottom_decile"]) else "n/a",
+                f["months"],
+            ]
+        )
+    deciles = evaluation.decile_returns(test, "probability")
+    decile_rows = [[int(d), f"{100 * r:.2f}%"] for d, r in zip(deciles["decile"], deciles["mean_return"], strict=True)]
+    return (
+        "<p>Per sample month: IC (Pearson) and rank IC (Spearman) of the model probability against the forward "
+        "return, averaged over months; t = mean / std × √months. Deciles are formed within each month.</p>"
+        + _table(
+            ["segment", "mean IC", "mean rank IC", "rank IC t", "volatility baseline rank IC",
+             "top − bottom decile", "months"],
+            rows,
+        )
+        + _img(figures["monthly_ic_test"], "monthly IC")
+        + _img(figures["deciles_test"], "decile returns")
+        + _table(["decile (test)", "mean forward return"], decile_rows)
+    )
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.8em 0; font-size: 0.85em; }}
+th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; }}
+th {{ background: #f3f3f3; }} td:first-child, th:first-child {{ text-align: left; }}
+.banner {{ background: #fff3cd; border: 1px solid #e0c36b; padding: 0.6em; }}
+.leaky {{ background: #f8d7da; border-color: #d9534f; }}
+img {{ max-width: 100%; margin: 0.5em 0; }}
+</style></head>
+<body>
+{body}
+</body></html>
+"""
