@@ -99,6 +99,15 @@ def table_counts() -> list[str]:
     return lines
 
 
+PROMOTION_STEP = "model_registry_model_registry_promotion"
+
+
+def promotion_refused_only(result) -> bool:
+    """True when the only failed step is the promotion check: an expected outcome, not an error."""
+    failed = {e.step_key for e in result.get_step_failure_events()}
+    return not result.success and failed == {PROMOTION_STEP}
+
+
 def model_summary(results) -> str:
     """Headline metrics and the report path of the model run, if there was one."""
     model_runs = [r for g, r in results if g == "model"]
@@ -178,7 +187,12 @@ def build(args: argparse.Namespace) -> int:
     print(f"\nWarehouse (DuckDB views over Parquet): {warehouse.catalog_path()}")
     print(f"Parquet partitions:                    {warehouse.parquet_root()}")
     print("Dagster UI:                            make ui   (then open http://127.0.0.1:3000)")
-    failed = [g for g, r in results if not r.success]
+    failed = [g for g, r in results if not r.success and not promotion_refused_only(r)]
+    if any(promotion_refused_only(r) for _, r in results):
+        print(
+            "\nThe new model stays a CANDIDATE (it does not beat the volatility-only baseline on validation), "
+            "so predictions were not published with it; the report says why."
+        )
     if failed:
         print(
             f"\nerror: group(s) {', '.join(failed)} failed; see the FAIL gates and the log above",

@@ -127,7 +127,8 @@ def _fit_lightgbm(x_train, y_train, x_val, y_val, names, normalizer, config, log
     classifier.fit(
         pd.DataFrame(x_train, columns=names),
         y_train,
-        eval_set=[(pd.DataFrame(x_val, columns=names), y_val)],
+        eval_X=(pd.DataFrame(x_val, columns=names),),
+        eval_y=(y_val,),
         eval_metric="auc",
         callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
     )
