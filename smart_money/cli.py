@@ -4,7 +4,8 @@
 ``features`` group (features, labels) over the sample months as a second run (a partition range needs every
 selected asset on the same partitions and single-run backfill), then the unpartitioned ``model`` group
 (splits, model, report, registry, predictions) as a third, and prints rows per table, every gate, the
-headline metrics and where the report and the warehouse are. Runs are recorded in ``DAGSTER_HOME`` so they show in the Dagster UI.
+headline metrics and where the report and the warehouse are. Runs are recorded in ``DAGSTER_HOME`` so
+they show in the Dagster UI.
 """
 
 import argparse
@@ -115,7 +116,9 @@ def model_summary(results) -> str:
         return ""
     result = model_runs[0]
     report = [
-        m for m in result.get_asset_materialization_events() if m.asset_key.to_user_string() == "evaluation_report"
+        m
+        for m in result.get_asset_materialization_events()
+        if m.asset_key.to_user_string() == "evaluation_report"
     ]
     if not report:
         return "\nModel: no evaluation report was produced (see the log above)"
@@ -161,7 +164,11 @@ def build(args: argparse.Namespace) -> int:
         window = f"months {first:%Y-%m} .. {last:%Y-%m}" if first is not None else "unpartitioned"
         print(f"\n== group '{group}': {window} (one run) ==", flush=True)
         step_began = time.monotonic()
-        result = materialize_range(group, first, last, args.log_level, defs=defs)
+        run_config = None
+        if group == "model":  # the splits cover the same sample months as the features run
+            window = {"sample_start": f"{sample_first:%Y-%m}", "sample_end": f"{sample_last:%Y-%m}"}
+            run_config = {"ops": {"dataset_splits": {"config": window}}}
+        result = materialize_range(group, first, last, args.log_level, defs=defs, run_config=run_config)
         results.append((group, result))
         print(
             f"== group '{group}' {'succeeded' if result.success else 'FAILED'} "
@@ -190,7 +197,8 @@ def build(args: argparse.Namespace) -> int:
     failed = [g for g, r in results if not r.success and not promotion_refused_only(r)]
     if any(promotion_refused_only(r) for _, r in results):
         print(
-            "\nThe new model stays a CANDIDATE (it does not beat the volatility-only baseline on validation), "
+            "\nThe new model stays a CANDIDATE (it does not beat the volatility-only baseline on "
+            "validation), "
             "so predictions were not published with it; the report says why."
         )
     if failed:
@@ -213,7 +221,9 @@ def summary(_: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="smart-money", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    b = commands.add_parser("build", help="materialize raw, features, labels and the model group and print a summary")
+    b = commands.add_parser(
+        "build", help="materialize raw, features, labels and the model group and print a summary"
+    )
     b.add_argument("--raw-start", type=_month, help="first raw month (default: history start, 2019-01)")
     b.add_argument("--raw-end", type=_month, help="last raw month (default: end of the source's history)")
     b.add_argument(

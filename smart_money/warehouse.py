@@ -1,7 +1,8 @@
 """Monthly-partitioned Parquet storage and the DuckDB catalog over it.
 
 Layout: ``<data_dir>/parquet/<table>/month=YYYY-MM/part.parquet`` for the monthly tables; the model tables
-use their own keys (``model_version=<v>/``) or one ``part.parquet`` for the whole table. A partition is written to a temporary
+use their own keys (``model_version=<v>/``) or one ``part.parquet`` for the whole table. A partition is
+written to a temporary
 file in the same folder and renamed over the old one, so a reader never sees half a file and a failed write
 leaves the previous partition intact. ``<data_dir>/warehouse.duckdb`` holds only views (and, later, small
 tables), so several processes can write partitions at once; only the short catalog refresh takes the
@@ -101,9 +102,7 @@ def write_keyed(
     return _write_atomic(to_arrow(frame, spec), keyed_path(table, keys or {}, data_dir))
 
 
-def read_keyed(
-    table: str, keys: dict[str, str] | None = None, data_dir: Path | None = None
-) -> pd.DataFrame:
+def read_keyed(table: str, keys: dict[str, str] | None = None, data_dir: Path | None = None) -> pd.DataFrame:
     """Read one keyed partition (or every partition when ``keys`` is None); empty frame if absent."""
     spec = tables.spec(table)
     if keys is not None or not spec.partition_keys:

@@ -20,7 +20,8 @@ class DatasetSplitsConfig(dg.Config):
     method: str = Field(
         default="time",
         description="time: train/validation/test by fractions of the sample months, in order; segments: the "
-        "explicit date ranges below; stratified_random: the seed's random split (LEAKY, for comparison only).",
+        "explicit date ranges below; stratified_random: the seed's random split (LEAKY, for comparison "
+        "only).",
     )
     train_fraction: float = Field(default=0.70, description="Share of sample months in train (method time).")
     validation_fraction: float = Field(default=0.15, description="Share in validation; test gets the rest.")
@@ -28,7 +29,9 @@ class DatasetSplitsConfig(dg.Config):
         default=timeline.LABEL_HORIZON_DAYS,
         description="Minimum days between a used row's sample date and the next segment (>= label horizon).",
     )
-    train_start: str | None = Field(default=None, description="method segments: first train date (YYYY-MM-DD).")
+    train_start: str | None = Field(
+        default=None, description="method segments: first train date (YYYY-MM-DD)."
+    )
     train_end: str | None = Field(default=None, description="method segments: last train date.")
     validation_start: str | None = Field(default=None, description="method segments: first validation date.")
     validation_end: str | None = Field(default=None, description="method segments: last validation date.")
@@ -50,7 +53,12 @@ class DatasetSplitsConfig(dg.Config):
                 "validation": (self.validation_start, self.validation_end),
                 "test": (self.test_start, self.test_end),
             }
-            absent = [f"{s}_{e}" for s, pair in bounds.items() for e, v in zip(("start", "end"), pair) if not v]
+            absent = [
+                f"{s}_{e}"
+                for s, pair in bounds.items()
+                for e, v in zip(("start", "end"), pair, strict=True)
+                if not v
+            ]
             if absent:
                 raise split_logic.SplitError(f"method 'segments' needs {absent} (YYYY-MM-DD)")
             segments = bounds
@@ -64,7 +72,9 @@ class DatasetSplitsConfig(dg.Config):
         )
 
     def months(self) -> list[pd.Timestamp]:
-        first = timeline.month_start(f"{self.sample_start}-01" if self.sample_start else settings.sample_start())
+        first = timeline.month_start(
+            f"{self.sample_start}-01" if self.sample_start else settings.sample_start()
+        )
         last = timeline.month_start(f"{self.sample_end}-01" if self.sample_end else settings.sample_end())
         return timeline.months_between(first, last)
 
@@ -135,9 +145,7 @@ def dataset_splits_embargo(context: dg.AssetCheckExecutionContext) -> dg.AssetCh
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
     metadata["summary"] = "; ".join(problems) if problems else "ordered, disjoint and embargoed"
     metadata["severity_level"] = "critical" if problems else "info"
-    return dg.AssetCheckResult(
-        passed=not problems, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata
-    )
+    return dg.AssetCheckResult(passed=not problems, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
 
 
 def upstream_embargo(context) -> int:

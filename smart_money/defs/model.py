@@ -10,6 +10,9 @@ from pydantic import Field
 
 from smart_money import settings, timeline, warehouse
 from smart_money.defs.dataset import MODEL_GROUP, dataset_splits, upstream_embargo
+from smart_money.defs.features import features
+from smart_money.defs.labels import labels
+from smart_money.defs.raw import synthetic_truth
 from smart_money.defs.resources import SmartMoneySource
 from smart_money.features import catalog
 from smart_money.modeling import experiment, splits, training, tuning
@@ -35,14 +38,17 @@ class ModelTrainingConfig(dg.Config):
     reg_alpha: float = Field(default=_DEFAULTS.reg_alpha, description="L1 regularization.")
     reg_lambda: float = Field(default=_DEFAULTS.reg_lambda, description="L2 regularization.")
     class_weight: str | None = Field(
-        default=_DEFAULTS.class_weight, description="'balanced' weighs classes inversely to frequency; null: none."
+        default=_DEFAULTS.class_weight,
+        description="'balanced' weighs classes inversely to frequency; null: none.",
     )
     random_state: int = Field(default=_DEFAULTS.random_state, description="Seed: same data, same model.")
     early_stopping_rounds: int = Field(
-        default=_DEFAULTS.early_stopping_rounds, description="Stop when validation AUC has not improved this long."
+        default=_DEFAULTS.early_stopping_rounds,
+        description="Stop when validation AUC has not improved this long.",
     )
     calibration: str = Field(
-        default=_DEFAULTS.calibration, description="isotonic (default), platt or none; fit on validation only."
+        default=_DEFAULTS.calibration,
+        description="isotonic (default), platt or none; fit on validation only.",
     )
     decision_threshold: float | None = Field(
         default=None,
@@ -57,7 +63,9 @@ class ModelTrainingConfig(dg.Config):
     tuning_folds: int = Field(default=3, description="Expanding-window time folds used by tuning.")
 
     def training_config(self) -> training.ModelConfig:
-        values = {f.name: getattr(self, f.name) for f in fields(training.ModelConfig) if hasattr(self, f.name)}
+        values = {
+            f.name: getattr(self, f.name) for f in fields(training.ModelConfig) if hasattr(self, f.name)
+        }
         return training.ModelConfig(**values)
 
 
@@ -65,13 +73,16 @@ def model_folder(version: str):
     return settings.models_dir() / MODEL_NAME / version
 
 
-@dg.asset(group_name=MODEL_GROUP, deps=[dataset_splits], kinds={"lightgbm"})
+@dg.asset(
+    group_name=MODEL_GROUP, deps=[dataset_splits, features, labels, synthetic_truth], kinds={"lightgbm"}
+)
 def smart_money_model(
     context: dg.AssetExecutionContext, config: ModelTrainingConfig, source: SmartMoneySource
 ) -> dg.MaterializeResult:
     """The smart-money model: a LightGBM classifier (normalizer fit on train, early stopping and isotonic
     calibration on validation) trained beside a volatility-only LightGBM and a logistic regression on the
-    same splits. Saved to models/smart-money-flow/<version>/ as model.txt, normalizer.json,
+    same splits. The hidden truth (synthetic source) is read only to score the oracle, never to train.
+    Saved to models/smart-money-flow/<version>/ as model.txt, normalizer.json,
     calibration.json, metadata.json (metrics included) and the scored rows (scores.parquet)."""
     began = time.monotonic()
     rows = warehouse.read_keyed("dataset_splits")
@@ -89,7 +100,10 @@ def smart_money_model(
             rows[["symbol", "sample_date", "label_date"]], on=["symbol", "sample_date"]
         )
         model_config, tuning_table = tuning.tune(
-            train_validation, list(catalog.FEATURE_NAMES), model_config, n_folds=config.tuning_folds,
+            train_validation,
+            list(catalog.FEATURE_NAMES),
+            model_config,
+            n_folds=config.tuning_folds,
             log=context.log.info,
         )
         context.log.info(f"tuning: best {tuning_table.iloc[0].to_dict()}")
@@ -116,16 +130,16 @@ def smart_money_model(
             "method": str(rows["split_method"].iloc[0]),
             "leaky": bool(rows["leaky"].any()),
             "embargo_days": upstream_embargo(context),
-            "horizon_days": int(
-                (rows["label_date"] - rows["sample_date"]).dt.days.min()
-            ),
+            "horizon_days": int((rows["label_date"] - rows["sample_date"]).dt.days.min()),
             "segments": json.loads(summary.to_json(orient="records", date_format="iso")),
         },
         "dataset_fingerprint": result.fingerprint,
         "base_rate_train": result.base_rate,
         "decision_threshold": result.threshold,
         "oracle_available": result.oracle_available,
-        "tuning": None if tuning_table is None else json.loads(tuning_table.head(10).to_json(orient="records")),
+        "tuning": None
+        if tuning_table is None
+        else json.loads(tuning_table.head(10).to_json(orient="records")),
         "metrics": result.metrics,
     }
     training.save_model(result.model, folder, metadata)
@@ -147,7 +161,9 @@ def smart_money_model(
             "test_auc": m["test"]["auc"],
             "volatility_baseline_test_auc": m["test"]["baselines"]["volatility"]["auc"],
             "oracle_test_auc": m["test"]["oracle_auc"] if m["test"]["oracle_auc"] is not None else "n/a",
-            "edge_capture_test": m["test"]["edge_capture"] if m["test"]["edge_capture"] is not None else "n/a",
+            "edge_capture_test": m["test"]["edge_capture"]
+            if m["test"]["edge_capture"] is not None
+            else "n/a",
             "dataset_fingerprint": result.fingerprint,
             "train_rows": int((dataset["segment"] == "train").sum()),
         }

@@ -54,7 +54,8 @@ def model_registry_promotion(context: dg.AssetCheckExecutionContext) -> dg.Asset
     row = table[table["model_version"] == version]
     if row.empty:
         return dg.AssetCheckResult(
-            passed=False, severity=dg.AssetCheckSeverity.ERROR,
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
             metadata={"summary": f"{version} is not in the registry", "severity_level": "critical"},
         )
     row = row.iloc[0]

@@ -48,7 +48,7 @@ def classification_metrics(labels: np.ndarray, probability: np.ndarray, threshol
 
 
 def edge_capture(model_auc: float, volatility_auc: float, oracle_auc: float) -> float:
-    """(model − volatility baseline) / (oracle − volatility baseline): the share of the knowable edge found."""
+    """(model − volatility baseline) / (oracle − volatility baseline): the share of the edge found."""
     gap = oracle_auc - volatility_auc
     if not np.isfinite(gap) or gap <= 0:
         return float("nan")
@@ -80,7 +80,9 @@ def ic_summary(ic: pd.DataFrame) -> dict:
         sd = float(values.std(ddof=1)) if len(values) > 1 else float("nan")
         out[f"{column}_mean"] = mean
         out[f"{column}_std"] = sd
-        out[f"{column}_t"] = float(mean / sd * np.sqrt(len(values))) if sd and np.isfinite(sd) else float("nan")
+        out[f"{column}_t"] = (
+            float(mean / sd * np.sqrt(len(values))) if sd and np.isfinite(sd) else float("nan")
+        )
     out["months"] = int(len(ic))
     return out
 

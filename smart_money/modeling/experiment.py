@@ -79,7 +79,9 @@ def oracle_applies(labels: pd.DataFrame) -> bool:
         return False
     same_rule = ((known["return_fwd"] > 0.05).astype(int) == known["label"].astype(int)).all()
     days = (pd.to_datetime(known["label_date"]) - pd.to_datetime(known["sample_date"])).dt.days
-    return bool(same_rule and days.between(timeline.LABEL_HORIZON_DAYS, timeline.LABEL_HORIZON_DAYS + 7).all())
+    return bool(
+        same_rule and days.between(timeline.LABEL_HORIZON_DAYS, timeline.LABEL_HORIZON_DAYS + 7).all()
+    )
 
 
 def fingerprint(dataset: pd.DataFrame) -> str:
@@ -91,13 +93,14 @@ def fingerprint(dataset: pd.DataFrame) -> str:
 
 def run_experiment(
     dataset: pd.DataFrame,
-    config: ModelConfig = ModelConfig(),
+    config: ModelConfig | None = None,
     feature_names: list[str] | None = None,
     decision_threshold: float | None = None,
     oracle_available: bool = True,
     log: Log = _quiet,
 ) -> ExperimentResult:
     """Train the model and its baselines on ``dataset`` (from ``assemble_dataset``) and measure them."""
+    config = config or ModelConfig()
     names = list(feature_names or catalog.FEATURE_NAMES)
     segments = {s: dataset[dataset["segment"] == s] for s in ("train", "validation", "test")}
     for segment, part in segments.items():
@@ -133,7 +136,13 @@ def run_experiment(
     scores = pd.concat(parts, ignore_index=True)
     metrics = measure(scores, base_rate, threshold, oracle)
     metrics["validation"]["brier_uncalibrated"] = float(
-        np.mean((scores.loc[scores.segment == "validation", "raw_score"] - scores.loc[scores.segment == "validation", "label"]) ** 2)
+        np.mean(
+            (
+                scores.loc[scores.segment == "validation", "raw_score"]
+                - scores.loc[scores.segment == "validation", "label"]
+            )
+            ** 2
+        )
     )
     metrics["best_iteration"] = model.best_iteration
     metrics["base_rate_train"] = base_rate

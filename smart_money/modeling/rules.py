@@ -20,8 +20,12 @@ CONGRESS_NET = 1
 HEDGE_FUND_CHANGE = 0.005
 
 # Points each category adds to (or takes from) the neutral 50; they sum to 50, so the score spans 0-100.
-POINTS = {"insider_activity": 20, "institutional_flow": 10, "congressional_sentiment": 10,
-          "hedge_fund_positioning": 10}
+POINTS = {
+    "insider_activity": 20,
+    "institutional_flow": 10,
+    "congressional_sentiment": 10,
+    "hedge_fund_positioning": 10,
+}
 RULES_WEIGHT, ML_WEIGHT = 0.6, 0.4
 
 CATEGORY_VALUES = {
@@ -71,7 +75,9 @@ def category_signals(features: pd.DataFrame) -> pd.DataFrame:
     ratio = f["insider_buy_ratio_30d"]
     cluster = f["insider_cluster_score"].fillna(0) >= INSIDER_CLUSTER_MIN
     insider = np.select(
-        [ratio >= INSIDER_BULLISH_BUY_RATIO, ratio <= INSIDER_BEARISH_BUY_RATIO], ["bullish", "bearish"], "neutral"
+        [ratio >= INSIDER_BULLISH_BUY_RATIO, ratio <= INSIDER_BEARISH_BUY_RATIO],
+        ["bullish", "bearish"],
+        "neutral",
     )
     insider_code = np.select(
         [ratio.isna(), ratio >= INSIDER_BULLISH_BUY_RATIO, ratio <= INSIDER_BEARISH_BUY_RATIO],
@@ -92,7 +98,8 @@ def category_signals(features: pd.DataFrame) -> pd.DataFrame:
     net = f["congress_net_sentiment"].fillna(0)
     congress = np.select([net >= CONGRESS_NET, net <= -CONGRESS_NET], ["positive", "negative"], "neutral")
     congress_code = np.select(
-        [net >= CONGRESS_NET, net <= -CONGRESS_NET], ["CONGRESS_NET_BUYING", "CONGRESS_NET_SELLING"],
+        [net >= CONGRESS_NET, net <= -CONGRESS_NET],
+        ["CONGRESS_NET_BUYING", "CONGRESS_NET_SELLING"],
         "CONGRESS_NEUTRAL",
     )
     hf_change = f["hedgefund_net_change_1q"].fillna(0)
@@ -100,7 +107,9 @@ def category_signals(features: pd.DataFrame) -> pd.DataFrame:
     long = (hf_change > HEDGE_FUND_CHANGE) | ((hf_change > 0) & (entries > 0))
     short = (hf_change < -HEDGE_FUND_CHANGE) | ((hf_change < 0) & (entries < 0))
     hedge = np.select([long, short], ["long", "short"], "neutral")
-    hedge_code = np.select([long, short], ["HEDGE_FUNDS_ADDING", "HEDGE_FUNDS_CUTTING"], "HEDGE_FUNDS_NEUTRAL")
+    hedge_code = np.select(
+        [long, short], ["HEDGE_FUNDS_ADDING", "HEDGE_FUNDS_CUTTING"], "HEDGE_FUNDS_NEUTRAL"
+    )
 
     out = pd.DataFrame(
         {
@@ -144,12 +153,22 @@ def combined_score(rules_score: np.ndarray, ml_score: np.ndarray | None) -> pd.D
     ml_score = np.asarray(ml_score, float)
     rules_part, ml_part = RULES_WEIGHT * rules_score, ML_WEIGHT * ml_score
     return pd.DataFrame(
-        {"conviction_score": rules_part + ml_part, "rules_contribution": rules_part, "ml_contribution": ml_part}
+        {
+            "conviction_score": rules_part + ml_part,
+            "rules_contribution": rules_part,
+            "ml_contribution": ml_part,
+        }
     )
 
 
 def reason_text(codes: str) -> list[str]:
     """Words for the informative reason codes of one row (neutral codes are left out)."""
-    quiet = {"INSIDER_MIXED", "NO_INSIDER_TRADES", "INST_OWNERSHIP_STABLE", "NO_13F_HISTORY",
-             "CONGRESS_NEUTRAL", "HEDGE_FUNDS_NEUTRAL"}
+    quiet = {
+        "INSIDER_MIXED",
+        "NO_INSIDER_TRADES",
+        "INST_OWNERSHIP_STABLE",
+        "NO_13F_HISTORY",
+        "CONGRESS_NEUTRAL",
+        "HEDGE_FUNDS_NEUTRAL",
+    }
     return [REASON_TEXT[c] for c in codes.split(";") if c and c not in quiet]

@@ -57,7 +57,8 @@ class SplitConfig:
         if self.method == "segments":
             if sorted(self.segments) != sorted(SEGMENTS):
                 raise SplitError(
-                    f"segments must name exactly {SEGMENTS} with (start, end) dates, got {sorted(self.segments)}"
+                    f"segments must name exactly {SEGMENTS} with (start, end) dates, "
+                    f"got {sorted(self.segments)}"
                 )
             bounds = [tuple(pd.Timestamp(d) for d in self.segments[s]) for s in SEGMENTS]
             for name, (start, end) in zip(SEGMENTS, bounds, strict=True):
@@ -87,7 +88,9 @@ def split_rows(labels: pd.DataFrame, config: SplitConfig, horizon_days: int) -> 
     rows["label"] = rows["label"].astype("int8")
     rows = rows.sort_values(["sample_date", "symbol"]).reset_index(drop=True)
     if rows.empty:
-        raise SplitError("no labelled rows: materialize labels for sample months whose forward window is over")
+        raise SplitError(
+            "no labelled rows: materialize labels for sample months whose forward window is over"
+        )
     if config.method == "stratified_random":
         rows["segment"] = _stratified_random(rows, config)
         rows["embargoed"] = False
@@ -206,7 +209,9 @@ def split_problems(splits: pd.DataFrame, embargo_days: int) -> list[str]:
         here = used[used["segment"] == current]
         next_start = used.loc[used["segment"] == following, "sample_date"].min()
         if here["sample_date"].max() >= next_start:
-            problems.append(f"{current} reaches {here['sample_date'].max():%Y-%m-%d}, after {following} starts")
+            problems.append(
+                f"{current} reaches {here['sample_date'].max():%Y-%m-%d}, after {following} starts"
+            )
         late = here[here["label_date"] >= next_start]
         if len(late):
             problems.append(

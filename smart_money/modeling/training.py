@@ -199,7 +199,9 @@ def write_text_atomic(path: Path, text: str) -> None:
 def load_model(folder: Path) -> tuple[FittedModel, dict]:
     """Reload a saved model (LightGBM text + JSON) and its metadata."""
     folder = Path(folder)
-    missing = [f for f in (MODEL_FILE, NORMALIZER_FILE, CALIBRATION_FILE, METADATA_FILE) if not (folder / f).exists()]
+    missing = [
+        f for f in (MODEL_FILE, NORMALIZER_FILE, CALIBRATION_FILE, METADATA_FILE) if not (folder / f).exists()
+    ]
     if missing:
         raise FileNotFoundError(f"model folder {folder} lacks {missing}; train smart_money_model first")
     metadata = json.loads((folder / METADATA_FILE).read_text())

@@ -67,9 +67,17 @@ def tune(
             stop = fit[timeline.month_starts(fit["sample_date"]) == stop_month]
             model = train(inner, stop, feature_names, replace(config, calibration="none"))
             scores.append(auc(scored["label"].to_numpy(), model.raw_score(scored)))
-        records.append({**dict(zip(keys, values, strict=True)), "mean_auc": float(np.mean(scores)),
-                        "fold_aucs": [round(s, 4) for s in scores]})
-        log(f"tuning {i}/{len(candidates)}: {dict(zip(keys, values, strict=True))} mean AUC {np.mean(scores):.4f}")
+        records.append(
+            {
+                **dict(zip(keys, values, strict=True)),
+                "mean_auc": float(np.mean(scores)),
+                "fold_aucs": [round(s, 4) for s in scores],
+            }
+        )
+        log(
+            f"tuning {i}/{len(candidates)}: {dict(zip(keys, values, strict=True))} "
+            f"mean AUC {np.mean(scores):.4f}"
+        )
     table = pd.DataFrame.from_records(records).sort_values("mean_auc", ascending=False).reset_index(drop=True)
     best = {k: table.iloc[0][k] for k in keys}
     best = {k: (int(v) if isinstance(grid[k][0], int) else float(v)) for k, v in best.items()}

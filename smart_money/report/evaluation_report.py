@@ -97,7 +97,7 @@ def render(
     status: str,
     reason: str,
 ) -> Report:
-    """Build the report from the artifact's metadata, the scored rows and the reloaded model's explanations."""
+    """Build the report from the artifact's metadata, the scored rows and the reloaded model's SHAP."""
     metrics = metadata["metrics"]
     version = metadata["version"]
     test = scores[scores["segment"] == "test"]
@@ -143,8 +143,9 @@ def render(
         _section(
             "Calibration (reliability)",
             "<p>Calibration is fit on validation only, so its validation curve is in-sample; the test curve "
-            f"is the honest one. Validation Brier before calibration {_fmt(metrics['validation'].get('brier_uncalibrated'))}"
-            f", after {_fmt(metrics['validation']['brier'])}; test Brier after {_fmt(metrics['test']['brier'])}.</p>"
+            "is the honest one. Validation Brier before calibration "
+            f"{_fmt(metrics['validation'].get('brier_uncalibrated'))}, after "
+            f"{_fmt(metrics['validation']['brier'])}; test Brier after {_fmt(metrics['test']['brier'])}.</p>"
             + _img(figures["reliability_test"], "reliability plot"),
         )
     )
@@ -184,7 +185,8 @@ def _header(metadata: dict, synthetic: bool) -> str:
     return (
         f"<h1>smart-money evaluation — model {html.escape(metadata['version'])}</h1>"
         + "".join(banners)
-        + f"<p>Created {html.escape(metadata['created_at'])}; source {html.escape(str(metadata.get('source')))}; "
+        + f"<p>Created {html.escape(metadata['created_at'])}; "
+        f"source {html.escape(str(metadata.get('source')))}; "
         f"label <code>{html.escape(metadata['label_definition'])}</code>; "
         f"{len(metadata['feature_names'])} features; dataset fingerprint "
         f"<code>{html.escape(metadata['dataset_fingerprint'][:16])}</code>.</p>"
@@ -210,14 +212,24 @@ def _seed_targets(metrics: dict) -> str:
             value = metrics[segment][name]
             base = metrics[segment]["baselines"]["volatility"][name]
             rows.append(
-                [name, segment, f"> {target:.2f}", _fmt(value), "pass" if value > target else "fail", _fmt(base)]
+                [
+                    name,
+                    segment,
+                    f"> {target:.2f}",
+                    _fmt(value),
+                    "pass" if value > target else "fail",
+                    _fmt(base),
+                ]
             )
     return (
         f"<p>The seed promised accuracy &gt; 70% and ROC AUC &gt; 0.75. Research context: "
         f"{html.escape(evaluation.RESEARCH_CONTEXT)} Accuracy depends on the decision threshold "
-        f"({_fmt(metrics['test']['threshold'])}, the train base rate unless configured) and on the base rate: "
+        f"({_fmt(metrics['test']['threshold'])}, the train base rate unless configured) and on the base "
+        "rate: "
         "always answering 'bearish' scores 1 − base rate.</p>"
-        + _table(["metric", "segment", "seed target", "model", "seed target met", "volatility baseline"], rows)
+        + _table(
+            ["metric", "segment", "seed target", "model", "seed target met", "volatility baseline"], rows
+        )
     )
 
 
@@ -238,8 +250,12 @@ def _splits(metadata: dict) -> str:
     return (
         f"<p>Method <code>{html.escape(split['method'])}</code>, embargo {split['embargo_days']} days "
         f"(label horizon {split['horizon_days']} days); leaky: {split['leaky']}. Data window "
-        f"{html.escape(metadata['data_window'][0][:10])} to {html.escape(metadata['data_window'][1][:10])}.</p>"
-        + _table(["segment", "first sample", "last sample", "months", "rows used", "embargoed", "positive share"], rows)
+        f"{html.escape(metadata['data_window'][0][:10])} to "
+        f"{html.escape(metadata['data_window'][1][:10])}.</p>"
+        + _table(
+            ["segment", "first sample", "last sample", "months", "rows used", "embargoed", "positive share"],
+            rows,
+        )
     )
 
 
@@ -252,8 +268,8 @@ def _classification(metrics: dict) -> str:
             rows.append([segment, label] + [_fmt(entry.get(n)) for n in names])
     return (
         f"<p>Bullish class = label 1; a row is called bullish when its calibrated probability is at least "
-        f"{_fmt(metrics['test']['threshold'])}. The rules score has no probability, so only its AUC is shown.</p>"
-        + _table(["segment", "score", *names], rows)
+        f"{_fmt(metrics['test']['threshold'])}. The rules score has no probability, so only its AUC is "
+        "shown.</p>" + _table(["segment", "score", *names], rows)
     )
 
 
@@ -276,18 +292,30 @@ def _finance(metrics: dict, test: pd.DataFrame, figures: dict) -> str:
                 _fmt(f["rank_ic_mean"]),
                 _fmt(f["rank_ic_t"], 2),
                 _fmt(f["volatility_rank_ic_mean"]),
-                f"{100 * f['top_minus_bottom_decile']:.2f}%" if np.isfinite(f["top_minus_bottom_decile"]) else "n/a",
+                f"{100 * f['top_minus_bottom_decile']:.2f}%"
+                if np.isfinite(f["top_minus_bottom_decile"])
+                else "n/a",
                 f["months"],
             ]
         )
     deciles = evaluation.decile_returns(test, "probability")
-    decile_rows = [[int(d), f"{100 * r:.2f}%"] for d, r in zip(deciles["decile"], deciles["mean_return"], strict=True)]
+    decile_rows = [
+        [int(d), f"{100 * r:.2f}%"] for d, r in zip(deciles["decile"], deciles["mean_return"], strict=True)
+    ]
     return (
-        "<p>Per sample month: IC (Pearson) and rank IC (Spearman) of the model probability against the forward "
+        "<p>Per sample month: IC (Pearson) and rank IC (Spearman) of the model probability against the "
+        "forward "
         "return, averaged over months; t = mean / std × √months. Deciles are formed within each month.</p>"
         + _table(
-            ["segment", "mean IC", "mean rank IC", "rank IC t", "volatility baseline rank IC",
-             "top − bottom decile", "months"],
+            [
+                "segment",
+                "mean IC",
+                "mean rank IC",
+                "rank IC t",
+                "volatility baseline rank IC",
+                "top − bottom decile",
+                "months",
+            ],
             rows,
         )
         + _img(figures["monthly_ic_test"], "monthly IC")

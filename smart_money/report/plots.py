@@ -1,4 +1,4 @@
-"""Evaluation plots as PNG bytes (matplotlib, no display), embedded in the HTML report and Dagster metadata."""
+"""Evaluation plots as PNG bytes (matplotlib, no display) for the HTML report and Dagster metadata."""
 
 import io
 

@@ -25,7 +25,13 @@ EXPECTED = {
         },
     ),
     "labels": ("features", {"universe", "raw_prices", "features"}),
+    "dataset_splits": ("model", {"features", "labels"}),
+    "smart_money_model": ("model", {"dataset_splits", "features", "labels", "synthetic_truth"}),
+    "evaluation_report": ("model", {"smart_money_model"}),
+    "model_registry": ("model", {"evaluation_report"}),
+    "predictions": ("model", {"model_registry", "features"}),
 }
+TABLE_ASSETS_UNPARTITIONED = {"dataset_splits", "evaluation_report", "model_registry", "predictions"}
 EXPECTED_CHECKS = {
     "universe": {"universe_schema"},
     "raw_prices": {"raw_prices_schema", "raw_prices_completeness"},
@@ -40,6 +46,8 @@ EXPECTED_CHECKS = {
         "features_no_lookahead",
     },
     "labels": {"labels_schema", "labels_completeness", "labels_balance"},
+    "dataset_splits": {"dataset_splits_embargo"},
+    "model_registry": {"model_registry_promotion"},
 }
 
 
@@ -71,10 +79,16 @@ def test_checks_are_blocking_and_named_asset_property():
     assert actual == EXPECTED_CHECKS
 
 
-def test_every_asset_says_what_a_row_is_and_is_partitioned_monthly():
+def test_every_table_asset_says_what_a_row_is_and_data_assets_are_partitioned_monthly():
     graph = _graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
+        name = key.to_user_string()
+        if node.group_name == "model":
+            assert node.partitions_def is None, name  # trained and evaluated over the whole sample window
+            if name in TABLE_ASSETS_UNPARTITIONED:
+                assert "one row per" in (node.description or "").lower(), name
+            continue
         assert "one row per" in (node.description or "").lower(), key
         assert isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition), key
         assert node.backfill_policy == dg.BackfillPolicy.single_run(), key

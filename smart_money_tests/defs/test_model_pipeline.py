@@ -31,7 +31,9 @@ def _build(root: Path, signal_strength: str):
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         defs = build_definitions()
         for group, window in (("raw", RAW), ("features", SAMPLES)):
-            assert cli.materialize_range(group, *window, log_level="WARNING", defs=defs, instance=instance).success
+            assert cli.materialize_range(
+                group, *window, log_level="WARNING", defs=defs, instance=instance
+            ).success
         result = cli.materialize_range("model", None, None, log_level="WARNING", defs=defs, instance=instance)
         materialized = {
             e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
@@ -45,8 +47,14 @@ def _build(root: Path, signal_strength: str):
         scores = warehouse.query(f"select * from evaluation_scores where model_version = '{version}'")
         preds = warehouse.query("select * from predictions") if warehouse.has_data("predictions") else None
         yield {
-            "result": result, "materialized": materialized, "checks": checks, "folder": folder,
-            "metadata": metadata, "registry": registry, "scores": scores, "predictions": preds,
+            "result": result,
+            "materialized": materialized,
+            "checks": checks,
+            "folder": folder,
+            "metadata": metadata,
+            "registry": registry,
+            "scores": scores,
+            "predictions": preds,
         }
 
 
@@ -80,8 +88,18 @@ def test_artifacts_are_text_and_json_with_the_documented_metadata(default_market
     names = {p.name for p in folder.iterdir()}
     assert {"model.txt", "normalizer.json", "calibration.json", "metadata.json", "report.html"} <= names
     assert not any(n.endswith((".pkl", ".pickle", ".joblib")) for n in names)
-    for key in ("version", "created_at", "feature_names", "parameters", "label_definition", "source",
-                "data_window", "split", "dataset_fingerprint", "metrics"):
+    for key in (
+        "version",
+        "created_at",
+        "feature_names",
+        "parameters",
+        "label_definition",
+        "source",
+        "data_window",
+        "split",
+        "dataset_fingerprint",
+        "metrics",
+    ):
         assert key in metadata
     assert metadata["parameters"]["num_leaves"] == 31 and metadata["parameters"]["class_weight"] == "balanced"
     assert [s["segment"] for s in metadata["split"]["segments"]] == ["train", "validation", "test"]
@@ -140,3 +158,9 @@ def test_no_signal_model_is_not_promoted_and_predictions_are_blocked(no_signal_m
     assert cli.promotion_refused_only(result)
     page = (no_signal_market["folder"] / "report.html").read_text()
     assert "does not beat the volatility-only baseline" in page
+
+
+def test_cli_summary_prints_the_headline_and_the_report_path(default_market):
+    text = cli.model_summary([("model", default_market["result"])])
+    assert "production" in text and "edge capture" in text
+    assert str(default_market["folder"] / "report.html") in text

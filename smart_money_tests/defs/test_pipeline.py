@@ -174,6 +174,7 @@ def test_the_cli_build_prints_tables_gates_and_paths(built, capsys):
             "2022-01",
             "--sample-end",
             "2022-02",
+            "--skip-model",
             "--log-level",
             "WARNING",
         ]

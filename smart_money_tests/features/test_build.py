@@ -186,6 +186,9 @@ def test_empty_raw_frames(typed: bool) -> None:
         "etf_ownership_pct",
         "etf_flow_30d",
         "etf_concentration",
+        "volatility_30d",  # market context: no prices, no volatility
+        "volatility_90d",
+        "beta_1y",
     }
     # ratios over shares_outstanding stay NaN when shares_outstanding is missing (row 3)
     nan_without_so = {"insider_ownership_change_90d", "inst_momentum_score", "hedgefund_conviction_score"}
@@ -342,6 +345,8 @@ def test_publishing_a_record_by_t_changes_its_family(
         return not (after[name] == on_t[name] or (pd.isna(after[name]) and pd.isna(on_t[name])))
 
     for family, names in FAMILIES.items():
+        if family == "market":  # prices are public on their date; see test_prices_after_t_change_nothing
+            continue
         assert any(changed(name) for name in names), family
     # the specific measures each probe must move
     for name in (
@@ -354,3 +359,22 @@ def test_publishing_a_record_by_t_changes_its_family(
         "etf_ownership_pct",
     ):
         assert changed(name), name
+
+
+def test_prices_after_t_change_nothing_and_the_price_on_t_counts() -> None:
+    grid, raw = random_panel()
+    market = ["volatility_30d", "volatility_90d", "beta_1y"]
+    base = build_features(grid, raw)[market]
+    t = PROBE_T
+    row = ((grid["symbol"] == "AAA") & (grid["sample_date"] == t)).to_numpy()
+    prices = raw.prices.copy()
+    later = (prices["symbol"] == "AAA") & (prices["date"] > t)
+    prices.loc[later, "adj_close"] *= 3.0
+    unchanged = build_features(grid[grid["sample_date"] <= t], replace(raw, prices=prices))[market]
+    pd.testing.assert_frame_equal(
+        unchanged, base[(grid["sample_date"] <= t).to_numpy()].reset_index(drop=True)
+    )
+    on_t = prices["date"] == prices.loc[(prices["symbol"] == "AAA") & (prices["date"] <= t), "date"].max()
+    prices.loc[(prices["symbol"] == "AAA") & on_t, "adj_close"] *= 3.0
+    moved = build_features(grid, replace(raw, prices=prices))[market]
+    assert (moved[row].to_numpy() != base[row].to_numpy()).all()

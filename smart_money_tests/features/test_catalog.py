@@ -9,6 +9,7 @@ from smart_money.features.etf import ETF_FEATURES
 from smart_money.features.hedgefund import HEDGEFUND_FEATURES
 from smart_money.features.insider import INSIDER_FEATURES
 from smart_money.features.institutional import INSTITUTIONAL_FEATURES
+from smart_money.features.market import MARKET_FEATURES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +46,9 @@ EXTRA = (
     "insider_opportunistic_buy_count_30d",
     "insider_routine_buy_count_30d",
     "insider_cluster_buy_count_30d",
+    "volatility_30d",
+    "volatility_90d",
+    "beta_1y",
 )
 
 
@@ -61,6 +65,7 @@ def test_families_match_the_code() -> None:
         "hedgefund": HEDGEFUND_FEATURES,
         "congress": CONGRESS_FEATURES,
         "etf": ETF_FEATURES,
+        "market": MARKET_FEATURES,
     }
     assert {family: set(names) for family, names in catalog.FAMILIES.items()} == {
         family: set(names) for family, names in produced.items()

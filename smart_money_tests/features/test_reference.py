@@ -124,6 +124,21 @@ def _thirteen_f(r: dict, h: pd.DataFrame, s: str, t: pd.Timestamp, so: float) ->
         r["hedgefund_conviction_score"] = 1e4 * numerator / denominator / so if denominator > 0 else math.nan
 
 
+def _market(r: dict, prices: pd.DataFrame, s: str, t: pd.Timestamp) -> None:
+    """Volatility and beta, literally: log returns per symbol, equal-weighted market mean per day."""
+    p = prices[prices["adj_close"] > 0].sort_values(["symbol", "date"])
+    p = p.assign(ret=np.log(p["adj_close"] / p.groupby("symbol")["adj_close"].shift(1))).dropna(
+        subset=["ret"]
+    )
+    market = p.groupby("date")["ret"].mean()
+    own = p[(p["symbol"] == s) & (p["date"] <= t) & (p["date"] > t - 365 * DAY)].set_index("date")["ret"]
+    for name, days, minimum in (("volatility_30d", 30, 10), ("volatility_90d", 90, 30)):
+        window = own[own.index > t - days * DAY]
+        r[name] = window.std(ddof=1) * math.sqrt(252) if len(window) >= minimum else math.nan
+    rm = market.reindex(own.index)
+    r["beta_1y"] = own.cov(rm) / rm.var() if len(own) >= 60 and rm.var() > 0 else math.nan
+
+
 def reference_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
     rows = []
     for _, g in grid.iterrows():
@@ -146,6 +161,7 @@ def reference_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
         )
         total = now["shares"].sum()
         r["etf_concentration"] = now["shares"].nlargest(5).sum() / total if total > 0 else math.nan
+        _market(r, raw.prices, s, t)
         rows.append(r)
     return pd.DataFrame(rows)[list(FEATURE_NAMES)].astype("float64")
 

@@ -22,7 +22,9 @@ def market_frames():
     )
     months = timeline.months_between(pd.Timestamp("2022-01-01"), pd.Timestamp("2024-12-01"))
     dates = dict(zip(months, timeline.sample_dates(months), strict=True))
-    grid = pd.concat([world.universe.assign(month=m, sample_date=dates[m]) for m in months], ignore_index=True)
+    grid = pd.concat(
+        [world.universe.assign(month=m, sample_date=dates[m]) for m in months], ignore_index=True
+    )
     grid = grid.sort_values(["sample_date", "symbol"]).reset_index(drop=True)
     raw = RawFrames(
         insider_trades=world.insider_trades,

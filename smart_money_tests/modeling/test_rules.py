@@ -38,14 +38,25 @@ def test_documented_thresholds():
     assert _signals(congress_net_sentiment=1)["congressional_sentiment"] == "positive"
     assert _signals(congress_net_sentiment=-2)["congressional_sentiment"] == "negative"
     assert _signals(hedgefund_net_change_1q=0.01)["hedge_fund_positioning"] == "long"
-    assert _signals(hedgefund_net_change_1q=-0.001, hedgefund_exit_count=2)["hedge_fund_positioning"] == "short"
+    assert (
+        _signals(hedgefund_net_change_1q=-0.001, hedgefund_exit_count=2)["hedge_fund_positioning"] == "short"
+    )
 
 
 def test_score_spans_0_to_100_with_reason_codes():
-    bull = _signals(insider_buy_ratio_30d=1.0, insider_cluster_score=3, inst_ownership_change_1q=0.05,
-                    congress_net_sentiment=2, hedgefund_net_change_1q=0.02)
-    bear = _signals(insider_buy_ratio_30d=0.0, inst_ownership_change_1q=-0.05, congress_net_sentiment=-2,
-                    hedgefund_net_change_1q=-0.02)
+    bull = _signals(
+        insider_buy_ratio_30d=1.0,
+        insider_cluster_score=3,
+        inst_ownership_change_1q=0.05,
+        congress_net_sentiment=2,
+        hedgefund_net_change_1q=0.02,
+    )
+    bear = _signals(
+        insider_buy_ratio_30d=0.0,
+        inst_ownership_change_1q=-0.05,
+        congress_net_sentiment=-2,
+        hedgefund_net_change_1q=-0.02,
+    )
     assert bull["rules_score"] == 100 and bear["rules_score"] == 0
     assert bull["reason_codes"].split(";")[:2] == ["INSIDER_BUYS_2_TO_1", "INSIDER_CLUSTER_BUY"]
     assert "several insiders bought within the same week" in rules.reason_text(bull["reason_codes"])

@@ -6,9 +6,18 @@ from smart_money.modeling import splits
 
 
 def _labels(months: int = 36, symbols: int = 4, horizon_days: int = 14) -> pd.DataFrame:
-    dates = timeline.sample_dates(timeline.months_between(pd.Timestamp("2022-01-01"), pd.Timestamp("2022-01-01") + pd.DateOffset(months=months - 1)))
+    dates = timeline.sample_dates(
+        timeline.months_between(
+            pd.Timestamp("2022-01-01"), pd.Timestamp("2022-01-01") + pd.DateOffset(months=months - 1)
+        )
+    )
     rows = [
-        {"symbol": f"SYN{s:03d}", "sample_date": d, "label_date": d + pd.Timedelta(days=horizon_days), "label": (s + i) % 2}
+        {
+            "symbol": f"SYN{s:03d}",
+            "sample_date": d,
+            "label_date": d + pd.Timedelta(days=horizon_days),
+            "label": (s + i) % 2,
+        }
         for i, d in enumerate(dates)
         for s in range(symbols)
     ]
@@ -58,8 +67,11 @@ def test_named_segments_are_honoured_and_checked():
     assert summary["months"].tolist() == [18, 6, 12]
     bad = splits.SplitConfig(
         method="segments",
-        segments={"train": ("2022-01-01", "2023-08-31"), "validation": ("2023-07-01", "2023-12-31"),
-                  "test": ("2024-01-01", "2024-12-31")},
+        segments={
+            "train": ("2022-01-01", "2023-08-31"),
+            "validation": ("2023-07-01", "2023-12-31"),
+            "test": ("2024-01-01", "2024-12-31"),
+        },
     )
     with pytest.raises(splits.SplitError, match="overlap"):
         splits.split_rows(_labels(), bad, 14)

@@ -30,7 +30,10 @@ def test_saved_artifacts_reload_to_the_same_probabilities(fitted, tmp_path):
     data, model = fitted
     training.save_model(model, tmp_path / "v1", {"feature_names": NAMES, "parameters": model.params})
     assert sorted(p.name for p in (tmp_path / "v1").iterdir()) == [
-        "calibration.json", "metadata.json", "model.txt", "normalizer.json"
+        "calibration.json",
+        "metadata.json",
+        "model.txt",
+        "normalizer.json",
     ]
     assert (tmp_path / "v1" / "model.txt").read_text().startswith("tree")
     reloaded, metadata = training.load_model(tmp_path / "v1")
