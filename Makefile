@@ -33,9 +33,10 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## bench: the default full build from an empty data dir, wall time and peak RSS
+## bench: the default full build from an empty data dir, then training + baselines + report (wall times)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/model.py
 
 clean:
 	rm -rf data/parquet data/warehouse.duckdb .dagster_home

@@ -47,6 +47,8 @@ def _build(root: Path, signal_strength: str):
         scores = warehouse.query(f"select * from evaluation_scores where model_version = '{version}'")
         preds = warehouse.query("select * from predictions") if warehouse.has_data("predictions") else None
         yield {
+            "defs": defs,
+            "instance": instance,
             "result": result,
             "materialized": materialized,
             "checks": checks,
@@ -164,3 +166,26 @@ def test_cli_summary_prints_the_headline_and_the_report_path(default_market):
     text = cli.model_summary([("model", default_market["result"])])
     assert "production" in text and "edge capture" in text
     assert str(default_market["folder"] / "report.html") in text
+
+
+def test_the_seeds_random_split_is_flagged_leaky_everywhere(default_market):
+    run_config = {"ops": {"dataset_splits": {"config": {"method": "stratified_random"}}}}
+    result = cli.materialize_range(
+        "model",
+        None,
+        None,
+        log_level="WARNING",
+        defs=default_market["defs"],
+        instance=default_market["instance"],
+        run_config=run_config,
+    )
+    check = {e.check_name: e for e in result.get_asset_check_evaluations()}["dataset_splits_embargo"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN  # warns, does not block
+    model = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "smart_money_model"
+    ]
+    folder = Path(model[0].materialization.metadata["model_path"].value)
+    assert json.loads((folder / "metadata.json").read_text())["split"]["leaky"] is True
+    assert "LEAKY SPLIT" in (folder / "report.html").read_text()
