@@ -199,7 +199,10 @@ def build(args: argparse.Namespace) -> int:
         print(
             "\nThe new model stays a CANDIDATE (it does not beat the volatility-only baseline on "
             "validation), "
-            "so predictions were not published with it; the report says why."
+            "so predictions were not published with it; the report says why. To publish predictions with "
+            "the production model (or the rules alone when there is none):\n"
+            "  DAGSTER_HOME=.dagster_home .venv/bin/dagster asset materialize -m smart_money "
+            "--select predictions"
         )
     if failed:
         print(

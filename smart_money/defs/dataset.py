@@ -115,6 +115,7 @@ def dataset_splits(context: dg.AssetExecutionContext, config: DatasetSplitsConfi
                 "embargo_days": config.embargo_days,
                 "embargoed_rows": int(rows["embargoed"].sum()),
                 "unlabelled_rows_dropped": int(label_frame["label"].isna().sum()),
+                "rows_outside_segments": int(label_frame["label"].notna().sum() - len(rows)),
                 "segments": dg.MetadataValue.md(markdown_table(summary, 10)),
             },
         )

@@ -25,6 +25,9 @@ _DEFAULTS = training.ModelConfig()
 class ModelTrainingConfig(dg.Config):
     """LightGBM hyperparameters (the seed's defaults) and the training procedure (README: Model)."""
 
+    objective: str = Field(default=_DEFAULTS.objective, description="LightGBM objective (binary).")
+    metric: str = Field(default=_DEFAULTS.metric, description="Metric for early stopping on validation.")
+    n_jobs: int = Field(default=_DEFAULTS.n_jobs, description="LightGBM threads.")
     num_leaves: int = Field(default=_DEFAULTS.num_leaves, description="Maximum leaves per tree.")
     learning_rate: float = Field(default=_DEFAULTS.learning_rate, description="Shrinkage per boosting round.")
     n_estimators: int = Field(default=_DEFAULTS.n_estimators, description="Maximum boosting rounds.")
@@ -61,6 +64,26 @@ class ModelTrainingConfig(dg.Config):
         "time-series folds of train + validation before the final fit.",
     )
     tuning_folds: int = Field(default=3, description="Expanding-window time folds used by tuning.")
+    tuning_learning_rate: list[float] = Field(
+        default=tuning.SEED_GRID["learning_rate"], description="Tuning grid: learning_rate values."
+    )
+    tuning_max_depth: list[int] = Field(
+        default=tuning.SEED_GRID["max_depth"], description="Tuning grid: max_depth."
+    )
+    tuning_num_leaves: list[int] = Field(
+        default=tuning.SEED_GRID["num_leaves"], description="Tuning grid: num_leaves values."
+    )
+    tuning_n_estimators: list[int] = Field(
+        default=tuning.SEED_GRID["n_estimators"], description="Tuning grid: n_estimators values."
+    )
+
+    def tuning_grid(self) -> dict[str, list]:
+        return {
+            "learning_rate": self.tuning_learning_rate,
+            "max_depth": self.tuning_max_depth,
+            "num_leaves": self.tuning_num_leaves,
+            "n_estimators": self.tuning_n_estimators,
+        }
 
     def training_config(self) -> training.ModelConfig:
         values = {
@@ -103,6 +126,7 @@ def smart_money_model(
             train_validation,
             list(catalog.FEATURE_NAMES),
             model_config,
+            grid=config.tuning_grid(),
             n_folds=config.tuning_folds,
             log=context.log.info,
         )
@@ -142,10 +166,10 @@ def smart_money_model(
         else json.loads(tuning_table.head(10).to_json(orient="records")),
         "metrics": result.metrics,
     }
-    training.save_model(result.model, folder, metadata)
     scores = result.scores.assign(model_version=result.version, source=source.source_name)
-    scores.to_parquet(folder / f".{SCORES_FILE}.tmp", index=False)
-    (folder / f".{SCORES_FILE}.tmp").replace(folder / SCORES_FILE)
+    training.save_model(
+        result.model, folder, metadata, extra=lambda tmp: scores.to_parquet(tmp / SCORES_FILE, index=False)
+    )
     m = result.metrics
     context.log.info(
         f"smart_money_model {result.version}: test AUC {m['test']['auc']:.4f} vs volatility "

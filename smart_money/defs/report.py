@@ -15,7 +15,15 @@ from smart_money.report import evaluation_report as report_logic
 
 REPORT_FILE = "report.html"
 REPRODUCE_TOLERANCE = 1e-9
-METADATA_PLOTS = ("roc_test", "pr_test", "reliability_test", "gain_importance", "shap_mean_abs")
+METADATA_PLOTS = (
+    "roc_test",
+    "pr_test",
+    "reliability_test",
+    "gain_importance",
+    "shap_summary",
+    "monthly_ic_test",
+    "deciles_test",
+)
 
 
 def reload_and_verify(folder: Path, scores, log) -> tuple[training.FittedModel, dict, "object"]:
@@ -47,7 +55,7 @@ def evaluation_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     model, metadata, rows = reload_and_verify(folder, scores, context.log.info)
     test = scores["segment"].to_numpy() == "test"
     contributions = model.contributions(rows[test])
-    status, reason = evaluation.promotion_decision(metadata["metrics"])
+    status, reason = evaluation.promotion_decision(metadata["metrics"], leaky=metadata["split"]["leaky"])
     report = report_logic.render(
         metadata, scores, model.gain_importance(), contributions, rows[test], status, reason
     )

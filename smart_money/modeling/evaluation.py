@@ -1,9 +1,11 @@
 """Metrics that put the model beside its baselines and, on the simulated market, beside the oracle.
 
 Classification metrics treat label 1 as the bullish class and call a row bullish when its calibrated
-probability is at least the decision threshold (default: the train segment's positive share, so "bullish"
-means "more likely than usual"). The finance view is per sample month: information coefficient (Pearson)
-and rank IC (Spearman) of the score against the forward return, and mean forward return by score decile.
+probability is above the decision threshold (default: the train segment's positive share, so "bullish"
+means "more likely than usual"; the constant base-rate baseline is then all bearish). Ranking metrics (AUC,
+IC, deciles) use the uncalibrated score: calibration is monotone but leaves few distinct values. The
+finance view is per sample month: information coefficient (Pearson) and rank IC (Spearman) of the score
+against the forward return, and mean forward return by score decile.
 """
 
 import numpy as np
@@ -26,19 +28,26 @@ def auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(skm.roc_auc_score(labels, scores))
 
 
-def classification_metrics(labels: np.ndarray, probability: np.ndarray, threshold: float) -> dict:
-    """AUC, accuracy, precision, recall, F1 (bullish class), Brier, log loss and the confusion matrix."""
+def brier(labels: np.ndarray, probability: np.ndarray) -> float:
+    return float(np.mean((np.clip(np.asarray(probability, float), 0, 1) - np.asarray(labels, float)) ** 2))
+
+
+def classification_metrics(
+    labels: np.ndarray, probability: np.ndarray, threshold: float, ranking: np.ndarray | None = None
+) -> dict:
+    """AUC (of ``ranking`` when given, else of ``probability``), accuracy, precision, recall and F1 of the
+    bullish class (probability strictly above ``threshold``), Brier, log loss and the confusion matrix."""
     labels = np.asarray(labels, int)
     probability = np.clip(np.asarray(probability, float), 0.0, 1.0)
-    predicted = (probability >= threshold).astype(int)
+    predicted = (probability > threshold).astype(int)
     tn, fp, fn, tp = skm.confusion_matrix(labels, predicted, labels=[0, 1]).ravel()
     return {
-        "auc": auc(labels, probability),
+        "auc": auc(labels, probability if ranking is None else ranking),
         "accuracy": float(skm.accuracy_score(labels, predicted)),
         "precision": float(skm.precision_score(labels, predicted, zero_division=0)),
         "recall": float(skm.recall_score(labels, predicted, zero_division=0)),
         "f1": float(skm.f1_score(labels, predicted, zero_division=0)),
-        "brier": float(skm.brier_score_loss(labels, probability)),
+        "brier": brier(labels, probability),
         "log_loss": float(skm.log_loss(labels, np.clip(probability, 1e-6, 1 - 1e-6), labels=[0, 1])),
         "confusion_matrix": {"tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp)},
         "rows": int(len(labels)),
@@ -119,10 +128,16 @@ def reliability(labels: np.ndarray, probability: np.ndarray, bins: int = 10) -> 
     return table.reset_index(drop=True)
 
 
-def promotion_decision(metrics: dict) -> tuple[str, str]:
-    """``production`` only if the model's validation AUC beats the volatility-only baseline's."""
+def promotion_decision(metrics: dict, leaky: bool = False) -> tuple[str, str]:
+    """``production`` only if the model's validation AUC beats the volatility-only baseline's and the split
+    was a time split (a model evaluated on the seed's random split is never promoted)."""
     model = metrics["validation"]["auc"]
     baseline = metrics["validation"]["baselines"]["volatility"]["auc"]
+    if leaky:
+        return "candidate", (
+            f"trained and evaluated on a leaky stratified random split (validation AUC {model:.4f}, "
+            f"volatility baseline {baseline:.4f}): its metrics are not evidence, so it is never promoted"
+        )
     if np.isfinite(model) and np.isfinite(baseline) and model > baseline:
         return "production", (
             f"validation AUC {model:.4f} beats the volatility-only baseline's {baseline:.4f} "

@@ -125,7 +125,9 @@ def run_experiment(
                     "probability": model.predict_proba(part),
                     "raw_score": model.raw_score(part),
                     "volatility_baseline": baselines["volatility"].predict_proba(part),
+                    "volatility_raw": baselines["volatility"].raw_score(part),
                     "logistic_baseline": baselines["logistic"].predict_proba(part),
+                    "logistic_raw": baselines["logistic"].raw_score(part),
                     "rules_score": rules.category_signals(part)["rules_score"].to_numpy(),
                     "true_probability": part["true_probability"].to_numpy() if oracle else np.nan,
                     "label": part["label"].to_numpy(),
@@ -135,15 +137,6 @@ def run_experiment(
         )
     scores = pd.concat(parts, ignore_index=True)
     metrics = measure(scores, base_rate, threshold, oracle)
-    metrics["validation"]["brier_uncalibrated"] = float(
-        np.mean(
-            (
-                scores.loc[scores.segment == "validation", "raw_score"]
-                - scores.loc[scores.segment == "validation", "label"]
-            )
-            ** 2
-        )
-    )
     metrics["best_iteration"] = model.best_iteration
     metrics["base_rate_train"] = base_rate
     return ExperimentResult(
@@ -159,38 +152,63 @@ def run_experiment(
     )
 
 
+# (name, probability column or None, ranking column): AUC, IC and deciles rank by the uncalibrated score,
+# because isotonic calibration is monotone but turns scores into a few tied steps; Brier, log loss and the
+# thresholded metrics use the calibrated probability.
+SCORES = (
+    ("model", "probability", "raw_score"),
+    ("volatility", "volatility_baseline", "volatility_raw"),
+    ("logistic", "logistic_baseline", "logistic_raw"),
+    ("rules", None, "rules_score"),
+    ("oracle", None, "true_probability"),
+)
+
+
 def measure(scores: pd.DataFrame, base_rate: float, threshold: float, oracle: bool) -> dict:
     """``metrics.<segment>`` for validation and test: the model's metrics, its baselines, oracle and edge."""
     out: dict = {}
     for segment in EVALUATED_SEGMENTS:
         part = scores[scores["segment"] == segment]
         y = part["label"].to_numpy(int)
-        entry = evaluation.classification_metrics(y, part["probability"].to_numpy(), threshold)
-        entry["auc_uncalibrated"] = evaluation.auc(y, part["raw_score"].to_numpy())
-        baselines = {
-            name: evaluation.classification_metrics(y, part[column].to_numpy(), threshold)
-            for name, column in (("volatility", "volatility_baseline"), ("logistic", "logistic_baseline"))
+        measured = {}
+        for name, probability, ranking in SCORES:
+            if name == "oracle" and not oracle:
+                continue
+            if probability is None:
+                entry = {"auc": evaluation.auc(y, part[ranking].to_numpy())}
+            else:
+                entry = evaluation.classification_metrics(
+                    y, part[probability].to_numpy(), threshold, ranking=part[ranking].to_numpy()
+                )
+                entry["auc_calibrated"] = evaluation.auc(y, part[probability].to_numpy())
+                entry["brier_uncalibrated"] = evaluation.brier(y, part[ranking].to_numpy())
+            entry["finance"] = finance(part, ranking)
+            measured[name] = entry
+        base = evaluation.classification_metrics(y, np.full(len(y), base_rate), threshold)
+        base["finance"] = None
+        entry = measured.pop("model")
+        entry["baselines"] = {
+            "volatility": measured["volatility"],
+            "logistic": measured["logistic"],
+            "rules": measured["rules"],
+            "base_rate": base,
         }
-        baselines["rules"] = {"auc": evaluation.auc(y, part["rules_score"].to_numpy())}
-        baselines["base_rate"] = evaluation.classification_metrics(y, np.full(len(y), base_rate), threshold)
-        entry["baselines"] = baselines
         if oracle:
-            entry["oracle_auc"] = evaluation.auc(y, part["true_probability"].to_numpy())
+            entry["oracle_auc"] = measured["oracle"]["auc"]
+            entry["oracle_finance"] = measured["oracle"]["finance"]
             entry["edge_capture"] = evaluation.edge_capture(
-                entry["auc"], baselines["volatility"]["auc"], entry["oracle_auc"]
+                entry["auc"], measured["volatility"]["auc"], entry["oracle_auc"]
             )
         else:
             entry["oracle_auc"] = None
             entry["edge_capture"] = None
-        ic = evaluation.monthly_ic(part, "probability")
-        entry["finance"] = {
-            **evaluation.ic_summary(ic),
-            "top_minus_bottom_decile": evaluation.top_minus_bottom(
-                evaluation.decile_returns(part, "probability")
-            ),
-            "volatility_rank_ic_mean": evaluation.ic_summary(
-                evaluation.monthly_ic(part, "volatility_baseline")
-            )["rank_ic_mean"],
-        }
         out[segment] = entry
     return out
+
+
+def finance(part: pd.DataFrame, column: str) -> dict:
+    """Monthly IC / rank IC summary and the top-minus-bottom decile spread of one score."""
+    return {
+        **evaluation.ic_summary(evaluation.monthly_ic(part, column)),
+        "top_minus_bottom_decile": evaluation.top_minus_bottom(evaluation.decile_returns(part, column)),
+    }

@@ -13,6 +13,7 @@ import pandas as pd
 
 from smart_money import tables, warehouse
 from smart_money.modeling.evaluation import promotion_decision
+from smart_money.modeling.training import json_safe
 
 STATUSES = ("production", "candidate", "retired")
 
@@ -20,7 +21,7 @@ STATUSES = ("production", "candidate", "retired")
 def registry_entry(metadata: dict, path: str) -> dict:
     """One registry row for a saved model, with the promotion decision applied."""
     metrics = metadata["metrics"]
-    status, reason = promotion_decision(metrics)
+    status, reason = promotion_decision(metrics, leaky=bool(metadata.get("split", {}).get("leaky")))
     return {
         "model_version": metadata["version"],
         "created_at": pd.Timestamp(metadata["created_at"]).floor("s"),
@@ -30,7 +31,7 @@ def registry_entry(metadata: dict, path: str) -> dict:
         "validation_auc": metrics["validation"]["auc"],
         "volatility_validation_auc": metrics["validation"]["baselines"]["volatility"]["auc"],
         "test_auc": metrics["test"]["auc"],
-        "metrics": json.dumps(metrics, default=_default),
+        "metrics": json.dumps(json_safe(metrics), default=_default, allow_nan=False),
         "path": path,
         "source": metadata.get("source", "unknown"),
     }

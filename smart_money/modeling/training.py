@@ -7,6 +7,7 @@ saved as LightGBM text plus JSON (never pickle), so ``load_model`` gives back th
 
 import json
 import logging
+import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -129,12 +130,12 @@ def _fit_lightgbm(x_train, y_train, x_val, y_val, names, normalizer, config, log
         y_train,
         eval_X=(pd.DataFrame(x_val, columns=names),),
         eval_y=(y_val,),
-        eval_metric="auc",
+        eval_metric=config.metric,
         callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
     )
     best = int(classifier.best_iteration_ or classifier.n_estimators)
-    score = classifier.best_score_.get("valid_0", {}).get("auc", float("nan"))
-    log(f"lightgbm on {len(names)} features: best iteration {best}, validation AUC (raw) {score:.4f}")
+    score = classifier.best_score_.get("valid_0", {}).get(config.metric, float("nan"))
+    log(f"lightgbm on {len(names)} features: best iteration {best}, validation {config.metric} {score:.4f}")
     return FittedModel(
         kind="lightgbm",
         feature_names=list(names),
@@ -171,23 +172,31 @@ MODEL_FILE, NORMALIZER_FILE, CALIBRATION_FILE, METADATA_FILE = (
 )
 
 
-def save_model(model: FittedModel, folder: Path, metadata: dict) -> Path:
-    """Write model.txt, normalizer.json, calibration.json and metadata.json into ``folder``.
-
-    Each file is written to a temporary name and renamed, so a crash never leaves half an artifact.
-    """
+def save_model(
+    model: FittedModel, folder: Path, metadata: dict, extra: Callable[[Path], None] | None = None
+) -> Path:
+    """Write model.txt, normalizer.json, calibration.json and metadata.json (and whatever ``extra`` writes)
+    into a temporary sibling folder, then rename it to ``folder``: a crash never leaves a version that looks
+    complete but is not. An existing ``folder`` is refused (versions are immutable)."""
     if model.kind != "lightgbm":
         raise ValueError("only the LightGBM model is saved as an artifact")
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists():
+        raise FileExistsError(f"model folder {folder} already exists; versions are never overwritten")
+    final, folder = folder, folder.with_name(f".{folder.name}.tmp")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     texts = {
         MODEL_FILE: model.booster.model_to_string(num_iteration=model.best_iteration or None),
         NORMALIZER_FILE: json.dumps(model.normalizer.to_dict(), indent=2),
         CALIBRATION_FILE: json.dumps(model.calibrator.to_dict()),
-        METADATA_FILE: json.dumps(metadata, indent=2, default=_json_default),
+        METADATA_FILE: json.dumps(json_safe(metadata), indent=2, default=_json_default, allow_nan=False),
     }
     for name, text in texts.items():
-        write_text_atomic(folder / name, text)
-    return folder
+        (folder / name).write_text(text)
+    if extra is not None:
+        extra(folder)
+    folder.rename(final)
+    return final
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -219,6 +228,19 @@ def load_model(folder: Path) -> tuple[FittedModel, dict]:
     if model.feature_names != normalizer.feature_names:
         raise ValueError(f"{folder}: metadata feature names differ from normalizer.json")
     return model, metadata
+
+
+def json_safe(value):
+    """Replace NaN/inf (undefined metrics) by None recursively, so the JSON is valid for strict readers."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
 
 def _json_default(value):

@@ -51,7 +51,7 @@ def tune(
     """Best config by mean fold AUC (uncalibrated) and the table of every candidate's fold scores.
 
     ``frame`` holds train + validation rows with features, label and label_date. Inside each fold the
-    last block of the fitting window serves as early-stopping data.
+    last month of the fitting window serves as early-stopping data (embargoed the same way).
     """
     grid = grid or SEED_GRID
     keys = list(grid)
@@ -63,8 +63,11 @@ def tune(
         scores = []
         for fit, scored in folds:
             stop_month = timeline.month_starts(fit["sample_date"]).max()
-            inner = fit[timeline.month_starts(fit["sample_date"]) < stop_month]
             stop = fit[timeline.month_starts(fit["sample_date"]) == stop_month]
+            inner = fit[
+                (timeline.month_starts(fit["sample_date"]) < stop_month)
+                & (fit["label_date"] < stop["sample_date"].min())
+            ]
             model = train(inner, stop, feature_names, replace(config, calibration="none"))
             scores.append(auc(scored["label"].to_numpy(), model.raw_score(scored)))
         records.append(

@@ -105,7 +105,9 @@ def render(
     synthetic = metadata.get("source") == "synthetic"
     figures = {
         "roc_test": plots.roc_plot(test, "ROC curve, test segment"),
+        "roc_validation": plots.roc_plot(validation, "ROC curve, validation segment"),
         "pr_test": plots.pr_plot(test, "Precision-recall curve, test segment"),
+        "pr_validation": plots.pr_plot(validation, "Precision-recall curve, validation segment"),
         "reliability_test": plots.reliability_plot(
             {
                 "calibrated (test)": evaluation.reliability(test["label"], test["probability"]),
@@ -124,10 +126,10 @@ def render(
         ),
         "shap_summary": plots.shap_summary_plot(contributions, contribution_features),
         "monthly_ic_test": plots.ic_plot(
-            evaluation.monthly_ic(test, "probability"), "Monthly IC of the model probability, test"
+            evaluation.monthly_ic(test, "raw_score"), "Monthly IC of the model score, test"
         ),
         "deciles_test": plots.decile_plot(
-            evaluation.decile_returns(test, "probability"), "Mean forward return by model decile, test"
+            evaluation.decile_returns(test, "raw_score"), "Mean forward return by model decile, test"
         ),
     }
     parts = [_header(metadata, synthetic)]
@@ -137,15 +139,29 @@ def render(
     parts.append(_section("Data and splits", _splits(metadata)))
     parts.append(_section("Classification metrics", _classification(metrics)))
     parts.append(_section("Confusion matrix", _confusion(metrics)))
-    parts.append(_section("ROC curve", _img(figures["roc_test"], "ROC curve")))
-    parts.append(_section("Precision-recall curve", _img(figures["pr_test"], "precision-recall curve")))
+    parts.append(
+        _section(
+            "ROC curve",
+            "<p>Ranked by the uncalibrated scores (calibration is monotone and only adds ties).</p>"
+            + _img(figures["roc_test"], "ROC curve, test")
+            + _img(figures["roc_validation"], "ROC curve, validation"),
+        )
+    )
+    parts.append(
+        _section(
+            "Precision-recall curve",
+            _img(figures["pr_test"], "precision-recall curve, test")
+            + _img(figures["pr_validation"], "precision-recall curve, validation"),
+        )
+    )
     parts.append(
         _section(
             "Calibration (reliability)",
             "<p>Calibration is fit on validation only, so its validation curve is in-sample; the test curve "
-            "is the honest one. Validation Brier before calibration "
-            f"{_fmt(metrics['validation'].get('brier_uncalibrated'))}, after "
-            f"{_fmt(metrics['validation']['brier'])}; test Brier after {_fmt(metrics['test']['brier'])}.</p>"
+            "is the honest one. Brier score before → after calibration: validation "
+            f"{_fmt(metrics['validation'].get('brier_uncalibrated'))} → "
+            f"{_fmt(metrics['validation']['brier'])}, "
+            f"test {_fmt(metrics['test'].get('brier_uncalibrated'))} → {_fmt(metrics['test']['brier'])}.</p>"
             + _img(figures["reliability_test"], "reliability plot"),
         )
     )
@@ -267,60 +283,67 @@ def _classification(metrics: dict) -> str:
             entry = metrics[segment] if key == "model" else metrics[segment]["baselines"][key]
             rows.append([segment, label] + [_fmt(entry.get(n)) for n in names])
     return (
-        f"<p>Bullish class = label 1; a row is called bullish when its calibrated probability is at least "
-        f"{_fmt(metrics['test']['threshold'])}. The rules score has no probability, so only its AUC is "
-        "shown.</p>" + _table(["segment", "score", *names], rows)
+        "<p>Bullish class = label 1; a row is called bullish when its calibrated probability is above "
+        f"{_fmt(metrics['test']['threshold'])}. AUC ranks by the uncalibrated score. The rules score has no "
+        "probability, so only its AUC is shown.</p>" + _table(["segment", "score", *names], rows)
     )
 
 
 def _confusion(metrics: dict) -> str:
     rows = []
     for segment in ("validation", "test"):
-        cm = metrics[segment]["confusion_matrix"]
-        rows.append([segment, cm["tn"], cm["fp"], cm["fn"], cm["tp"]])
-    return _table(["segment", "true bearish", "false bullish", "missed bullish", "true bullish"], rows)
+        for key, label in MODELS:
+            entry = metrics[segment] if key == "model" else metrics[segment]["baselines"][key]
+            cm = entry.get("confusion_matrix")
+            if cm:
+                rows.append([segment, label, cm["tn"], cm["fp"], cm["fn"], cm["tp"]])
+    return _table(
+        ["segment", "score", "true bearish", "false bullish", "missed bullish", "true bullish"], rows
+    )
+
+
+def _finance_entries(metrics: dict, segment: str):
+    entry = metrics[segment]
+    yield "smart-money model", entry.get("finance")
+    for key, label in MODELS[1:4]:
+        yield label, entry["baselines"][key].get("finance")
+    if entry.get("oracle_finance"):
+        yield "oracle (hidden truth)", entry["oracle_finance"]
 
 
 def _finance(metrics: dict, test: pd.DataFrame, figures: dict) -> str:
     rows = []
     for segment in ("validation", "test"):
-        f = metrics[segment]["finance"]
-        rows.append(
-            [
-                segment,
-                _fmt(f["ic_mean"]),
-                _fmt(f["rank_ic_mean"]),
-                _fmt(f["rank_ic_t"], 2),
-                _fmt(f["volatility_rank_ic_mean"]),
-                f"{100 * f['top_minus_bottom_decile']:.2f}%"
-                if np.isfinite(f["top_minus_bottom_decile"])
-                else "n/a",
-                f["months"],
-            ]
-        )
-    deciles = evaluation.decile_returns(test, "probability")
+        for label, f in _finance_entries(metrics, segment):
+            if not f:
+                continue
+            spread = f["top_minus_bottom_decile"]
+            rows.append(
+                [
+                    segment,
+                    label,
+                    _fmt(f["ic_mean"]),
+                    _fmt(f["rank_ic_mean"]),
+                    _fmt(f["rank_ic_t"], 2),
+                    f"{100 * spread:.2f}%" if np.isfinite(spread) else "n/a",
+                    f["months"],
+                ]
+            )
+    deciles = evaluation.decile_returns(test, "raw_score")
     decile_rows = [
         [int(d), f"{100 * r:.2f}%"] for d, r in zip(deciles["decile"], deciles["mean_return"], strict=True)
     ]
     return (
-        "<p>Per sample month: IC (Pearson) and rank IC (Spearman) of the model probability against the "
-        "forward "
-        "return, averaged over months; t = mean / std × √months. Deciles are formed within each month.</p>"
+        "<p>Per sample month: IC (Pearson) and rank IC (Spearman) of each score against the forward return, "
+        "averaged over months; t = mean / std × √months. Deciles are formed within each month; top − bottom "
+        "is the mean forward return of the highest-score decile minus the lowest.</p>"
         + _table(
-            [
-                "segment",
-                "mean IC",
-                "mean rank IC",
-                "rank IC t",
-                "volatility baseline rank IC",
-                "top − bottom decile",
-                "months",
-            ],
+            ["segment", "score", "mean IC", "mean rank IC", "rank IC t", "top − bottom decile", "months"],
             rows,
         )
         + _img(figures["monthly_ic_test"], "monthly IC")
         + _img(figures["deciles_test"], "decile returns")
-        + _table(["decile (test)", "mean forward return"], decile_rows)
+        + _table(["decile (test, model)", "mean forward return"], decile_rows)
     )
 
 

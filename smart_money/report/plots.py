@@ -10,10 +10,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn import metrics as skm  # noqa: E402
 
+# Ranking columns: uncalibrated scores (calibration is monotone; it only adds ties).
 CURVES = (
-    ("probability", "smart-money model", "C0"),
-    ("volatility_baseline", "volatility-only baseline", "C1"),
-    ("logistic_baseline", "logistic regression", "C2"),
+    ("raw_score", "smart-money model", "C0"),
+    ("volatility_raw", "volatility-only baseline", "C1"),
+    ("logistic_raw", "logistic regression", "C2"),
     ("rules_score", "rules score", "C4"),
     ("true_probability", "oracle (hidden truth, synthetic)", "k"),
 )

@@ -30,6 +30,20 @@ def test_registry_refuses_to_promote_a_model_that_loses_to_the_volatility_baseli
     assert tie["status"] == "candidate"  # must beat, not equal
 
 
+def test_a_model_from_a_leaky_split_is_never_promoted():
+    metadata = _metadata("v9", 0.90, 0.66, "2026-04-01T00:00:00+00:00")
+    metadata["split"] = {"leaky": True}
+    entry = registry.registry_entry(metadata, "/m/v9")
+    assert entry["status"] == "candidate" and "leaky" in entry["reason"]
+
+
+def test_base_rate_baseline_calls_everything_bearish():
+    labels = np.array([0, 0, 0, 1])
+    metrics = evaluation.classification_metrics(labels, np.full(4, 0.25), threshold=0.25)
+    assert metrics["accuracy"] == 0.75 and metrics["recall"] == 0.0
+    assert metrics["confusion_matrix"] == {"tn": 3, "fp": 0, "fn": 1, "tp": 0}
+
+
 def test_promotion_retires_the_previous_production_model():
     table = registry.register(
         tables.MODEL_REGISTRY.empty(),

@@ -14,7 +14,6 @@ def test_time_folds_expand_in_order_and_are_embargoed(split_dataset):
         assert fit["sample_date"].max() < scored["sample_date"].min()
         assert (fit["label_date"] < scored["sample_date"].min()).all()
     assert [len(f) for f, _ in folds] == sorted(len(f) for f, _ in folds)
-    assert not (frame["segment"] == "test").any()
 
 
 def test_tune_picks_the_best_mean_fold_auc(split_dataset):
