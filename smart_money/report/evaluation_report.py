@@ -226,7 +226,8 @@ def _seed_targets(metrics: dict) -> str:
     for name, target in evaluation.SEED_TARGETS.items():
         for segment in ("validation", "test"):
             value = metrics[segment][name]
-            base = metrics[segment]["baselines"]["volatility"][name]
+            volatility = metrics[segment]["baselines"]["volatility"][name]
+            base = metrics[segment]["baselines"]["base_rate"][name]
             rows.append(
                 [
                     name,
@@ -234,6 +235,7 @@ def _seed_targets(metrics: dict) -> str:
                     f"> {target:.2f}",
                     _fmt(value),
                     "pass" if value > target else "fail",
+                    _fmt(volatility),
                     _fmt(base),
                 ]
             )
@@ -244,7 +246,16 @@ def _seed_targets(metrics: dict) -> str:
         "rate: "
         "always answering 'bearish' scores 1 − base rate.</p>"
         + _table(
-            ["metric", "segment", "seed target", "model", "seed target met", "volatility baseline"], rows
+            [
+                "metric",
+                "segment",
+                "seed target",
+                "model",
+                "seed target met",
+                "volatility baseline",
+                "base rate (always bearish)",
+            ],
+            rows,
         )
     )
 
