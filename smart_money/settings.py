@@ -12,7 +12,9 @@ import pandas as pd
 
 from smart_money import timeline
 
-SOURCES = ("synthetic",)
+SOURCES = ("synthetic", "fmp")
+UNIVERSE_PRESETS = ("test", "custom", "top50", "top100", "top500")
+TEST_SYMBOLS = ("AAPL", "NVDA", "TSLA")
 
 
 class SettingsError(ValueError):
@@ -105,3 +107,72 @@ def executor() -> str:
     if name not in ("in_process", "multiprocess"):
         raise SettingsError(f"SMART_MONEY_EXECUTOR={name!r}: use 'in_process' (default) or 'multiprocess'")
     return name
+
+
+# ---- FMP source (README: FMP source) ----------------------------------------------------------------------
+def fmp_api_key() -> str | None:
+    """``FMP_API_KEY``; never logged, cached or written anywhere by this project."""
+    return _env("FMP_API_KEY")
+
+
+def fmp_base_url() -> str:
+    return _env("FMP_BASE_URL") or "https://financialmodelingprep.com"
+
+
+def fmp_rate_per_minute() -> float:
+    return _float("FMP_RATE_PER_MINUTE", 300.0, 1.0, 1_000_000.0)
+
+
+def fmp_cache_ttl_days() -> float:
+    return _float("FMP_CACHE_TTL_DAYS", 7.0, 0.0, 3650.0)
+
+
+def fmp_max_workers() -> int:
+    return _int("FMP_MAX_WORKERS", 4, 1)
+
+
+def fmp_as_of() -> date | None:
+    """``FMP_AS_OF`` (YYYY-MM-DD): the date the FMP source treats as today (default: the real date)."""
+    raw = _env("FMP_AS_OF")
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"FMP_AS_OF={raw!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def cache_dir() -> Path:
+    return data_dir() / "cache" / "fmp"
+
+
+def universe_preset() -> str:
+    """``SMART_MONEY_UNIVERSE``: test (AAPL, NVDA, TSLA), custom (SMART_MONEY_SYMBOLS or _FILE), top50,
+    top100, top500 (largest S&P 500 members by market cap). Default: custom when symbols are given, else
+    test."""
+    default = "custom" if (_env("SMART_MONEY_SYMBOLS") or _env("SMART_MONEY_SYMBOLS_FILE")) else "test"
+    preset = (_env("SMART_MONEY_UNIVERSE") or default).lower()
+    if preset not in UNIVERSE_PRESETS:
+        raise SettingsError(f"SMART_MONEY_UNIVERSE={preset!r}: use one of {', '.join(UNIVERSE_PRESETS)}")
+    return preset
+
+
+def custom_symbols() -> list[str]:
+    """``SMART_MONEY_SYMBOLS`` (comma list) or the symbols in ``SMART_MONEY_SYMBOLS_FILE``."""
+    listed = _env("SMART_MONEY_SYMBOLS")
+    path = _env("SMART_MONEY_SYMBOLS_FILE")
+    if listed:
+        symbols = [s.strip().upper() for s in listed.split(",") if s.strip()]
+    elif path:
+        from smart_money.sources.fmp.source import read_symbols_file
+
+        if not Path(path).exists():
+            raise SettingsError(f"SMART_MONEY_SYMBOLS_FILE={path!r} does not exist")
+        symbols = read_symbols_file(Path(path))
+    else:
+        raise SettingsError(
+            "SMART_MONEY_UNIVERSE=custom needs SMART_MONEY_SYMBOLS=AAPL,MSFT,... or SMART_MONEY_SYMBOLS_FILE"
+        )
+    if not symbols:
+        raise SettingsError("the custom symbol list is empty")
+    return list(dict.fromkeys(symbols))

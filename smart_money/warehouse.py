@@ -80,6 +80,21 @@ def write_partition(
     return _write_atomic(to_arrow(frame, spec), partition_path(table, month, data_dir))
 
 
+def write_quarantine(table: str, frame: pd.DataFrame, label: str, data_dir: Path | None = None) -> Path:
+    """Records a source could not validate, with their reasons: ``<data>/quarantine/<table>/<label>.jsonl``
+    (atomic; re-fetching the same window replaces the file)."""
+    path = (data_dir or settings.data_dir()) / "quarantine" / table / f"{label}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        frame.to_json(tmp, orient="records", lines=True)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
 def keyed_path(table: str, keys: dict[str, str], data_dir: Path | None = None) -> Path:
     """``<parquet>/<table>/<k1>=<v1>/.../part.parquet`` for a table whose ``partition_keys`` are ``keys``."""
     spec = tables.spec(table)

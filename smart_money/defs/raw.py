@@ -48,9 +48,28 @@ def universe(context: dg.AssetExecutionContext, source: SmartMoneySource) -> dg.
     counts = warehouse.write_months("universe", frame, months, "as_of")
     warehouse.refresh_catalog()
     context.log.info(f"universe: {frame['symbol'].nunique()} symbols over {len(months)} month(s)")
+    fetched = _fetch_metadata(source, "universe", months[0], months[-1], context.log)
     return dg.MaterializeResult(
-        metadata=table_metadata(frame, {**_month_counts(counts), "source": source.source_name})
+        metadata=table_metadata(frame, {**_month_counts(counts), "source": source.source_name, **fetched})
     )
+
+
+def _fetch_metadata(
+    source: SmartMoneySource, table: str, start: pd.Timestamp, end: pd.Timestamp, log
+) -> dict:
+    """Request and cache figures of the fetch, and its quarantined records (written beside the warehouse)."""
+    stats, quarantined = source.fetch_report(table)
+    metadata: dict = {f"fetch_{k}": v for k, v in stats.items() if isinstance(v, (int, float))}
+    metadata["quarantined_records"] = len(quarantined)
+    if len(quarantined):
+        path = warehouse.write_quarantine(table, quarantined, f"{start:%Y-%m-%d}_{end:%Y-%m-%d}")
+        reasons = quarantined["reason"].str.replace(r"\d[\d.,-]*", "#", regex=True).value_counts().head(10)
+        log.warning(f"{table}: {len(quarantined)} record(s) quarantined in {path}: {reasons.to_dict()}")
+        metadata["quarantine_path"] = dg.MetadataValue.path(str(path))
+        metadata["quarantine_reasons"] = dg.MetadataValue.md(
+            reasons.rename("records").to_frame().to_markdown()
+        )
+    return metadata
 
 
 def _symbols(months: list[pd.Timestamp]) -> list[str]:
@@ -78,12 +97,14 @@ def _raw_table_asset(table: str, method: str, doc: str) -> dg.AssetsDefinition:
         frame = getattr(source, method)(symbols, start, end)
         counts = warehouse.write_months(table, frame, months, "known_at")
         warehouse.refresh_catalog()
+        fetched = _fetch_metadata(source, table, start, end, context.log)
         context.log.info(
             f"{table}: wrote {len(frame)} rows in {len(months)} partition(s) "
             f"in {time.monotonic() - began:.1f}s"
+            + (f"; {fetched['fetch_requests']} requests so far" if "fetch_requests" in fetched else "")
         )
         return dg.MaterializeResult(
-            metadata=table_metadata(frame, {**_month_counts(counts), "source": source.source_name})
+            metadata=table_metadata(frame, {**_month_counts(counts), "source": source.source_name, **fetched})
         )
 
     return _asset

@@ -1,13 +1,15 @@
 """The source resource: assets ask it for raw tables and never know which source they got."""
 
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from smart_money import settings, timeline
 from smart_money.sources.base import Source, Symbols
+from smart_money.sources.fmp.source import SP500_FILE, FmpMarketSource, FmpSettings, read_symbols_file
 from smart_money.sources.synthetic import MarketConfig, SyntheticMarketSource
 
 
@@ -50,6 +52,10 @@ class SmartMoneySource(dg.ConfigurableResource):
     ) -> pd.DataFrame | None:
         return self.client().synthetic_truth(symbols, start, end)
 
+    def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:
+        """Request/cache figures and the records quarantined for ``table`` since the last call."""
+        return {}, pd.DataFrame(columns=["table", "symbol", "reason", "record"])
+
 
 class SyntheticSource(SmartMoneySource):
     """The simulated market (offline default). Deterministic for (seed, n_symbols, dates, signal_strength)."""
@@ -87,4 +93,85 @@ def source_from_env() -> SmartMoneySource:
         return SyntheticSource(
             seed=settings.seed(), n_symbols=settings.n_symbols(), signal_strength=settings.signal_strength()
         )
+    if name == "fmp":
+        return fmp_from_env()
     raise settings.SettingsError(f"SMART_MONEY_SOURCE={name!r} has no resource yet")
+
+
+class FmpSource(SmartMoneySource):
+    """Financial Modeling Prep's stable API (README: FMP source). The key comes from ``FMP_API_KEY`` through
+    ``dg.EnvVar``, so Dagster never shows or stores it."""
+
+    api_key: str = Field(description="FMP API key; set FMP_API_KEY (passed as dg.EnvVar).")
+    base_url: str = Field(default="https://financialmodelingprep.com", description="FMP_BASE_URL.")
+    rate_per_minute: float = Field(default=300.0, description="Shared request budget (FMP Starter: 300).")
+    universe_preset: str = Field(default="test", description="test, custom, top50, top100 or top500.")
+    symbols: list[str] = Field(default_factory=list, description="Symbols for the custom preset.")
+    cache_dir: str = Field(default="data/cache/fmp", description="Raw-response cache (no key in any name).")
+    cache_ttl_days: float = Field(default=7.0, description="Expiry of cached ranges that include this month.")
+    max_workers: int = Field(default=4, description="Symbols fetched in parallel (one shared rate limit).")
+    as_of: str | None = Field(
+        default=None, description="The date treated as today (YYYY-MM-DD); default today."
+    )
+    retry_attempts: int = Field(default=6, description="Attempts per request on 429 / 5xx / timeouts.")
+
+    _source = PrivateAttr(default=None)
+
+    @property
+    def source_name(self) -> str:
+        return "fmp"
+
+    def history_end(self) -> date | None:
+        return date.fromisoformat(self.as_of) if self.as_of else None
+
+    def settings(self) -> FmpSettings:
+        if self.universe_preset == "custom":
+            symbols, top_n = tuple(self.symbols), None
+        elif self.universe_preset == "test":
+            symbols, top_n = settings.TEST_SYMBOLS, None
+        else:
+            symbols, top_n = tuple(read_symbols_file(SP500_FILE)), int(self.universe_preset[3:])
+        if not symbols:
+            raise settings.SettingsError("the FMP universe is empty: set SMART_MONEY_SYMBOLS or a preset")
+        return FmpSettings(
+            api_key=self.api_key,
+            symbols=symbols,
+            base_url=self.base_url,
+            rate_per_minute=self.rate_per_minute,
+            cache_dir=Path(self.cache_dir),
+            cache_ttl_days=self.cache_ttl_days,
+            max_workers=self.max_workers,
+            as_of=self.history_end(),
+            retry_attempts=self.retry_attempts,
+            top_n=top_n,
+        )
+
+    def client(self) -> Source:
+        if self._source is None:
+            self._source = FmpMarketSource(self.settings(), log=dg.get_dagster_logger().info)
+        return self._source
+
+    def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:
+        source = self.client()
+        return source.stats(), source.take_quarantine(table)
+
+
+def fmp_from_env() -> FmpSource:
+    if not settings.fmp_api_key():
+        raise settings.SettingsError(
+            "SMART_MONEY_SOURCE=fmp needs FMP_API_KEY (your Financial Modeling Prep key); "
+            "nothing was requested"
+        )
+    preset = settings.universe_preset()
+    as_of = settings.fmp_as_of()
+    return FmpSource(
+        api_key=dg.EnvVar("FMP_API_KEY"),
+        base_url=settings.fmp_base_url(),
+        rate_per_minute=settings.fmp_rate_per_minute(),
+        universe_preset=preset,
+        symbols=settings.custom_symbols() if preset == "custom" else [],
+        cache_dir=str(settings.cache_dir()),
+        cache_ttl_days=settings.fmp_cache_ttl_days(),
+        max_workers=settings.fmp_max_workers(),
+        as_of=as_of.isoformat() if as_of else None,
+    )

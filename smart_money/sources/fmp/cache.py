@@ -1,0 +1,123 @@
+"""Disk cache of raw FMP responses: a re-run of the same ranges makes no request.
+
+One JSON file per response under ``data/cache/fmp/<data_type>/``, named by the key
+``{symbol}_{start}_{end}_{data_type}[_p{page}]`` (the API key is never part of a key, a path or a file).
+Each file is an envelope ``{key, fetched_at, sha256, payload}`` written atomically (temporary file, then
+rename); a file that does not parse, names another key or fails its checksum is counted as corrupt and
+fetched again. Ranges that include the current month expire after ``ttl_days`` (default 7): their data is
+still being published. Older ranges never expire.
+"""
+
+import hashlib
+import json
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    expired: int = 0
+    corrupt: int = 0
+    bytes_read: int = 0
+    bytes_written: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            k: getattr(self, k)
+            for k in ("hits", "misses", "expired", "corrupt", "bytes_read", "bytes_written")
+        }
+
+
+def cache_key(symbol: str, start: str, end: str, data_type: str, page: int | None = None) -> str:
+    key = f"{symbol}_{start}_{end}_{data_type}" + ("" if page is None else f"_p{page}")
+    return _SAFE.sub("-", key)
+
+
+class ResponseCache:
+    """Get-or-fetch for JSON payloads, keyed as the module docstring says."""
+
+    def __init__(self, root: Path, ttl_days: float = 7.0, today: Callable[[], date] = date.today):
+        self.root = Path(root)
+        self.ttl = timedelta(days=ttl_days)
+        self.today = today
+        self.stats = CacheStats()
+
+    def path(self, data_type: str, key: str) -> Path:
+        return self.root / _SAFE.sub("-", data_type) / f"{key}.json"
+
+    def get_or_fetch(self, data_type: str, key: str, range_end: date | None, fetch: Callable[[], object]):
+        """The cached payload for ``key``, or ``fetch()``'s result, stored. ``range_end`` (exclusive end of
+        the requested range; None for snapshots) decides whether the entry can go stale."""
+        path = self.path(data_type, key)
+        cached = self._read(path, key)
+        if cached is not None:
+            payload, fetched_at = cached
+            if not self._stale(fetched_at, range_end):
+                self.stats.add(hits=1)
+                return payload
+            self.stats.add(expired=1)
+        self.stats.add(misses=1)
+        payload = fetch()
+        self._write(path, key, payload)
+        return payload
+
+    def _stale(self, fetched_at: datetime, range_end: date | None) -> bool:
+        today = self.today()
+        current_month = date(today.year, today.month, 1)
+        open_range = range_end is None or range_end > current_month
+        return open_range and datetime.now(UTC) - fetched_at > self.ttl
+
+    def _read(self, path: Path, key: str):
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            envelope = json.loads(raw)
+            payload_text = json.dumps(envelope["payload"], sort_keys=True, separators=(",", ":"))
+            ok = envelope.get("key") == key and hashlib.sha256(
+                payload_text.encode()
+            ).hexdigest() == envelope.get("sha256")
+            fetched_at = datetime.fromisoformat(envelope["fetched_at"])
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            self.stats.add(corrupt=1)
+            return None
+        self.stats.add(bytes_read=len(raw))
+        return envelope["payload"], fetched_at
+
+    def _write(self, path: Path, key: str, payload) -> None:
+        payload_text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        envelope = {
+            "key": key,
+            "fetched_at": datetime.now(UTC).isoformat(),
+            "sha256": hashlib.sha256(payload_text.encode()).hexdigest(),
+            "payload": payload,
+        }
+        data = json.dumps(envelope, separators=(",", ":")).encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        self.stats.add(bytes_written=len(data))

@@ -1,0 +1,240 @@
+"""HTTP client for FMP's stable API: one connection pool, a shared rate limit, retries that know FMP.
+
+- Rate: a token bucket shared by every thread (default 300 requests/minute, FMP's Starter plan).
+- Retries (tenacity): 429, 5xx, timeouts and connection errors, with exponential back-off and jitter,
+  honouring ``Retry-After``. FMP also answers some errors with HTTP 200 and ``{"Error Message": ...}``: a
+  "Limit Reach" body is retried like a 429 and an "Invalid API KEY" body fails like a 401.
+- Never retried: 401 (bad key), 402 (plan lacks the endpoint or symbol), 403 (legacy endpoint). They raise
+  :class:`FmpAccessError` naming the endpoint, the symbol and what to do.
+- The key travels in the ``apikey`` header, never in a URL, so no log line, error or cache key can hold it;
+  error texts are scrubbed of it anyway.
+"""
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import tenacity
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://financialmodelingprep.com"
+DEFAULT_RATE_PER_MINUTE = 300
+
+
+class FmpError(RuntimeError):
+    """A request to FMP failed (after retries, or for a reason retrying cannot fix)."""
+
+
+class FmpAccessError(FmpError):
+    """401 / 402 / 403: the key, the plan or the endpoint; retrying would not help."""
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimiter:
+    """Token bucket: at most ``rate_per_minute`` requests a minute, ``burst`` of them back to back."""
+
+    def __init__(self, rate_per_minute: float, burst: int = 1, clock: Callable[[], float] = time.monotonic):
+        if rate_per_minute <= 0:
+            raise ValueError(f"rate_per_minute must be positive, got {rate_per_minute}")
+        self.rate = rate_per_minute / 60.0
+        self.capacity = max(1, int(burst))
+        self._tokens = float(self.capacity)
+        self._clock = clock
+        self._updated = clock()
+        self._lock = threading.Lock()
+        self.waited_s = 0.0
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+                self._updated = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                wait = (1 - self._tokens) / self.rate
+            self.waited_s += wait
+            time.sleep(wait)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    initial_s: float = 0.5
+    max_s: float = 30.0
+
+
+ACCESS_HINT = {
+    401: "the API key was refused: check FMP_API_KEY",
+    402: "your FMP plan does not include this endpoint or symbol (13F and ETF exposure need the top plan)",
+    403: "FMP refused the endpoint (legacy /api/v3 and /api/v4 are closed to new keys; use /stable)",
+}
+
+
+class FmpClient:
+    """GET JSON from FMP's stable API with rate limiting, retries and clear errors. Thread-safe."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        rate_per_minute: float = DEFAULT_RATE_PER_MINUTE,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout_s: float = 30.0,
+        max_connections: int = 8,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        if not api_key:
+            raise FmpAccessError("FMP_API_KEY is empty: set it to your Financial Modeling Prep key")
+        self._key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.limiter = RateLimiter(rate_per_minute)
+        self.retry = retry
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"apikey": api_key, "User-Agent": "smart-money"},
+            timeout=timeout_s,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+        )
+        self.requests = Counter()  # per endpoint path
+        self.retries = Counter()
+        self._counter_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "FmpClient":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+    def scrub(self, text: str) -> str:
+        return text.replace(self._key, "***") if self._key else text
+
+    def get_json(self, path: str, params: dict | None = None, symbol: str | None = None):
+        """The parsed JSON body of ``GET path?params``; retried as described in the module docstring."""
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            backoff = min(self.retry.max_s, self.retry.initial_s * 2 ** (state.attempt_number - 1))
+            backoff *= random.uniform(0.5, 1.0)  # jitter: clients that failed together do not retry together
+            if isinstance(exc, _Retryable) and exc.retry_after is not None:
+                return max(backoff, exc.retry_after)
+            return backoff
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            with self._counter_lock:
+                self.retries[path] += 1
+            log.warning(
+                "FMP %s%s: %s; retry %d of %d",
+                path,
+                f" ({symbol})" if symbol else "",
+                self.scrub(str(state.outcome.exception())),
+                state.attempt_number,
+                self.retry.attempts - 1,
+            )
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            stop=tenacity.stop_after_attempt(self.retry.attempts),
+            wait=wait,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._get_once, path, params, symbol)
+        except _Retryable as exc:
+            raise FmpError(
+                f"FMP {path}{f' for {symbol}' if symbol else ''} still failing after {self.retry.attempts} "
+                f"attempts: {self.scrub(str(exc))}; try again later or lower the request rate"
+            ) from None
+
+    def _get_once(self, path: str, params: dict, symbol: str | None):
+        self.limiter.acquire()
+        with self._counter_lock:
+            self.requests[path] += 1
+        where = f"{path}{f' for {symbol}' if symbol else ''}"
+        try:
+            response = self._http.get(path, params=params)
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+        status = response.status_code
+        if status in ACCESS_HINT:
+            raise FmpAccessError(
+                f"FMP {where}: HTTP {status} {self._message(response)}; {ACCESS_HINT[status]}"
+            )
+        if status == 429 or status >= 500:
+            raise _Retryable(f"HTTP {status} {self._message(response)}", _retry_after(response))
+        if status >= 400:
+            raise FmpError(f"FMP {where}: HTTP {status} {self._message(response)}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise _Retryable(
+                f"HTTP 200 with a body that is not JSON ({len(response.content)} bytes)"
+            ) from None
+        if isinstance(body, dict) and "Error Message" in body:
+            message = str(body["Error Message"])
+            if "limit" in message.lower():
+                raise _Retryable(f"HTTP 200 'Error Message': {self.scrub(message)}", _retry_after(response))
+            code = 401 if "api key" in message.lower() else 402
+            raise FmpAccessError(f"FMP {where}: {self.scrub(message)}; {ACCESS_HINT[code]}")
+        return body
+
+    def _message(self, response: httpx.Response) -> str:
+        text = response.text[:200]
+        try:
+            body = response.json()
+            if isinstance(body, dict) and "Error Message" in body:
+                text = str(body["Error Message"])[:200]
+        except ValueError:
+            pass
+        return self.scrub(text.strip())
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def paginate(
+    client: FmpClient,
+    path: str,
+    params: dict,
+    limit: int,
+    symbol: str | None = None,
+    fetch: Callable[[int], list] | None = None,
+) -> list:
+    """Every row of a paged endpoint (``page`` from 0) until a short or empty page."""
+    rows: list = []
+    page = 0
+    while True:
+        batch = (
+            fetch(page) if fetch else client.get_json(path, {**params, "page": page, "limit": limit}, symbol)
+        )
+        if not isinstance(batch, list):
+            raise FmpError(f"FMP {path} for {symbol}: expected a list, got {type(batch).__name__}")
+        rows.extend(batch)
+        if len(batch) < limit:
+            return rows
+        page += 1

@@ -1,0 +1,356 @@
+"""The FMP source: the warehouse tables from Financial Modeling Prep's stable API.
+
+Every (symbol, endpoint, range) is fetched once per range and cached on disk, so a backfill over the whole
+history fetches each symbol × endpoint once and the raw assets slice it by month of ``known_at``; a monthly
+run asks only for its month (prices by date, 13F by quarter, Form 4 and congressional pages newest first
+until the page is older than the month). Records that fail validation are quarantined (see
+:mod:`smart_money.sources.fmp.normalize`) and can be collected with :meth:`FmpMarketSource.take_quarantine`.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from smart_money.sources.base import Source, Symbols
+from smart_money.sources.fmp import normalize
+from smart_money.sources.fmp.cache import ResponseCache, cache_key
+from smart_money.sources.fmp.client import DEFAULT_BASE_URL, DEFAULT_RATE_PER_MINUTE, FmpClient, FmpError
+
+logger = logging.getLogger(__name__)
+
+INSIDER_PAGE = 500
+HOLDERS_PAGE = 100
+CONGRESS_PAGE = 250
+PRICE_CHUNK_DAYS = 7000  # FMP returns at most 5000 bars a request: about 19 years of trading days
+THIRTEEN_F_LOOKBACK_DAYS = 200  # a 13F filed in the window can be for a quarter that ended this long before
+PATHS = {
+    "profile": "/stable/profile",
+    "shares_float": "/stable/shares-float",
+    "prices": "/stable/historical-price-eod/dividend-adjusted",
+    "insider": "/stable/insider-trading/search",
+    "holders": "/stable/institutional-ownership/extract-analytics/holder",
+    "senate": "/stable/senate-trades",
+    "house": "/stable/house-trades",
+    "etf": "/stable/etf/asset-exposure",
+}
+
+
+@dataclass(frozen=True)
+class FmpSettings:
+    api_key: str
+    symbols: tuple[str, ...]
+    base_url: str = DEFAULT_BASE_URL
+    rate_per_minute: float = DEFAULT_RATE_PER_MINUTE
+    cache_dir: Path = Path("data/cache/fmp")
+    cache_ttl_days: float = 7.0
+    max_workers: int = 4
+    as_of: date | None = None  # the source's "today" (None: the real date); lets a replay be deterministic
+    retry_attempts: int = 6
+    top_n: int | None = None  # keep the n largest of ``symbols`` by /stable/profile marketCap
+
+    def __repr__(self) -> str:  # never show the key
+        return (
+            f"FmpSettings(base_url={self.base_url!r}, symbols={len(self.symbols)}, "
+            f"rate={self.rate_per_minute})"
+        )
+
+
+@dataclass
+class FetchStats:
+    quarantined: list[dict] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class FmpMarketSource(Source):
+    name = "fmp"
+
+    def __init__(
+        self, settings: FmpSettings, client: FmpClient | None = None, log: Callable[[str], None] | None = None
+    ):
+        from smart_money.sources.fmp.client import RetryPolicy
+
+        self.settings = settings
+        self.client = client or FmpClient(
+            settings.api_key,
+            settings.base_url,
+            settings.rate_per_minute,
+            retry=RetryPolicy(attempts=settings.retry_attempts),
+            max_connections=max(4, settings.max_workers),
+        )
+        self.cache = ResponseCache(settings.cache_dir, settings.cache_ttl_days, today=self.today)
+        self.log = log or logger.info
+        self._quarantine: list[dict] = []
+        self._lock = threading.Lock()
+        self._universe: list[str] | None = None
+
+    # ---- plumbing -------------------------------------------------------------------------------------
+    def today(self) -> date:
+        return self.settings.as_of or date.today()
+
+    def _symbols(self, symbols: Symbols) -> list[str]:
+        return sorted({s.upper() for s in (symbols if symbols is not None else self.universe_symbols())})
+
+    def _profile(self, symbol: str):
+        return self._fetch(
+            "profile", cache_key(symbol, "latest", "latest", "profile"), None, {"symbol": symbol}, symbol
+        )
+
+    def universe_symbols(self) -> list[str]:
+        """The configured symbols, or the ``top_n`` largest of them by current market cap (profiles are
+        cached; ranking members of today's index by today's size is survivorship bias: README says so)."""
+        if self._universe is None:
+            symbols = list(dict.fromkeys(s.upper() for s in self.settings.symbols))
+            if self.settings.top_n:
+                with ThreadPoolExecutor(max_workers=self.settings.max_workers) as pool:
+                    profiles = list(pool.map(self._profile, symbols))
+                caps = {
+                    s: float((p[0] if isinstance(p, list) and p else {}).get("marketCap") or 0.0)
+                    for s, p in zip(symbols, profiles, strict=True)
+                }
+                symbols = sorted(symbols, key=lambda s: -caps[s])[: self.settings.top_n]
+            self._universe = sorted(symbols)
+        return self._universe
+
+    def _fetch(self, kind: str, key: str, range_end: date | None, params: dict, symbol: str):
+        return self.cache.get_or_fetch(
+            kind, key, range_end, lambda: self.client.get_json(PATHS[kind], params, symbol)
+        )
+
+    def _pages(
+        self,
+        kind: str,
+        symbol: str,
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        params: dict,
+        limit: int,
+        date_field: str | None,
+    ) -> list:
+        """Pages until a short one; for newest-first endpoints stop once a sorted page is older than start."""
+        rows: list = []
+        page = 0
+        while True:
+            key = cache_key(symbol, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", kind, page)
+            batch = self._fetch(kind, key, end.date(), {**params, "page": page, "limit": limit}, symbol)
+            if not isinstance(batch, list):
+                raise FmpError(f"FMP {PATHS[kind]} for {symbol}: expected a list, got {type(batch).__name__}")
+            rows.extend(batch)
+            if len(batch) < limit:
+                return rows
+            if date_field and _sorted_newest_first_before(batch, date_field, start):
+                return rows
+            page += 1
+
+    def _each(self, symbols: list[str], work: Callable[[str], tuple[list, list]], what: str) -> list[dict]:
+        rows: list[dict] = []
+        done = 0
+        step = max(1, len(symbols) // 10)
+        with ThreadPoolExecutor(max_workers=self.settings.max_workers) as pool:
+            for symbol_rows, quarantined in pool.map(work, symbols):
+                rows.extend(symbol_rows)
+                with self._lock:
+                    self._quarantine.extend(quarantined)
+                done += 1
+                if done % step == 0 or done == len(symbols):
+                    self.log(
+                        f"fmp {what}: {done}/{len(symbols)} symbols, "
+                        f"{self.client.requests.total()} requests, "
+                        f"cache {self.cache.stats.as_dict()}"
+                    )
+        return rows
+
+    def take_quarantine(self, table: str | None = None) -> pd.DataFrame:
+        """Records quarantined since the last call (for ``table``, or all), with their reasons."""
+        with self._lock:
+            taken = [q for q in self._quarantine if table is None or q["table"] == table]
+            self._quarantine = [q for q in self._quarantine if not (table is None or q["table"] == table)]
+        return pd.DataFrame(taken, columns=normalize.QUARANTINE_COLUMNS)
+
+    def stats(self) -> dict:
+        return {
+            "requests": int(self.client.requests.total()),
+            "requests_by_endpoint": dict(self.client.requests),
+            "retries": int(self.client.retries.total()),
+            "rate_limit_wait_s": round(self.client.limiter.waited_s, 2),
+            **{f"cache_{k}": v for k, v in self.cache.stats.as_dict().items()},
+        }
+
+    @staticmethod
+    def _window(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        if frame.empty:
+            return frame
+        keep = (frame["known_at"] >= start) & (frame["known_at"] < end)
+        return frame[keep].sort_values(["known_at", "symbol"], kind="stable").reset_index(drop=True)
+
+    # ---- tables ---------------------------------------------------------------------------------------
+    def universe(self, as_of: pd.Timestamp) -> pd.DataFrame:
+        as_of = pd.Timestamp(as_of)
+
+        def one(symbol: str):
+            profile = self._profile(symbol)
+            floats = self._fetch(
+                "shares_float",
+                cache_key(symbol, "latest", "latest", "shares_float"),
+                None,
+                {"symbol": symbol},
+                symbol,
+            )
+            return normalize.universe_row(symbol, profile, floats, as_of)
+
+        return normalize.frame("universe", self._each(self._symbols(None), one, "universe")).assign(
+            source="fmp"
+        )
+
+    def prices(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+
+        def one(symbol: str):
+            records = []
+            chunk_start = start
+            while chunk_start < end:
+                chunk_end = min(end, chunk_start + pd.Timedelta(days=PRICE_CHUNK_DAYS))
+                key = cache_key(symbol, f"{chunk_start:%Y-%m-%d}", f"{chunk_end:%Y-%m-%d}", "prices")
+                params = {
+                    "symbol": symbol,
+                    "from": f"{chunk_start:%Y-%m-%d}",
+                    "to": f"{chunk_end - pd.Timedelta(days=1):%Y-%m-%d}",
+                }
+                payload = self._fetch("prices", key, chunk_end.date(), params, symbol)
+                records.extend(payload if isinstance(payload, list) else [])
+                chunk_start = chunk_end
+            return normalize.prices(records, symbol)
+
+        frame = normalize.frame("raw_prices", self._each(self._symbols(symbols), one, "prices"))
+        return self._window(frame.drop_duplicates(["symbol", "date"]), start, end)
+
+    def insider_trades(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+
+        def one(symbol: str):
+            records = self._pages(
+                "insider", symbol, start, end, {"symbol": symbol}, INSIDER_PAGE, "filingDate"
+            )
+            return normalize.insider_trades(records, symbol)
+
+        frame = normalize.frame(
+            "raw_insider_trades", self._each(self._symbols(symbols), one, "insider trades")
+        )
+        return self._window(frame, start, end)
+
+    def institutional_holdings(
+        self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame:
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        quarters = quarter_ends(start - pd.Timedelta(days=THIRTEEN_F_LOOKBACK_DAYS), end)
+
+        def one(symbol: str):
+            rows, quarantined = [], []
+            for quarter_end in quarters:
+                params = {
+                    "symbol": symbol,
+                    "year": quarter_end.year,
+                    "quarter": (quarter_end.month - 1) // 3 + 1,
+                }
+                span_start = quarter_end - pd.offsets.QuarterBegin(startingMonth=1)
+                records = []
+                page = 0
+                while True:
+                    key = cache_key(
+                        symbol, f"{span_start:%Y-%m-%d}", f"{quarter_end:%Y-%m-%d}", "holders", page
+                    )
+                    # filings for a quarter keep arriving for ~45 days after it ends
+                    open_until = (
+                        quarter_end + pd.Timedelta(days=normalize.THIRTEEN_F_FILING_LAG_DAYS + 1)
+                    ).date()
+                    batch = self._fetch(
+                        "holders", key, open_until, {**params, "page": page, "limit": HOLDERS_PAGE}, symbol
+                    )
+                    batch = batch if isinstance(batch, list) else []
+                    records.extend(batch)
+                    if len(batch) < HOLDERS_PAGE:
+                        break
+                    page += 1
+                r, q = normalize.institutional_holdings(records, symbol)
+                rows.extend(r)
+                quarantined.extend(q)
+            return rows, quarantined
+
+        frame = normalize.frame(
+            "raw_institutional_holdings", self._each(self._symbols(symbols), one, "13F holders")
+        )
+        frame = frame.drop_duplicates(["filer_id", "symbol", "report_date"], keep="last")
+        return self._window(frame, start, end)
+
+    def congress_trades(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+
+        def one(symbol: str):
+            rows, quarantined = [], []
+            for chamber in ("senate", "house"):
+                records = self._pages(
+                    chamber, symbol, start, end, {"symbol": symbol}, CONGRESS_PAGE, "disclosureDate"
+                )
+                r, q = normalize.congress_trades(records, chamber, symbol)
+                rows.extend(r)
+                quarantined.extend(q)
+            return rows, quarantined
+
+        frame = normalize.frame("raw_congress_trades", self._each(self._symbols(symbols), one, "congress"))
+        return self._window(frame, start, end)
+
+    def etf_holdings(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """FMP has no history of ETF exposure: the current snapshot lands in the month of ``today``."""
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        today = pd.Timestamp(self.today())
+        if not start <= today < end:
+            return normalize.frame("raw_etf_holdings", [])
+
+        def one(symbol: str):
+            payload = self._fetch(
+                "etf", cache_key(symbol, "latest", "latest", "etf"), None, {"symbol": symbol}, symbol
+            )
+            return normalize.etf_holdings(payload, symbol, today.date())
+
+        frame = normalize.frame("raw_etf_holdings", self._each(self._symbols(symbols), one, "ETF exposure"))
+        return self._window(frame, start, end)
+
+
+def quarter_ends(start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Timestamp]:
+    """Quarter-end dates q with start <= q < end."""
+    first = pd.Timestamp(start).to_period("Q").end_time.normalize()
+    out = []
+    q = first
+    while q < end:
+        if q >= start:
+            out.append(q)
+        q = (q + pd.Timedelta(days=1)).to_period("Q").end_time.normalize()
+    return out
+
+
+def _sorted_newest_first_before(batch: list, field_name: str, start: pd.Timestamp) -> bool:
+    """True when ``batch`` is sorted newest first by ``field_name`` and its last row is before ``start``."""
+    try:
+        dates = [pd.Timestamp(str(r.get(field_name))[:10]) for r in batch]
+    except (ValueError, AttributeError):
+        return False
+    ordered = all(a >= b for a, b in zip(dates, dates[1:], strict=False))
+    return ordered and bool(dates) and dates[-1] < start
+
+
+def read_symbols_file(path: Path) -> list[str]:
+    """Symbols from a text file: one per line or comma-separated; '#' starts a comment."""
+    text = Path(path).read_text()
+    symbols = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0]
+        symbols.extend(s.strip().upper() for s in line.replace(",", " ").split() if s.strip())
+    return symbols
+
+
+SP500_FILE = Path(__file__).parent / "data" / "sp500_2024-06-24.txt"
