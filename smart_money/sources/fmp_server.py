@@ -237,6 +237,7 @@ class SyntheticFmpData:
 
 class FmpServerState:
     def __init__(self, data: SyntheticFmpData, api_key: str, fail_every: int = 0, limit_reach_every: int = 0):
+        self.restricted: set[str] = set()  # paths answered with 402 "Restricted Endpoint" (plan too small)
         self.data = data
         self.api_key = api_key
         self.fail_every = fail_every
@@ -308,6 +309,10 @@ def make_handler(state: FmpServerState):
                         "Error Message": "Legacy Endpoint : Due to Legacy endpoints being no longer "
                         "supported..."
                     },
+                )
+            if path in state.restricted:
+                return self._send(
+                    402, "Restricted Endpoint: This endpoint is not available under your current subscription"
                 )
             if state.fail_every and n % state.fail_every == 0:
                 if (n // state.fail_every) % 2:

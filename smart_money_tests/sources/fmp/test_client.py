@@ -1,0 +1,114 @@
+"""The FMP client over real loopback HTTP against the local FMP-shaped server."""
+
+import time
+
+import numpy as np
+import pytest
+
+from smart_money.sources.fmp.client import FmpAccessError, FmpClient, FmpError, RateLimiter, RetryPolicy
+from smart_money_tests.sources.fmp.conftest import KEY
+
+PROFILE = "/stable/profile"
+FAST_RETRY = RetryPolicy(attempts=4, initial_s=0.01, max_s=0.05)
+
+
+def _client(server, **kwargs) -> FmpClient:
+    return FmpClient(
+        KEY,
+        server.url,
+        rate_per_minute=kwargs.pop("rate", 60_000),
+        retry=kwargs.pop("retry", FAST_RETRY),
+        **kwargs,
+    )
+
+
+def test_the_limiter_never_exceeds_its_rate_measured_at_the_server(fresh):
+    rate_per_minute = 1200  # 20 per second
+    with _client(fresh, rate=rate_per_minute) as client:
+        began = time.monotonic()
+        for _ in range(60):
+            client.get_json(PROFILE, {"symbol": "SYN001"})
+        elapsed = time.monotonic() - began
+    times = np.array(fresh.state.times)
+    assert len(times) == 60
+    # No window of one second holds more than rate/60 + 1 (the bucket's burst) requests ...
+    counts = [(times[i:] < t + 1.0).sum() for i, t in enumerate(times)]
+    assert max(counts) <= rate_per_minute / 60 + 1
+    # ... and the whole run took as long as the rate says (59 intervals of 50 ms), not much longer.
+    assert 59 / 20 * 0.95 <= elapsed <= 59 / 20 * 1.5
+
+
+def test_limiter_is_shared_across_threads():
+    limiter = RateLimiter(rate_per_minute=600)  # 10 a second
+    from concurrent.futures import ThreadPoolExecutor
+
+    stamps = []
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: (limiter.acquire(), stamps.append(time.monotonic())), range(21)))
+    stamps.sort()
+    assert stamps[-1] - stamps[0] >= 2.0 * 0.95  # 20 intervals of 100 ms, whatever the thread count
+
+
+def test_retries_recover_from_injected_429_and_5xx(fresh):
+    fresh.state.fail_every = 2  # every second request: 429 (Retry-After: 0) or 503, alternately
+    with _client(fresh) as client:
+        for i in range(1, 9):
+            assert client.get_json(PROFILE, {"symbol": f"SYN00{i}"})[0]["symbol"] == f"SYN00{i}"
+        assert client.retries[PROFILE] >= 4
+    assert fresh.state.total == 8 + client.retries[PROFILE]
+
+
+def test_limit_reach_in_a_200_is_retried(fresh):
+    fresh.state.limit_reach_every = 2
+    with _client(fresh) as client:
+        assert client.get_json(PROFILE, {"symbol": "SYN001"})
+        assert client.get_json(PROFILE, {"symbol": "SYN002"})
+        assert client.retries[PROFILE] == 1
+
+
+def test_gives_up_with_a_clear_error_after_the_limit(fresh):
+    fresh.state.fail_every = 1  # every request fails
+    with (
+        _client(fresh) as client,
+        pytest.raises(FmpError, match=r"/stable/profile for SYN001 still failing after 4 attempts"),
+    ):
+        client.get_json(PROFILE, {"symbol": "SYN001"}, symbol="SYN001")
+    assert fresh.state.total == 4
+
+
+def test_401_and_402_are_not_retried(fresh):
+    with FmpClient("wrong-key", fresh.url, retry=FAST_RETRY) as client:
+        with pytest.raises(FmpAccessError, match="HTTP 401 Invalid API KEY.*check FMP_API_KEY"):
+            client.get_json(PROFILE, {"symbol": "SYN001"}, symbol="SYN001")
+    assert fresh.state.total == 1
+    fresh.state.restricted = {"/stable/etf/asset-exposure"}
+    with _client(fresh) as client:
+        with pytest.raises(
+            FmpAccessError, match=r"/stable/etf/asset-exposure for SYN001: HTTP 402 Restricted.*plan"
+        ):
+            client.get_json("/stable/etf/asset-exposure", {"symbol": "SYN001"}, symbol="SYN001")
+        with pytest.raises(FmpAccessError, match="HTTP 403 Legacy Endpoint"):
+            client.get_json("/api/v3/profile/AAPL")
+    assert fresh.state.total == 3
+
+
+def test_the_key_travels_in_a_header_and_errors_never_show_it(fresh):
+    with _client(fresh) as client:
+        client.get_json(PROFILE, {"symbol": "SYN001"})
+        request = client._http.build_request("GET", PROFILE, params={"symbol": "SYN001"})
+        assert KEY not in str(request.url)
+    fresh.state.fail_every = 1
+    with _client(fresh) as client, pytest.raises(FmpError) as failure:
+        client.get_json(PROFILE, {"symbol": "SYN001"})
+    assert KEY not in str(failure.value)
+
+
+def test_unknown_symbols_give_an_empty_list(fresh):
+    with _client(fresh) as client:
+        assert client.get_json(PROFILE, {"symbol": "NOPE"}) == []
+
+
+def test_an_empty_key_fails_before_any_request(fresh):
+    with pytest.raises(FmpAccessError, match="FMP_API_KEY is empty"):
+        FmpClient("", fresh.url)
+    assert fresh.state.total == 0
