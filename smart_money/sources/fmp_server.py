@@ -10,12 +10,14 @@ Behaviour: the ``apikey`` header or query parameter must match (else 401 with FM
 body); ``/api/v3`` and ``/api/v4`` answer 403 "Legacy Endpoint"; pages (``page`` from 0, ``limit``) newest
 first; an unknown symbol gives ``[]``. Injected faults: every ``fail_every``-th request answers 429 (with
 ``Retry-After: 0``) or 503 alternately, and every ``limit_reach_every``-th answers 200 with
-``{"Error Message": "Limit Reach ..."}``. ``GET /_stats`` returns the request count per endpoint and the
+``{"Error Message": "Limit Reach ..."}``; paths in ``restricted`` answer 402 "Restricted Endpoint" (a plan
+that lacks them). ``GET /_stats`` returns the request count per endpoint and the
 request times (for rate checks); ``POST /_reset`` clears them.
 """
 
 import argparse
 import json
+import socket
 import threading
 import time
 from collections import Counter, defaultdict
@@ -266,6 +268,11 @@ def make_handler(state: FmpServerState):
 
         def log_message(self, *_):  # quiet; counts are in /_stats
             return
+
+        def setup(self):
+            super().setup()
+            # headers and body go out as two writes: without this, Nagle + delayed ACK add ~40 ms a request
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _send(self, status: int, body, headers: dict | None = None) -> None:
             data = (body if isinstance(body, str) else json.dumps(body)).encode()

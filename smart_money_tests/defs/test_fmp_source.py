@@ -1,5 +1,6 @@
-"""The raw group through the real Dagster runtime with the FMP source against the local FMP-shaped server:
-metadata, a second run with zero requests, fail-fast without a key, and the key in no log, file or metadata."""
+"""The raw group through the real Dagster runtime with the FMP source against the local FMP-shaped
+server: metadata, a second run with zero requests, fail-fast without a key, and the key in no log, file or
+metadata."""
 
 from pathlib import Path
 

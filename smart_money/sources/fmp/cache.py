@@ -1,10 +1,10 @@
 """Disk cache of raw FMP responses: a re-run of the same ranges makes no request.
 
-One JSON file per response under ``data/cache/fmp/<data_type>/``, named by the key
+One file per response under ``data/cache/fmp/<data_type>/``, named by the key
 ``{symbol}_{start}_{end}_{data_type}[_p{page}]`` (the API key is never part of a key, a path or a file).
-Each file is an envelope ``{key, fetched_at, sha256, payload}`` written atomically (temporary file, then
-rename); a file that does not parse, names another key or fails its checksum is counted as corrupt and
-fetched again. Ranges that include the current month expire after ``ttl_days`` (default 7): their data is
+A file is one JSON header line ``{key, fetched_at, sha256, bytes}`` followed by the payload's JSON text,
+written atomically (temporary file, then rename); a file whose header does not parse, names another key, or
+whose payload has another length or SHA-256 (truncated, edited) is counted as corrupt and fetched again. Ranges that include the current month expire after ``ttl_days`` (default 7): their data is
 still being published. Older ranges never expire.
 """
 
@@ -89,29 +89,32 @@ class ResponseCache:
         except FileNotFoundError:
             return None
         try:
-            envelope = json.loads(raw)
-            payload_text = json.dumps(envelope["payload"], sort_keys=True, separators=(",", ":"))
-            ok = envelope.get("key") == key and hashlib.sha256(
-                payload_text.encode()
-            ).hexdigest() == envelope.get("sha256")
-            fetched_at = datetime.fromisoformat(envelope["fetched_at"])
-        except (ValueError, KeyError, TypeError):
+            header_text, _, body = raw.partition(b"\n")
+            header = json.loads(header_text)
+            ok = (
+                header.get("key") == key
+                and header.get("bytes") == len(body)
+                and hashlib.sha256(body).hexdigest() == header.get("sha256")
+            )
+            payload = json.loads(body) if ok else None
+            fetched_at = datetime.fromisoformat(header["fetched_at"])
+        except (ValueError, KeyError, TypeError, AttributeError):
             ok = False
         if not ok:
             self.stats.add(corrupt=1)
             return None
         self.stats.add(bytes_read=len(raw))
-        return envelope["payload"], fetched_at
+        return payload, fetched_at
 
     def _write(self, path: Path, key: str, payload) -> None:
-        payload_text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-        envelope = {
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        header = {
             "key": key,
             "fetched_at": datetime.now(UTC).isoformat(),
-            "sha256": hashlib.sha256(payload_text.encode()).hexdigest(),
-            "payload": payload,
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "bytes": len(body),
         }
-        data = json.dumps(envelope, separators=(",", ":")).encode()
+        data = json.dumps(header).encode() + b"\n" + body
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:

@@ -8,7 +8,7 @@ import pytest
 
 from smart_money.sources.fmp.cache import ResponseCache, cache_key
 from smart_money.sources.synthetic import SyntheticMarketSource
-from smart_money_tests.sources.fmp.conftest import AS_OF, CONFIG, KEY, SYMBOLS, make_source
+from smart_money_tests.sources.fmp.conftest import CONFIG, KEY, SYMBOLS, make_source
 
 START, END = pd.Timestamp("2019-01-01"), pd.Timestamp("2025-02-01")
 METHODS = ("prices", "insider_trades", "institutional_holdings", "congress_trades")
@@ -98,9 +98,8 @@ def test_a_corrupt_or_truncated_cache_file_is_fetched_again(fetched, server):
     source, tables, _ = fetched
     files = sorted((source.cache.root / "prices").glob("*.json"))
     files[0].write_bytes(files[0].read_bytes()[:100])  # truncated
-    envelope = json.loads(files[1].read_text())
-    envelope["payload"][0]["adjClose"] = 1.0  # tampered: the checksum no longer matches
-    files[1].write_text(json.dumps(envelope))
+    header, body = files[1].read_bytes().split(b"\n", 1)
+    files[1].write_bytes(header + b"\n" + body.replace(b'"adjClose":', b'"adjClose":1', 1))  # edited
     server.state.reset()
     again = make_source(server, source.cache.root)
     _same(again.prices(None, START, END), tables["prices"], SORT["prices"])
@@ -128,9 +127,10 @@ def test_ranges_that_include_the_current_month_expire(tmp_path):
     cache.get_or_fetch("prices", old_key, date(2024, 1, 1), fetch)
     cache.get_or_fetch("prices", open_key, date(2025, 2, 1), fetch)
     for path in tmp_path.rglob("*.json"):  # age both entries by 8 days
-        envelope = json.loads(path.read_text())
-        envelope["fetched_at"] = (pd.Timestamp(envelope["fetched_at"]) - pd.Timedelta(days=8)).isoformat()
-        path.write_text(json.dumps(envelope))
+        header_text, body = path.read_bytes().split(b"\n", 1)
+        header = json.loads(header_text)
+        header["fetched_at"] = (pd.Timestamp(header["fetched_at"]) - pd.Timedelta(days=8)).isoformat()
+        path.write_bytes(json.dumps(header).encode() + b"\n" + body)
     cache.get_or_fetch("prices", old_key, date(2024, 1, 1), fetch)  # historical: still fresh
     cache.get_or_fetch("prices", open_key, date(2025, 2, 1), fetch)  # includes January 2025: refetched
     assert len(calls) == 3 and cache.stats.expired == 1
