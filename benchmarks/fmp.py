@@ -1,9 +1,9 @@
 """Benchmark: a full raw backfill of 500 symbols through the FMP client against the local FMP-shaped server.
 
 Starts the server as its own process (``python -m smart_money.sources.fmp_server``, loopback HTTP) and
-runs the FMP source's six tables over the default history (2019-01 .. 2025-01) with a cold cache, then again with the warm cache, and prints requests per endpoint
-(target: at most symbols × endpoints × pages), wall time (bounded by the configured rate only) and the
-re-run's requests (target 0) and time.
+runs the FMP source's six tables over the default history (2019-01 .. 2025-01) with a cold cache, then
+again with the warm cache, and prints requests per endpoint (target: at most symbols × endpoints × pages),
+wall time (bounded by the configured rate only) and the re-run's requests (target 0) and time.
 
     .venv/bin/python benchmarks/fmp.py [--symbols 500] [--rate 60000] [--workers 8]
 """

@@ -4,8 +4,9 @@ One file per response under ``data/cache/fmp/<data_type>/``, named by the key
 ``{symbol}_{start}_{end}_{data_type}[_p{page}]`` (the API key is never part of a key, a path or a file).
 A file is one JSON header line ``{key, fetched_at, sha256, bytes}`` followed by the payload's JSON text,
 written atomically (temporary file, then rename); a file whose header does not parse, names another key, or
-whose payload has another length or SHA-256 (truncated, edited) is counted as corrupt and fetched again. Ranges that include the current month expire after ``ttl_days`` (default 7): their data is
-still being published. Older ranges never expire.
+whose payload has another length or SHA-256 (truncated, edited) is counted as corrupt and fetched again.
+Ranges that include the current month expire after ``ttl_days`` (default 7): their data is still being
+published. Older ranges never expire.
 """
 
 import hashlib
