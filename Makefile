@@ -18,7 +18,7 @@ $(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
 	@printf 'telemetry:\n  enabled: false\n' > $@
 
-## run: materialize raw -> features -> labels on the synthetic default and print a summary
+## run: materialize raw -> features/labels -> model (splits, model, report, registry, predictions) and print a summary
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/smart-money build
 
