@@ -9,6 +9,8 @@ they show in the Dagster UI.
 """
 
 import argparse
+import getpass
+import logging
 import os
 import sys
 import time
@@ -221,6 +223,59 @@ def summary(_: argparse.Namespace) -> int:
     return 0
 
 
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from smart_money.serve.app import create_app
+
+    data_dir = settings.data_dir()
+    if not (data_dir / "parquet" / "features").exists():
+        print(f"warning: no features under {data_dir}; run `make run` first (the API will answer 404/503)")
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    admin = "on" if settings.admin_token() else "off (set SMART_MONEY_ADMIN_TOKEN)"
+    print(f"smart-money serve: http://{args.host}:{args.port}/  data {data_dir}  admin API {admin}")
+    uvicorn.run(
+        create_app(data_dir),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level.lower(),
+        access_log=not args.no_access_log,
+    )
+    return 0
+
+
+def toggle(args: argparse.Namespace) -> int:
+    from smart_money import warehouse
+    from smart_money.serve.toggles import ToggleError, ToggleStore
+
+    store = ToggleStore()
+    try:
+        if args.state is not None:
+            state = store.set(args.feature, args.state == "on", args.actor, args.reason or "")
+            try:
+                warehouse.refresh_catalog(timeout_s=10)
+            except warehouse.WarehouseError as exc:
+                print(f"note: the catalog views were not refreshed ({exc}); the change is saved")
+        else:
+            state = store.state(args.feature)
+    except ToggleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    word = "on" if state["enabled"] else "off"
+    print(f"{state['id']}: {word} (default {'on' if state['default'] else 'off'})")
+    for row in store.history(args.feature, limit=args.history):
+        old, new = ("on" if row["old_enabled"] else "off"), ("on" if row["new_enabled"] else "off")
+        print(f"  {row['changed_at']}  {row['actor']}: {old} -> {new}  ({row['reason']})")
+    return 0
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="smart-money", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -246,6 +301,27 @@ def main(argv: list[str] | None = None) -> int:
     b.set_defaults(func=build)
     s = commands.add_parser("summary", help="print rows per warehouse table")
     s.set_defaults(func=summary)
+    v = commands.add_parser("serve", help="the prediction API and web page (README: Serving)")
+    v.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    v.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    v.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="default INFO"
+    )
+    v.add_argument("--no-access-log", action="store_true", help="do not log one line per request")
+    v.set_defaults(func=serve)
+    t = commands.add_parser(
+        "toggle", help="show or change a feature toggle (smart_money_flow), with an audit entry"
+    )
+    t.add_argument("feature", help="feature id, e.g. smart_money_flow")
+    t.add_argument("state", nargs="?", choices=["on", "off"], help="omit to show the state and audit log")
+    t.add_argument("--reason", help="why (required to change a toggle; kept in the audit log)")
+    t.add_argument(
+        "--actor",
+        default=f"cli:{_login()}",
+        help="who is changing it (default cli:<login name>)",
+    )
+    t.add_argument("--history", type=int, default=10, help="audit rows to print (default 10)")
+    t.set_defaults(func=toggle)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

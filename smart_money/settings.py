@@ -109,6 +109,11 @@ def executor() -> str:
     return name
 
 
+def admin_token() -> str | None:
+    """``SMART_MONEY_ADMIN_TOKEN``: the bearer token of the serve admin API; never logged or stored."""
+    return _env("SMART_MONEY_ADMIN_TOKEN")
+
+
 # ---- FMP source (README: FMP source) ----------------------------------------------------------------------
 def fmp_api_key() -> str | None:
     """``FMP_API_KEY``; never logged, cached or written anywhere by this project."""

@@ -259,6 +259,22 @@ PREDICTIONS = TableSpec(
 
 MODEL_TABLES = (DATASET_SPLITS, EVALUATION_SCORES, MODEL_REGISTRY, PREDICTIONS)
 
+FEATURE_TOGGLE_AUDIT = TableSpec(
+    "feature_toggle_audit",
+    "one row per change of a feature toggle (the view `feature_toggles` keeps each feature's latest row)",
+    (
+        ("feature_id", pa.string()),
+        ("changed_at", pa.timestamp("ms", tz="UTC")),
+        ("actor", pa.string()),
+        ("old_enabled", pa.bool_()),
+        ("new_enabled", pa.bool_()),
+        ("reason", pa.string()),
+    ),
+    partition_keys=(),
+)
+
+SERVING_TABLES = (FEATURE_TOGGLE_AUDIT,)
+
 
 def features_spec() -> TableSpec:
     """The features table: keys, every catalog feature (float64), and the source."""
@@ -282,7 +298,7 @@ RAW_TABLES = (
 def spec(name: str) -> TableSpec:
     if name == "features":
         return features_spec()
-    for table in (UNIVERSE, *RAW_TABLES, SYNTHETIC_TRUTH, LABELS, *MODEL_TABLES):
+    for table in (UNIVERSE, *RAW_TABLES, SYNTHETIC_TRUTH, LABELS, *MODEL_TABLES, *SERVING_TABLES):
         if table.name == name:
             return table
     raise KeyError(f"unknown warehouse table {name!r}")

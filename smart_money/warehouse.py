@@ -233,6 +233,12 @@ def refresh_catalog(data_dir: Path | None = None, timeout_s: float = 60.0) -> li
     if "universe" in names:
         history = _view_sql("universe", data_dir).split(" QUALIFY")[0]
         statements.append(f"CREATE OR REPLACE VIEW universe_history AS {history}")
+    if "feature_toggle_audit" in names:
+        audit = _view_sql("feature_toggle_audit", data_dir)
+        statements.append(
+            f"CREATE OR REPLACE VIEW feature_toggles AS {audit} "
+            "QUALIFY row_number() OVER (PARTITION BY feature_id ORDER BY changed_at DESC) = 1"
+        )
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -257,6 +263,7 @@ def table_names() -> list[str]:
         "features",
         "labels",
         *[t.name for t in tables.MODEL_TABLES],
+        *[t.name for t in tables.SERVING_TABLES],
     ]
 
 

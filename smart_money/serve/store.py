@@ -1,0 +1,345 @@
+"""What the server knows: the production model, the features table and the universe, read from Parquet.
+
+The server never opens ``warehouse.duckdb``: the pipeline may hold its write lock at any time. It reads the
+Parquet partitions (written atomically, so never half a file) and the registry file, and notices a new model
+or new feature months by ``stat``-ing them at most every ``refresh_seconds``.
+
+Predictions are computed a whole sample date at a time (vectorized LightGBM, SHAP and rules) and each
+symbol's response body is kept, JSON-encoded, in an in-process cache keyed by (symbol, sample date, model
+version): a repeated request costs a dictionary lookup.
+"""
+
+import json
+import logging
+import math
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smart_money import settings, warehouse
+from smart_money.features.catalog import FEATURE_NAMES
+from smart_money.modeling import predictions as prediction_logic
+from smart_money.modeling import registry as registry_logic
+from smart_money.modeling import rules, training
+
+log = logging.getLogger(__name__)
+
+SIGNALS = tuple(rules.CATEGORY_VALUES)
+TOP_FEATURE_CONTRIBUTIONS = 5
+
+
+class NotFound(LookupError):
+    """The symbol is not served or has no features on or before the asked date (HTTP 404)."""
+
+
+@dataclass
+class ServingModel:
+    """The model predictions use: the production model, or none (rules-only cold start)."""
+
+    model: training.FittedModel | None
+    version: str
+    base_rate: float | None
+    info: dict
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.model.feature_names) if self.model is not None else list(FEATURE_NAMES)
+
+
+@dataclass
+class Snapshot:
+    """One consistent view of the registry, features and universe; replaced whole when a file changes."""
+
+    signature: tuple
+    serving: ServingModel
+    features: pd.DataFrame
+    dates: dict[str, np.ndarray]  # symbol -> sorted sample dates (datetime64[ns])
+    rows: dict[str, np.ndarray]  # symbol -> row positions in ``features``, same order
+    names: dict[str, str]
+    synthetic: bool
+    data_source: str
+    registry: pd.DataFrame
+    bodies: OrderedDict = field(default_factory=OrderedDict)  # (sample_date, version) -> {symbol: bytes}
+
+
+def _json_value(value):
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def encode(payload: dict) -> bytes:
+    """Compact strict JSON (NaN and inf become null)."""
+    return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+
+
+class PredictionService:
+    """Predictions, registry and universe for the API, with reloads and the in-process cache."""
+
+    def __init__(
+        self, data_dir: Path | None = None, refresh_seconds: float = 2.0, cache_dates: int = 12
+    ) -> None:
+        self.data_dir = data_dir or settings.data_dir()
+        self.refresh_seconds = refresh_seconds
+        self.cache_dates = cache_dates
+        self._snapshot: Snapshot | None = None
+        self._checked = 0.0
+        self._lock = threading.RLock()
+        self.cache_hits = 0
+        self.cache_misses = 0
+
+    # ---- loading ---------------------------------------------------------------------------------------
+    def _signature(self) -> tuple:
+        paths = [warehouse.keyed_path("model_registry", {}, self.data_dir)]
+        for table in ("features", "universe"):
+            paths += [warehouse.partition_path(table, m, self.data_dir) for m in self._months(table)]
+        out = []
+        for path in paths:
+            try:
+                st = os.stat(path)
+                out.append((str(path), st.st_ino, st.st_mtime_ns, st.st_size))
+            except FileNotFoundError:
+                out.append((str(path), None))
+        return tuple(out)
+
+    def _months(self, table: str) -> list[pd.Timestamp]:
+        return warehouse.existing_months(table, self.data_dir)
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reloaded when a registry, features or universe file changed."""
+        now = time.monotonic()
+        if self._snapshot is not None and now - self._checked < self.refresh_seconds:
+            return self._snapshot
+        with self._lock:
+            self._checked = now
+            signature = self._signature()
+            if self._snapshot is None or signature != self._snapshot.signature:
+                self._snapshot = self._load(signature)
+            return self._snapshot
+
+    def _load(self, signature: tuple) -> Snapshot:
+        started = time.perf_counter()
+        registry = registry_logic.read(self.data_dir)
+        serving = self._serving_model(registry)
+        features = warehouse.read_months("features", data_dir=self.data_dir)
+        features = features.sort_values(["symbol", "sample_date"], ignore_index=True)
+        dates, rows = {}, {}
+        if len(features):
+            sample = features["sample_date"].to_numpy("datetime64[ns]")
+            for symbol, index in features.groupby("symbol", sort=False).indices.items():
+                rows[symbol] = index
+                dates[symbol] = sample[index]
+        universe = warehouse.read_months("universe", data_dir=self.data_dir)
+        names, synthetic = {}, False
+        if len(universe):
+            latest = universe.sort_values("as_of").drop_duplicates("symbol", keep="last")
+            names = dict(zip(latest["symbol"], latest["name"], strict=True))
+            synthetic = bool(latest["is_synthetic"].any())
+        sources = sorted(set(features["source"])) if len(features) else []
+        data_source = ",".join(sources) if sources else "none"
+        synthetic = synthetic or "synthetic" in sources
+        log.info(
+            "serve: loaded %d feature rows for %d symbols, model %s in %.2fs",
+            len(features),
+            len(rows),
+            serving.version,
+            time.perf_counter() - started,
+        )
+        return Snapshot(
+            signature, serving, features, dates, rows, names, synthetic, data_source, registry
+        )
+
+    def _serving_model(self, registry: pd.DataFrame) -> ServingModel:
+        row = registry_logic.production(registry)
+        if row is None:
+            info = {"version": prediction_logic.RULES_ONLY_VERSION, "algorithm": "rules", "status": "cold_start"}
+            return ServingModel(None, prediction_logic.RULES_ONLY_VERSION, None, info)
+        model, metadata = training.load_model(Path(row["path"]))
+        test = metadata["metrics"]["test"]
+        info = {
+            "version": str(row["model_version"]),
+            "algorithm": "LightGBM",
+            "accuracy": _json_value(test.get("accuracy")),
+            "auc": _json_value(test.get("auc")),
+            "validation_auc": _json_value(metadata["metrics"]["validation"].get("auc")),
+            "status": str(row["status"]),
+            "trained_at": metadata["created_at"],
+            "label_definition": metadata["label_definition"],
+            "metrics_segment": "test",
+        }
+        return ServingModel(model, str(row["model_version"]), float(metadata["base_rate_train"]), info)
+
+    # ---- look-ups ----------------------------------------------------------------------------------------
+    def sample_date_for(self, symbol: str, on_or_before: pd.Timestamp | None) -> pd.Timestamp:
+        """The newest sample date of ``symbol`` on or before the asked date (point in time)."""
+        snap = self.snapshot()
+        dates = snap.dates.get(symbol)
+        if dates is None:
+            raise NotFound(f"symbol {symbol!r} is not in the features table ({len(snap.dates)} symbols served)")
+        if on_or_before is None:
+            return pd.Timestamp(dates[-1])
+        position = np.searchsorted(dates, np.datetime64(on_or_before, "ns"), side="right") - 1
+        if position < 0:
+            raise NotFound(
+                f"no features for {symbol} on or before {on_or_before:%Y-%m-%d}; "
+                f"its first sample date is {pd.Timestamp(dates[0]):%Y-%m-%d}"
+            )
+        return pd.Timestamp(dates[position])
+
+    def prediction(self, symbol: str, on_or_before: pd.Timestamp | None = None) -> bytes:
+        """The JSON ``data`` object for ``symbol`` (cached by symbol, sample date and model version)."""
+        sample = self.sample_date_for(symbol, on_or_before)
+        snap = self.snapshot()
+        key = (sample, snap.serving.version)
+        bodies = snap.bodies.get(key)
+        if bodies is None:
+            self.cache_misses += 1
+            bodies = self._bodies_for_date(snap, sample)
+        else:
+            self.cache_hits += 1
+            snap.bodies.move_to_end(key)
+        return bodies[symbol]
+
+    def _bodies_for_date(self, snap: Snapshot, sample: pd.Timestamp) -> dict[str, bytes]:
+        with self._lock:
+            key = (sample, snap.serving.version)
+            if key in snap.bodies:
+                return snap.bodies[key]
+            frame = snap.features[snap.features["sample_date"] == sample].reset_index(drop=True)
+            started = time.perf_counter()
+            payloads = self._payloads(snap, frame, data_source=snap.data_source)
+            bodies = {p["symbol"]: encode(p) for p in payloads}
+            snap.bodies[key] = bodies
+            while len(snap.bodies) > self.cache_dates:
+                snap.bodies.popitem(last=False)
+            log.info(
+                "serve: predicted %d symbols for %s with %s in %.3fs",
+                len(bodies),
+                f"{sample:%Y-%m-%d}",
+                snap.serving.version,
+                time.perf_counter() - started,
+            )
+            return bodies
+
+    def predict_vector(self, symbol: str, values: list[float | None]) -> bytes:
+        """Score a caller's feature vector (in the model's feature order; null = missing)."""
+        snap = self.snapshot()
+        names = snap.serving.feature_names
+        row = {name: (np.nan if v is None else float(v)) for name, v in zip(names, values, strict=True)}
+        frame = pd.DataFrame([{"symbol": symbol, "sample_date": pd.NaT, **row, "source": "request"}])
+        for name in FEATURE_NAMES:  # the rules need their columns even when the model does not use them
+            if name not in frame:
+                frame[name] = np.nan
+        return encode(self._payloads(snap, frame, data_source="request")[0])
+
+    def _payloads(self, snap: Snapshot, frame: pd.DataFrame, data_source: str) -> list[dict]:
+        serving = snap.serving
+        result = prediction_logic.predict(frame, serving.model, serving.base_rate, serving.version)
+        top = None
+        if serving.model is not None:
+            shap = serving.model.contributions(frame).to_numpy()
+            order = np.argsort(-np.abs(shap), axis=1)[:, :TOP_FEATURE_CONTRIBUTIONS]
+        names = serving.feature_names
+        values = frame[list(FEATURE_NAMES)].to_numpy(float)
+        now_ms = int(time.time() * 1000)
+        out = []
+        for i, r in enumerate(result.itertuples(index=False)):
+            if serving.model is not None:
+                top = [
+                    {
+                        "feature": names[j],
+                        "value": _json_value(float(frame.at[i, names[j]])),
+                        "shap": round(float(shap[i, j]), 6),
+                    }
+                    for j in order[i]
+                ]
+            sample = pd.Timestamp(r.sample_date)
+            out.append(
+                {
+                    "symbol": r.symbol,
+                    "name": snap.names.get(r.symbol),
+                    "sample_date": None if pd.isna(sample) else f"{sample:%Y-%m-%d}",
+                    "predicted_conviction": r.predicted_conviction,
+                    "conviction_score": round(float(r.conviction_score), 4),
+                    "confidence": r.confidence,
+                    "probability": _json_value(round(float(r.probability), 6)),
+                    "rules_score": round(float(r.rules_score), 4),
+                    "ml_score": _json_value(round(float(r.ml_score), 4)),
+                    "combined_score": round(float(r.conviction_score), 4),
+                    "contributions": {
+                        "rules": round(float(r.rules_contribution), 4),
+                        "ml": round(float(r.ml_contribution), 4),
+                        "weights": {"rules": rules.RULES_WEIGHT, "ml": rules.ML_WEIGHT}
+                        if serving.model is not None
+                        else {"rules": 1.0, "ml": 0.0},
+                        "top_features": top,
+                    },
+                    "reasons": [t for t in r.top_reasons.split(" | ") if t],
+                    "reason_codes": [c for c in r.reason_codes.split(";") if c],
+                    "features": {n: _json_value(v) for n, v in zip(FEATURE_NAMES, values[i], strict=True)},
+                    "signals": {s: getattr(r, s) for s in SIGNALS},
+                    "model": serving.info,
+                    "data_source": data_source,
+                    "synthetic": snap.synthetic if data_source != "request" else False,
+                    "timestamp": now_ms,
+                }
+            )
+        return out
+
+    # ---- registry, universe, health ----------------------------------------------------------------------
+    def models(self) -> list[dict]:
+        snap = self.snapshot()
+        out = []
+        for row in snap.registry.iloc[::-1].itertuples(index=False):
+            metrics = json.loads(row.metrics)
+            out.append(
+                {
+                    "version": row.model_version,
+                    "status": row.status,
+                    "reason": row.reason,
+                    "created_at": pd.Timestamp(row.created_at).isoformat(),
+                    "algorithm": "LightGBM",
+                    "label_definition": row.label_definition,
+                    "validation_auc": _json_value(row.validation_auc),
+                    "volatility_validation_auc": _json_value(row.volatility_validation_auc),
+                    "test_auc": _json_value(row.test_auc),
+                    "test_accuracy": _json_value(metrics.get("test", {}).get("accuracy")),
+                    "source": row.source,
+                    "serving": row.model_version == snap.serving.version,
+                }
+            )
+        return out
+
+    def symbols(self, prefix: str = "", limit: int = 20) -> list[dict]:
+        snap = self.snapshot()
+        prefix = prefix.upper()
+        matches = [s for s in sorted(snap.dates) if s.startswith(prefix)][:limit]
+        return [{"symbol": s, "name": snap.names.get(s)} for s in matches]
+
+    def meta(self) -> dict:
+        snap = self.snapshot()
+        latest = max((d[-1] for d in snap.dates.values()), default=None)
+        return {
+            "model": snap.serving.info,
+            "data_source": snap.data_source,
+            "synthetic": snap.synthetic,
+            "symbols": len(snap.dates),
+            "feature_rows": len(snap.features),
+            "latest_sample_date": None if latest is None else f"{pd.Timestamp(latest):%Y-%m-%d}",
+            "feature_names": snap.serving.feature_names,
+            "categories": {
+                c: {"points": rules.POINTS[c], "values": rules.CATEGORY_VALUES[c], "description": d}
+                for c, d in rules.CATEGORY_DESCRIPTIONS.items()
+            },
+            "cache": {"hits": self.cache_hits, "misses": self.cache_misses, "dates": len(snap.bodies)},
+        }
