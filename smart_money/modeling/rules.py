@@ -36,14 +36,14 @@ CATEGORY_VALUES = {
 }
 # What each category reads and when it fires (the page's tooltips; README: Model, rules engine).
 CATEGORY_DESCRIPTIONS = {
-    "insider_activity": "Form 4 open-market buys vs sales filed in the last 30 days: bullish when buys outnumber "
-    "sales 2:1, bearish when sales outnumber buys 2:1 (±20 points).",
+    "insider_activity": "Form 4 open-market buys vs sales filed in the last 30 days: bullish when "
+    "buys outnumber sales 2:1, bearish when sales outnumber buys 2:1 (±20 points).",
     "institutional_flow": "Change in 13F institutional ownership over the last quarter, as a share of shares "
     "outstanding: accumulation above +2%, distribution below -2% (±10 points).",
     "congressional_sentiment": "STOCK Act disclosures in the last 90 days: positive when buys exceed sells, "
     "negative when sells exceed buys (±10 points).",
-    "hedge_fund_positioning": "Hedge-fund 13F ownership change last quarter: long above +0.5% of shares (or up "
-    "with more entries than exits), short on the mirror image (±10 points).",
+    "hedge_fund_positioning": "Hedge-fund 13F ownership change last quarter: long above +0.5% of "
+    "shares (or up with more entries than exits), short on the mirror image (±10 points).",
 }
 REQUIRED_FEATURES = (
     "insider_buy_ratio_30d",

@@ -23,7 +23,9 @@ def _read(table: str, symbol: str, start: pd.Timestamp, end: pd.Timestamp, data_
     for month in timeline.months_between(start, end):
         path = warehouse.partition_path(table, month, data_dir)
         if path.exists():
-            frames.append(pq.read_table(path, schema=spec.schema, filters=[("symbol", "=", symbol)]).to_pandas())
+            frames.append(
+                pq.read_table(path, schema=spec.schema, filters=[("symbol", "=", symbol)]).to_pandas()
+            )
     frames = [f for f in frames if len(f)]
     if not frames:
         return spec.empty()
@@ -35,9 +37,7 @@ def _money(value: float) -> str:
     return f"${value / 1e6:,.1f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
 
 
-def recent_actions(
-    symbol: str, as_of: pd.Timestamp, data_dir: Path, days: int = DEFAULT_DAYS
-) -> list[dict]:
+def recent_actions(symbol: str, as_of: pd.Timestamp, data_dir: Path, days: int = DEFAULT_DAYS) -> list[dict]:
     """Insider open-market trades, congressional trades and the largest 13F changes public in
     ``(as_of - days, as_of]``, newest first (at most ``MAX_EVENTS``)."""
     end = pd.Timestamp(as_of).normalize()

@@ -18,7 +18,16 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smart_money import settings
@@ -65,6 +74,9 @@ def _date(value: str | None) -> str | None:
     return value
 
 
+Symbol = Annotated[str, AfterValidator(_symbol)]
+
+
 class PredictionRequest(BaseModel):
     """``POST /api/ml/smart-money-flow``: one symbol, optionally its feature vector or an as-of date."""
 
@@ -86,13 +98,8 @@ class BatchRequest(BaseModel):
     """``POST /api/ml/smart-money-flow/batch``: many symbols at one as-of date."""
 
     model_config = ConfigDict(extra="forbid")
-    symbols: list[str] = Field(min_length=1, max_length=MAX_BATCH)
+    symbols: list[Symbol] = Field(min_length=1, max_length=MAX_BATCH)
     date: str | None = None
-
-    @field_validator("symbols")
-    @classmethod
-    def _check_symbols(cls, values: list[str]) -> list[str]:
-        return [_symbol(v) for v in values]
 
     _check_date = field_validator("date")(_date)
 
@@ -110,7 +117,7 @@ def _error(status: int, code: str, message: str, field: str | None = None, heade
 
 
 def _field_name(loc: tuple) -> str:
-    parts = [str(p) for p in loc if p != "body"]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     name = ""
     for p in parts:
         name += f"[{p}]" if p.isdigit() else (f".{p}" if name else p)
@@ -295,7 +302,9 @@ def create_app(
                 headers={"WWW-Authenticate": "Bearer"},
             )
         if not token:
-            raise ApiError(403, "forbidden", "the admin API is off: SMART_MONEY_ADMIN_TOKEN is not set on the server")
+            raise ApiError(
+                403, "forbidden", "the admin API is off: SMART_MONEY_ADMIN_TOKEN is not set on the server"
+            )
         if not hmac.compare_digest(supplied.strip().encode(), token.encode()):
             raise ApiError(403, "forbidden", "the bearer token is not the admin token")
 

@@ -155,14 +155,16 @@ class PredictionService:
             serving.version,
             time.perf_counter() - started,
         )
-        return Snapshot(
-            signature, serving, features, dates, rows, names, synthetic, data_source, registry
-        )
+        return Snapshot(signature, serving, features, dates, rows, names, synthetic, data_source, registry)
 
     def _serving_model(self, registry: pd.DataFrame) -> ServingModel:
         row = registry_logic.production(registry)
         if row is None:
-            info = {"version": prediction_logic.RULES_ONLY_VERSION, "algorithm": "rules", "status": "cold_start"}
+            info = {
+                "version": prediction_logic.RULES_ONLY_VERSION,
+                "algorithm": "rules",
+                "status": "cold_start",
+            }
             return ServingModel(None, prediction_logic.RULES_ONLY_VERSION, None, info)
         model, metadata = training.load_model(Path(row["path"]))
         test = metadata["metrics"]["test"]
@@ -185,7 +187,9 @@ class PredictionService:
         snap = self.snapshot()
         dates = snap.dates.get(symbol)
         if dates is None:
-            raise NotFound(f"symbol {symbol!r} is not in the features table ({len(snap.dates)} symbols served)")
+            raise NotFound(
+                f"symbol {symbol!r} is not in the features table ({len(snap.dates)} symbols served)"
+            )
         if on_or_before is None:
             return pd.Timestamp(dates[-1])
         position = np.searchsorted(dates, np.datetime64(on_or_before, "ns"), side="right") - 1

@@ -11,11 +11,9 @@ import pandas as pd
 import pytest
 
 from smart_money import cli, warehouse
-from smart_money.definitions import build_definitions
 from smart_money.modeling import evaluation
+from smart_money_tests.markets import build_market
 
-RAW = (pd.Timestamp("2019-01-01"), pd.Timestamp("2025-01-01"))
-SAMPLES = (pd.Timestamp("2022-01-01"), pd.Timestamp("2024-12-01"))
 # The margin the default market's model must keep over the volatility-only baseline on test AUC
 # (measured +0.127 with seed 7); a pipeline that loses the smart-money signal falls far below it.
 DEFAULT_MARGIN = 0.05
@@ -37,66 +35,26 @@ REPORT_SECTIONS = (
 )
 
 
-def _environment(root: Path, signal_strength: str) -> dict[str, str]:
-    return {
-        "SMART_MONEY_DATA_DIR": str(root / "data"),
-        "SMART_MONEY_MODELS_DIR": str(root / "models"),
-        "SMART_MONEY_SIGNAL_STRENGTH": signal_strength,
-        "DAGSTER_HOME": str(root / "dagster_home"),
-    }
-
-
 def _use(market: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both module fixtures live at once: a test that runs the pipeline again points the env at its market."""
     for name, value in market["environment"].items():
         monkeypatch.setenv(name, value)
 
 
-def _build(root: Path, signal_strength: str):
-    environment = _environment(root, signal_strength)
-    with pytest.MonkeyPatch.context() as mp, dg.instance_for_test() as instance:
-        for name, value in environment.items():
-            mp.setenv(name, value)
-        defs = build_definitions()
-        for group, window in (("raw", RAW), ("features", SAMPLES)):
-            assert cli.materialize_range(
-                group, *window, log_level="WARNING", defs=defs, instance=instance
-            ).success
-        result = cli.materialize_range("model", None, None, log_level="WARNING", defs=defs, instance=instance)
-        materialized = {
-            e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
-            for e in result.get_asset_materialization_events()
-        }
-        checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
-        version = materialized["smart_money_model"]["model_version"]
-        folder = Path(materialized["smart_money_model"]["model_path"])
-        metadata = json.loads((folder / "metadata.json").read_text())
-        registry = warehouse.read_keyed("model_registry")
-        scores = warehouse.query(f"select * from evaluation_scores where model_version = '{version}'")
-        preds = warehouse.query("select * from predictions") if warehouse.has_data("predictions") else None
-        yield {
-            "environment": environment,
-            "defs": defs,
-            "instance": instance,
-            "result": result,
-            "materialized": materialized,
-            "checks": checks,
-            "folder": folder,
-            "metadata": metadata,
-            "registry": registry,
-            "scores": scores,
-            "predictions": preds,
-        }
-
-
 @pytest.fixture(scope="module")
-def default_market(tmp_path_factory):
-    yield from _build(tmp_path_factory.mktemp("default_market"), "1.0")
+def default_market(built_default_market):
+    """The session's default market, with this module's tests running in its environment."""
+    with pytest.MonkeyPatch.context() as mp:
+        _use(built_default_market, mp)
+        yield built_default_market
 
 
 @pytest.fixture(scope="module")
 def no_signal_market(tmp_path_factory):
-    yield from _build(tmp_path_factory.mktemp("no_signal_market"), "0.0")
+    market = build_market(tmp_path_factory.mktemp("no_signal_market"), "0.0")
+    with pytest.MonkeyPatch.context() as mp:
+        _use(market, mp)
+        yield market
 
 
 def test_default_market_model_beats_the_volatility_baseline_and_captures_the_edge(default_market):

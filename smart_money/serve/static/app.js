@@ -1,0 +1,195 @@
+// The smart-money page: plain JavaScript over the JSON API (no build step, no framework).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const UP = new Set(["bullish", "accumulation", "positive", "long"]);
+const DOWN = new Set(["bearish", "distribution", "negative", "short"]);
+const LABELS = {
+  insider_activity: "Insiders (Form 4)",
+  institutional_flow: "Institutions (13F)",
+  congressional_sentiment: "Congress (STOCK Act)",
+  hedge_fund_positioning: "Hedge funds (13F)",
+};
+let meta = null;
+
+function text(el, value) { el.textContent = value == null ? "–" : String(value); }
+function fmt(x, digits = 1) { return x == null ? "n/a" : Number(x).toFixed(digits); }
+
+function showMessage(message, isError) {
+  const box = $("message");
+  box.hidden = !message;
+  box.className = "message" + (isError ? " error" : "");
+  box.textContent = message || "";
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  let body = null;
+  try { body = await response.json(); } catch (e) { body = null; }
+  return { status: response.status, body };
+}
+
+function point(angle, radius) {
+  return [100 + radius * Math.cos(angle), 100 - radius * Math.sin(angle)];
+}
+
+function drawGauge(score) {
+  const value = Math.max(0, Math.min(100, score));
+  const angle = Math.PI * (1 - value / 100);
+  const [x, y] = point(angle, 80);
+  const [nx, ny] = point(angle, 66);
+  $("gauge-arc").setAttribute("d", `M 20 100 A 80 80 0 0 1 ${x.toFixed(2)} ${y.toFixed(2)}`);
+  $("gauge-arc").style.stroke = value >= 50 ? "#16a34a" : "#dc2626";
+  $("gauge-needle").setAttribute("x2", nx.toFixed(2));
+  $("gauge-needle").setAttribute("y2", ny.toFixed(2));
+  $("gauge").setAttribute("data-value", value.toFixed(1));
+  text($("gauge-value"), value.toFixed(0));
+}
+
+function renderBreakdown(signals) {
+  const box = $("breakdown");
+  box.replaceChildren();
+  for (const [category, value] of Object.entries(signals)) {
+    const info = (meta && meta.categories[category]) || {};
+    const card = document.createElement("div");
+    card.className = "category" + (UP.has(value) ? " up" : DOWN.has(value) ? " down" : "");
+    card.tabIndex = 0;
+    card.dataset.category = category;
+    card.title = info.description || "";
+    const name = document.createElement("div");
+    name.className = "name";
+    name.textContent = LABELS[category] || category;
+    const val = document.createElement("div");
+    val.className = "value";
+    val.textContent = value;
+    const tip = document.createElement("div");
+    tip.className = "tooltip";
+    tip.setAttribute("role", "tooltip");
+    tip.textContent = info.description || "";
+    card.append(name, val, tip);
+    box.append(card);
+  }
+}
+
+function renderPrediction(d) {
+  drawGauge(d.conviction_score);
+  text($("symbol-name"), `${d.symbol}${d.name ? " · " + d.name : ""}`);
+  text($("call"), d.predicted_conviction);
+  $("call").className = "call-label " + d.predicted_conviction;
+  text($("confidence"), d.confidence);
+  $("confidence").className = "badge " + d.confidence;
+  text($("rules-score"), fmt(d.rules_score));
+  text($("ml-score"), d.ml_score == null ? "n/a (rules only: no production model)" : fmt(d.ml_score));
+  text($("probability"), d.probability == null ? "n/a" : (100 * d.probability).toFixed(1) + "%");
+  text($("sample-date"), d.sample_date);
+  text($("data-source"), d.data_source + (d.synthetic ? " (synthetic)" : ""));
+  renderBreakdown(d.signals);
+  const reasons = $("reasons");
+  reasons.replaceChildren(...d.reasons.map((r) => { const li = document.createElement("li"); li.textContent = r; return li; }));
+  $("result").hidden = false;
+}
+
+function renderTimeline(events) {
+  const body = $("timeline").querySelector("tbody");
+  body.replaceChildren();
+  if (!events.length) {
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.colSpan = 4; td.textContent = "no insider, congressional or 13F activity in the window";
+    tr.append(td); body.append(tr);
+    return;
+  }
+  for (const e of events) {
+    const tr = document.createElement("tr");
+    tr.className = "event " + e.action;
+    for (const v of [e.date, e.actor, e.detail, LABELS[e.category] || e.category]) {
+      const td = document.createElement("td"); td.textContent = v; tr.append(td);
+    }
+    body.append(tr);
+  }
+}
+
+async function search(event) {
+  if (event) event.preventDefault();
+  const symbol = $("symbol-input").value.trim().toUpperCase();
+  const date = $("date-input").value || undefined;
+  showMessage("");
+  const { status, body } = await api("/api/ml/smart-money-flow", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(date ? { symbol, date } : { symbol }),
+  });
+  if (status !== 200) {
+    $("result").hidden = true;
+    const message = body && body.error ? body.error.message : `request failed (${status})`;
+    showMessage(status === 503 ? `Smart Money Flow is turned off. ${message}` : message, status !== 503);
+    return;
+  }
+  renderPrediction(body.data);
+  const query = date ? `?date=${date}` : "";
+  const timeline = await api(`/api/symbols/${encodeURIComponent(symbol)}/activity${query}`);
+  renderTimeline(timeline.status === 200 ? timeline.body.data.events : []);
+  document.body.dataset.rendered = symbol;
+}
+
+async function loadMeta() {
+  const { status, body } = await api("/api/meta");
+  if (status !== 200) { text($("model-info"), "the server has no data yet"); return; }
+  meta = body.data;
+  $("synthetic-banner").hidden = !meta.synthetic;
+  const m = meta.model;
+  const accuracy = m.accuracy == null ? "" : ` · test accuracy ${(100 * m.accuracy).toFixed(1)}%`;
+  const auc = m.auc == null ? "" : ` · test AUC ${fmt(m.auc, 3)}`;
+  text($("model-info"), `model ${m.version} (${m.algorithm})${accuracy}${auc} · ${meta.symbols} symbols · ` +
+    `features to ${meta.latest_sample_date}`);
+  $("model-info").dataset.version = m.version;
+  text($("toggle-state"), meta.smart_money_flow ? "ON" : "OFF");
+  const list = await api("/api/symbols?limit=100");
+  if (list.status === 200) {
+    $("symbol-list").replaceChildren(...list.body.data.map((s) => {
+      const o = document.createElement("option"); o.value = s.symbol; o.label = s.name || ""; return o;
+    }));
+  }
+  document.body.dataset.ready = "1";
+}
+
+function renderAudit(rows) {
+  const body = $("admin-audit").querySelector("tbody");
+  body.replaceChildren(...rows.map((r) => {
+    const tr = document.createElement("tr");
+    const change = `${r.old_enabled ? "on" : "off"} → ${r.new_enabled ? "on" : "off"}`;
+    for (const v of [r.changed_at, r.actor, change, r.reason]) {
+      const td = document.createElement("td"); td.textContent = v; tr.append(td);
+    }
+    return tr;
+  }));
+}
+
+function adminHeaders() {
+  return { "Content-Type": "application/json", Authorization: `Bearer ${$("admin-token").value}` };
+}
+
+async function setToggle(enabled) {
+  const reason = $("admin-reason").value.trim();
+  if (!reason) { text($("admin-status"), "a reason is required"); return; }
+  const { status, body } = await api("/api/admin/features/smart_money_flow", {
+    method: "PUT", headers: adminHeaders(), body: JSON.stringify({ enabled, reason, actor: "web-admin" }),
+  });
+  if (status !== 200) { text($("admin-status"), body && body.error ? body.error.message : `failed (${status})`); return; }
+  text($("toggle-state"), body.data.enabled ? "ON" : "OFF");
+  text($("admin-status"), `saved: smart_money_flow is ${body.data.enabled ? "on" : "off"}`);
+  renderAudit(body.audit);
+}
+
+async function loadAudit() {
+  const { status, body } = await api("/api/admin/features", { headers: adminHeaders() });
+  if (status !== 200) { text($("admin-status"), body && body.error ? body.error.message : `failed (${status})`); return; }
+  renderAudit(body.audit);
+  text($("admin-status"), `${body.audit.length} audit entries`);
+}
+
+$("search-form").addEventListener("submit", search);
+$("admin-enable").addEventListener("click", () => setToggle(true));
+$("admin-disable").addEventListener("click", () => setToggle(false));
+$("admin-load").addEventListener("click", loadAudit);
+loadMeta();

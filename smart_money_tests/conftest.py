@@ -1,0 +1,21 @@
+"""Session fixtures shared by several test packages."""
+
+import shutil
+
+import dagster as dg
+import pytest
+
+from smart_money_tests.markets import build_market
+
+
+@pytest.fixture(scope="session")
+def built_default_market(tmp_path_factory):
+    """The default simulated market with a promoted model (built once per session, ~45 s).
+
+    ``pristine`` is a copy of its data folder taken right after the build, before any test changes it."""
+    root = tmp_path_factory.mktemp("default_market")
+    with dg.instance_for_test() as instance:
+        market = build_market(root, "1.0", instance)
+        shutil.copytree(market["data_dir"], root / "pristine_data", ignore=shutil.ignore_patterns("cache"))
+        market["pristine_data_dir"] = root / "pristine_data"
+        yield market

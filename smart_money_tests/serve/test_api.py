@@ -1,0 +1,329 @@
+"""The HTTP contract of `smart-money serve`, through httpx against the real app on a loopback port."""
+
+import json
+import re
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from smart_money import cli, warehouse
+from smart_money.features.catalog import FEATURE_NAMES
+from smart_money.modeling import rules
+from smart_money_tests.serve.conftest import ADMIN_TOKEN, RunningServer, copy_warehouse
+
+URL = "/api/ml/smart-money-flow"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+TOGGLE = "/api/admin/features/smart_money_flow"
+
+
+def _max_age(response) -> int:
+    match = re.search(r"max-age=(\d+)", response.headers.get("cache-control", ""))
+    assert match, response.headers
+    return int(match.group(1))
+
+
+def _error(response, status: int, field: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["success"] is False and body["error"]["message"]
+    if field is not None:
+        assert body["error"]["field"] == field, body
+    return body["error"]
+
+
+def test_feature_is_off_by_default_and_predictions_answer_503(served):
+    state = served.client.get("/api/admin/features", headers=AUTH).json()["data"][0]
+    assert state["id"] == "smart_money_flow" and state["enabled"] is False and state["default"] is False
+    error = _error(served.client.post(URL, json={"symbol": "SYN001"}), 503)
+    assert error["code"] == "feature_disabled" and "smart-money toggle" in error["message"]
+    _error(served.client.post(f"{URL}/batch", json={"symbols": ["SYN001"]}), 503)
+    assert served.client.get("/healthz").json()["smart_money_flow"] is False
+
+
+def test_admin_endpoints_need_the_bearer_token(served, tmp_path):
+    put = {"enabled": True, "reason": "try"}
+    response = served.client.put(TOGGLE, json=put)
+    _error(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
+    _error(served.client.get("/api/admin/features"), 401)
+    wrong = {"Authorization": "Bearer not-the-token"}
+    _error(served.client.put(TOGGLE, json=put, headers=wrong), 403)
+    _error(served.client.get("/api/admin/features", headers=wrong), 403)
+    # unauthenticated bad bodies are refused for the token first, not parsed
+    _error(served.client.put(TOGGLE, content=b"{bad"), 401)
+    _error(served.client.put(TOGGLE, json={"enabled": True}, headers=AUTH), 400)
+    _error(
+        served.client.put(TOGGLE, json={**put, "enabled": "yes"}, headers=AUTH),
+        400,
+        "enabled",
+    )
+    _error(served.client.put("/api/admin/features/other_feature", json=put, headers=AUTH), 404)
+    assert served.client.get("/healthz").json()["smart_money_flow"] is False  # nothing changed
+    with RunningServer(served.data_dir, admin_token="") as no_token:  # no SMART_MONEY_ADMIN_TOKEN set
+        error = _error(no_token.client.get("/api/admin/features", headers=AUTH), 403)
+        assert "SMART_MONEY_ADMIN_TOKEN" in error["message"]
+
+
+def test_toggle_changes_are_audited_in_the_warehouse_and_the_cli_toggles_too(served, monkeypatch, capsys):
+    on = served.enable(reason="launch after review").json()
+    assert on["data"]["enabled"] is True and on["data"]["updated_by"] == "pytest"
+    entry = on["audit"][0]
+    assert (entry["actor"], entry["old_enabled"], entry["new_enabled"]) == ("pytest", False, True)
+    assert entry["reason"] == "launch after review" and pd.Timestamp(entry["changed_at"]).tzinfo is not None
+    assert served.client.post(URL, json={"symbol": "SYN001"}).status_code == 200
+
+    monkeypatch.setenv("SMART_MONEY_DATA_DIR", str(served.data_dir))
+    assert cli.main(["toggle", "smart_money_flow", "off", "--reason", "incident 42", "--actor", "ops"]) == 0
+    assert "smart_money_flow: off" in capsys.readouterr().out
+    _error(served.client.post(URL, json={"symbol": "SYN001"}), 503)  # the server sees the CLI's change
+    assert cli.main(["toggle", "smart_money_flow", "on"]) == 2  # a change needs a reason
+
+    audit = served.client.get("/api/admin/features", headers=AUTH).json()["audit"]
+    assert [(a["actor"], a["old_enabled"], a["new_enabled"]) for a in audit[:2]] == [
+        ("ops", True, False),
+        ("pytest", False, True),
+    ]
+    # persisted in the warehouse: the catalog's views show the log and the current state
+    warehouse.refresh_catalog(served.data_dir)
+    with duckdb.connect(str(warehouse.catalog_path(served.data_dir)), read_only=True) as con:
+        state = con.execute("select new_enabled, actor from feature_toggles").fetchall()
+        rows = con.execute("select count(*) from feature_toggle_audit").fetchone()[0]
+    assert state == [(False, "ops")] and rows >= 2
+    served.enable(reason="back on for the remaining tests")
+
+
+def _production(served) -> tuple[str, dict]:
+    market = served.market
+    registry = market["registry"]
+    version = registry.loc[registry["status"] == "production", "model_version"].iloc[0]
+    return version, market["metadata"]
+
+
+def test_prediction_has_the_seed_shape_and_matches_the_materialized_predictions(served):
+    served.enable()
+    response = served.client.post(URL, json={"symbol": "SYN001"})
+    assert response.status_code == 200, response.text
+    assert 120 <= _max_age(response) <= 300
+    body = response.json()
+    assert body["success"] is True
+    data = body["data"]
+    for key in (
+        "symbol",
+        "predicted_conviction",
+        "conviction_score",
+        "confidence",
+        "features",
+        "signals",
+        "model",
+        "timestamp",
+        "rules_score",
+        "ml_score",
+        "combined_score",
+        "contributions",
+        "reasons",
+        "data_source",
+    ):
+        assert key in data, key
+    version, metadata = _production(served)
+    assert data["model"]["version"] == version and data["model"]["algorithm"] == "LightGBM"
+    assert data["model"]["accuracy"] == pytest.approx(metadata["metrics"]["test"]["accuracy"])
+    assert data["model"]["auc"] == pytest.approx(metadata["metrics"]["test"]["auc"])
+    assert list(data["features"]) == list(FEATURE_NAMES)
+    assert set(data["signals"]) == set(rules.CATEGORY_VALUES)
+    for category, value in data["signals"].items():
+        assert value in rules.CATEGORY_VALUES[category]
+    assert data["predicted_conviction"] == ("BULLISH" if data["conviction_score"] >= 50 else "BEARISH")
+    assert data["confidence"] in ("HIGH", "MEDIUM", "LOW")
+    assert data["combined_score"] == data["conviction_score"]
+    assert data["conviction_score"] == pytest.approx(
+        rules.RULES_WEIGHT * data["rules_score"] + rules.ML_WEIGHT * data["ml_score"], abs=1e-3
+    )
+    parts = data["contributions"]
+    assert parts["rules"] + parts["ml"] == pytest.approx(data["conviction_score"], abs=1e-3)
+    assert len(parts["top_features"]) == 5 and data["reasons"]
+    assert data["data_source"] == "synthetic" and data["synthetic"] is True
+    assert isinstance(data["timestamp"], int)
+
+    # the same call the pipeline's `predictions` asset made for the newest month
+    stored = served.market["predictions"]
+    row = stored[(stored["symbol"] == "SYN001") & (stored["model_version"] == version)]
+    row = row.sort_values("sample_date").iloc[-1]
+    assert data["sample_date"] == f"{row['sample_date']:%Y-%m-%d}"
+    assert data["probability"] == pytest.approx(row["probability"], abs=1e-6)
+    assert data["conviction_score"] == pytest.approx(row["conviction_score"], abs=1e-3)
+    assert data["confidence"] == row["confidence"]
+    assert data["predicted_conviction"] == row["predicted_conviction"]
+
+
+def test_date_picks_the_newest_sample_on_or_before_it(served):
+    served.enable()
+    sample_dates = sorted(served.market["predictions"]["sample_date"].unique())
+    features = warehouse.read_months("features", data_dir=served.data_dir)
+    dates = sorted(features.loc[features["symbol"] == "SYN002", "sample_date"].unique())
+    first, middle = pd.Timestamp(dates[0]), pd.Timestamp(dates[len(dates) // 2])
+    assert sample_dates  # the stored predictions exist
+    for asked, expected in (
+        (middle, middle),
+        (middle + pd.Timedelta(days=3), middle),
+        (middle - pd.Timedelta(days=1), pd.Timestamp(dates[len(dates) // 2 - 1])),
+    ):
+        data = served.client.post(URL, json={"symbol": "syn002", "date": f"{asked:%Y-%m-%d}"}).json()["data"]
+        assert data["symbol"] == "SYN002" and data["sample_date"] == f"{expected:%Y-%m-%d}"
+    before = first - pd.Timedelta(days=1)
+    error = _error(served.client.post(URL, json={"symbol": "SYN002", "date": f"{before:%Y-%m-%d}"}), 404)
+    assert f"{first:%Y-%m-%d}" in error["message"]
+    error = _error(served.client.post(URL, json={"symbol": "NOPE"}), 404, "symbol")
+    assert "NOPE" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        (b"{bad json", "body"),
+        (b"[1, 2]", "body"),
+        (b'"SYN001"', "body"),
+        (b"{}", "symbol"),
+        (b'{"symbol": ""}', "symbol"),
+        (b'{"symbol": "ABCDEFGHIJK"}', "symbol"),
+        (b'{"symbol": "AB CD"}', "symbol"),
+        (b'{"symbol": "<script>"}', "symbol"),
+        (b'{"symbol": 42}', "symbol"),
+        (b'{"symbol": "SYN001", "date": "2024/01/15"}', "date"),
+        (b'{"symbol": "SYN001", "date": "2024-02-30"}', "date"),
+        (b'{"symbol": "SYN001", "date": "yesterday"}', "date"),
+        (b'{"symbol": "SYN001", "features": [1, 2, 3]}', "features"),
+        (b'{"symbol": "SYN001", "features": []}', "features"),
+        (b'{"symbol": "SYN001", "features": "1,2,3"}', "features"),
+        (b'{"symbol": "SYN001", "features": [NaN]}', "features[0]"),
+        (b'{"symbol": "SYN001", "features": [1, Infinity]}', "features[1]"),
+        (b'{"symbol": "SYN001", "features": [1, 2, -Infinity]}', "features[2]"),
+        (b'{"symbol": "SYN001", "features": [1e999]}', "features[0]"),
+        (b'{"symbol": "SYN001", "features": ["1.5"]}', "features[0]"),
+        (b'{"symbol": "SYN001", "features": [true]}', "features[0]"),
+        (b'{"symbol": "SYN001", "features": [[1]]}', "features[0]"),
+        (b'{"symbol": "SYN001", "horizon": 14}', "horizon"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(served, body, field):
+    served.enable()
+    response = served.client.post(URL, content=body, headers={"Content-Type": "application/json"})
+    error = _error(response, 400, field)
+    assert error["code"] == "invalid_request"
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_bad_batch_and_activity_input_are_400s(served):
+    served.enable()
+    _error(served.client.post(f"{URL}/batch", json={"symbols": []}), 400, "symbols")
+    _error(served.client.post(f"{URL}/batch", json={"symbols": ["SYN001"] * 1001}), 400, "symbols")
+    _error(served.client.post(f"{URL}/batch", json={"symbols": ["SYN001", "BAD SYMBOL"]}), 400, "symbols[1]")
+    _error(served.client.post(f"{URL}/batch", json={"symbols": ["A"], "date": "2024-13-01"}), 400, "date")
+    _error(served.client.get("/api/symbols/BAD%20SYMBOL/activity"), 400, "symbol")
+    _error(served.client.get("/api/symbols/SYN001/activity?date=2024-1-1"), 400, "date")
+    _error(served.client.get("/api/symbols/SYN001/activity?days=0"), 400, "days")
+    _error(served.client.get("/api/symbols/SYN001/activity?days=abc"), 400, "days")
+    _error(served.client.get("/api/symbols/NOPE/activity"), 404)
+    _error(served.client.get("/no/such/page"), 404)
+
+
+def test_a_callers_feature_vector_is_scored_like_the_stored_row(served):
+    served.enable()
+    symbols = [f"SYN{i:03d}" for i in range(1, 60)]
+    batch = served.client.post(f"{URL}/batch", json={"symbols": symbols}).json()["data"]
+    stored = next(d for d in batch if any(v is None for v in d["features"].values()))
+    names = served.client.get("/api/meta").json()["data"]["feature_names"]
+    vector = [stored["features"][n] for n in names]  # null where the feature is missing
+    response = served.client.post(URL, json={"symbol": stored["symbol"], "features": vector})
+    assert response.status_code == 200, response.text
+    scored = response.json()["data"]
+    assert scored["data_source"] == "request" and scored["synthetic"] is False
+    assert scored["probability"] == pytest.approx(stored["probability"], abs=1e-9)
+    assert scored["conviction_score"] == pytest.approx(stored["conviction_score"], abs=1e-9)
+    assert scored["signals"] == stored["signals"]
+
+
+def test_batch_returns_every_known_symbol_and_lists_the_unknown(served):
+    served.enable()
+    symbols = ["SYN001", "SYN002", "NOPE", "SYN001", "SYN010"]
+    response = served.client.post(f"{URL}/batch", json={"symbols": symbols, "date": "2023-06-30"})
+    assert response.status_code == 200 and 120 <= _max_age(response) <= 300
+    body = response.json()
+    assert body["count"] == 3 and [d["symbol"] for d in body["data"]] == ["SYN001", "SYN002", "SYN010"]
+    assert [e["symbol"] for e in body["errors"]] == ["NOPE"]
+    single = served.client.post(URL, json={"symbol": "SYN002", "date": "2023-06-30"}).json()["data"]
+    assert body["data"][1] == single
+
+
+def test_repeated_requests_are_served_from_the_in_process_cache(served):
+    served.enable()
+    first = served.client.post(URL, json={"symbol": "SYN004", "date": "2022-09-20"}).json()["data"]
+    before = served.client.get("/api/meta").json()["data"]["cache"]
+    second = served.client.post(URL, json={"symbol": "SYN004", "date": "2022-09-21"}).json()["data"]
+    after = served.client.get("/api/meta").json()["data"]["cache"]
+    assert second == first  # same (symbol, sample date, model version): the same cached body
+    assert after["hits"] == before["hits"] + 1 and after["misses"] == before["misses"]
+
+
+def test_models_and_health(served):
+    version, _ = _production(served)
+    body = served.client.get("/api/ml/models").json()
+    assert body["serving"]["version"] == version
+    production = [m for m in body["data"] if m["status"] == "production"]
+    assert [m["version"] for m in production] == [version] and production[0]["serving"] is True
+    assert production[0]["test_auc"] == pytest.approx(served.market["metadata"]["metrics"]["test"]["auc"])
+    health = served.client.get("/healthz").json()
+    assert health["status"] == "ok" and health["model_version"] == version and health["synthetic"] is True
+    assert health["symbols"] == 500
+
+
+def test_cold_start_without_a_model_uses_the_rules_alone(built_default_market, tmp_path):
+    data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path, skip=("model_registry",))
+    with RunningServer(data_dir) as server:
+        server.enable(reason="cold start test")
+        response = server.client.post(URL, json={"symbol": "SYN001"})
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        assert data["ml_score"] is None and data["probability"] is None
+        assert data["model"]["version"] == "rules-only" and data["model"]["status"] == "cold_start"
+        assert data["conviction_score"] == data["rules_score"]
+        assert data["contributions"]["ml"] == 0 and data["contributions"]["top_features"] is None
+        assert server.client.get("/api/ml/models").json()["data"] == []
+        # a caller's vector of the catalog's length is scored by the rules too
+        vector = [data["features"][n] for n in FEATURE_NAMES]
+        scored = server.client.post(URL, json={"symbol": "SYN001", "features": vector}).json()["data"]
+        assert scored["rules_score"] == data["rules_score"]
+
+
+def test_the_server_never_holds_a_lock_on_the_catalog(served):
+    """A pipeline must be able to open warehouse.duckdb read-write while the server answers."""
+    served.enable()
+    warehouse.refresh_catalog(served.data_dir)
+    with duckdb.connect(str(warehouse.catalog_path(served.data_dir))) as writer:  # the single writer
+        writer.execute("create or replace table pipeline_probe as select 1 as x")
+        for symbol in ("SYN020", "SYN021"):
+            assert served.client.post(URL, json={"symbol": symbol}).status_code == 200
+        assert served.client.get("/api/symbols/SYN020/activity").status_code == 200
+        assert (
+            served.client.put(
+                TOGGLE,
+                json={"enabled": True, "reason": "lock test"},
+                headers=AUTH,
+            ).status_code
+            == 200
+        )
+
+
+def test_activity_is_point_in_time(served):
+    response = served.client.get("/api/symbols/SYN001/activity", params={"date": "2023-06-20"})
+    assert response.status_code == 200
+    data = response.json()["data"]
+    as_of = pd.Timestamp(data["as_of"])
+    assert as_of <= pd.Timestamp("2023-06-20")
+    dates = [pd.Timestamp(e["date"]) for e in data["events"]]
+    assert dates and all(as_of - pd.Timedelta(days=120) < d <= as_of for d in dates)
+    assert dates == sorted(dates, reverse=True)
+    assert {e["category"] for e in data["events"]} <= set(rules.CATEGORY_VALUES)
+    assert json.dumps(data)  # plain JSON
+    assert np.all([e["detail"] for e in data["events"]])
