@@ -82,7 +82,7 @@ function renderPrediction(d) {
   text($("ml-score"), d.ml_score == null ? "n/a (rules only: no production model)" : fmt(d.ml_score));
   text($("probability"), d.probability == null ? "n/a" : (100 * d.probability).toFixed(1) + "%");
   text($("sample-date"), d.sample_date);
-  text($("data-source"), d.data_source + (d.synthetic ? " (synthetic)" : ""));
+  text($("data-source"), d.data_source + (d.synthetic && d.data_source !== "synthetic" ? " (synthetic)" : ""));
   renderBreakdown(d.signals);
   const reasons = $("reasons");
   reasons.replaceChildren(...d.reasons.map((r) => { const li = document.createElement("li"); li.textContent = r; return li; }));

@@ -1,0 +1,134 @@
+"""The web page in a real headless Chromium (Debian's chromium + chromedriver, driven by Selenium).
+
+`make test` installs chromium and chromium-driver when they are missing; without them this test fails (it
+is never skipped). The screenshot goes to the test's tmp folder, and to ``SMART_MONEY_SCREENSHOT_DIR`` when
+that is set.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from smart_money_tests.serve.conftest import ADMIN_TOKEN
+
+CHROMIUM = os.environ.get("SMART_MONEY_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("SMART_MONEY_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    if missing:
+        pytest.fail(f"{missing} not found: run `make test` (it installs Debian's chromium and chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,1400",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def _wait(driver, condition, timeout: float = 20):
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def test_page_searches_a_symbol_and_renders_gauge_breakdown_and_timeline(served, browser, tmp_path):
+    served.enable(reason="browser test")
+    expected = served.client.post("/api/ml/smart-money-flow", json={"symbol": "SYN001"}).json()["data"]
+    browser.get(served.url + "/")
+    _wait(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+    banner = browser.find_element(By.ID, "synthetic-banner")
+    assert banner.is_displayed() and "SYNTHETIC" in banner.text
+    model_info = browser.find_element(By.ID, "model-info").text
+    assert expected["model"]["version"] in model_info and "accuracy" in model_info
+
+    browser.find_element(By.ID, "symbol-input").send_keys("syn001")
+    browser.find_element(By.ID, "search-button").click()
+    _wait(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-rendered") == "SYN001")
+
+    assert browser.find_element(By.ID, "result").is_displayed()
+    assert browser.find_element(By.ID, "gauge-value").text == f"{expected['conviction_score']:.0f}"
+    gauge = browser.find_element(By.ID, "gauge")
+    assert float(gauge.get_attribute("data-value")) == pytest.approx(expected["conviction_score"], abs=0.05)
+    assert browser.find_element(By.ID, "gauge-arc").get_attribute("d").startswith("M 20 100 A 80 80")
+    call = browser.find_element(By.ID, "call")
+    assert call.text == expected["predicted_conviction"] and call.value_of_css_property("color") != ""
+    assert browser.find_element(By.ID, "confidence").text == expected["confidence"]
+
+    cards = browser.find_elements(By.CSS_SELECTOR, "#breakdown .category")
+    assert [c.get_attribute("data-category") for c in cards] == list(expected["signals"])
+    for card in cards:
+        value = card.find_element(By.CSS_SELECTOR, ".value").text.lower()
+        assert value == expected["signals"][card.get_attribute("data-category")]
+        assert card.get_attribute("title")  # the native tooltip
+    tooltip = cards[0].find_element(By.CSS_SELECTOR, ".tooltip")
+    assert not tooltip.is_displayed()
+    ActionChains(browser).move_to_element(cards[0]).perform()
+    _wait(browser, lambda d: tooltip.is_displayed())
+    assert "30 days" in tooltip.text
+
+    rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tbody tr.event")
+    activity = served.client.get("/api/symbols/SYN001/activity").json()["data"]["events"]
+    assert len(rows) == len(activity) > 0
+    assert rows[0].find_elements(By.TAG_NAME, "td")[0].text == activity[0]["date"]
+    reasons = browser.find_elements(By.CSS_SELECTOR, "#reasons li")
+    assert [r.text for r in reasons] == expected["reasons"]
+
+    shot = tmp_path / "smart-money-page.png"
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    if os.environ.get("SMART_MONEY_SCREENSHOT_DIR"):
+        target = Path(os.environ["SMART_MONEY_SCREENSHOT_DIR"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, target / shot.name)
+
+
+def test_admin_panel_toggles_the_feature_with_the_token(served, browser):
+    served.enable(reason="browser admin test")
+    browser.get(served.url + "/")
+    _wait(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+    assert browser.find_element(By.ID, "toggle-state").get_attribute("textContent") == "ON"
+    browser.find_element(By.CSS_SELECTOR, "#admin summary").click()
+    status = browser.find_element(By.ID, "admin-status")
+
+    browser.find_element(By.ID, "admin-token").send_keys("wrong-token")
+    browser.find_element(By.ID, "admin-reason").send_keys("browser says off")
+    browser.find_element(By.ID, "admin-disable").click()
+    _wait(browser, lambda d: "not the admin token" in status.text)
+    assert served.client.get("/healthz").json()["smart_money_flow"] is True
+
+    token = browser.find_element(By.ID, "admin-token")
+    token.clear()
+    token.send_keys(ADMIN_TOKEN)
+    browser.find_element(By.ID, "admin-disable").click()
+    _wait(browser, lambda d: d.find_element(By.ID, "toggle-state").text == "OFF")
+    assert served.client.get("/healthz").json()["smart_money_flow"] is False
+    audit = browser.find_elements(By.CSS_SELECTOR, "#admin-audit tbody tr")
+    assert "web-admin" in audit[0].text and "on → off" in audit[0].text and "browser says off" in audit[0].text
+
+    browser.find_element(By.ID, "symbol-input").send_keys("SYN001")
+    browser.find_element(By.ID, "search-button").click()
+    message = browser.find_element(By.ID, "message")
+    _wait(browser, lambda d: message.is_displayed())
+    assert "turned off" in message.text and not browser.find_element(By.ID, "result").is_displayed()
+    served.enable(reason="browser test done")
