@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test ui lint bench clean
+.PHONY: run test ui lint bench clean browser serve
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -22,9 +22,22 @@ $(DAGSTER_HOME)/dagster.yaml:
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/smart-money build
 
-## test: the whole test suite
-test: $(STAMP)
+## browser: Debian's chromium + chromedriver for the page test (installed with apt-get when missing)
+browser:
+	@if [ -x "$${SMART_MONEY_CHROMIUM:-/usr/bin/chromium}" ] && [ -x "$${SMART_MONEY_CHROMEDRIVER:-/usr/bin/chromedriver}" ]; then :; else \
+	  echo "installing Debian chromium and chromium-driver for the browser test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null \
+	    || { echo "error: could not install chromium/chromium-driver; install them or set SMART_MONEY_CHROMIUM and SMART_MONEY_CHROMEDRIVER"; exit 1; }; \
+	fi
+
+## test: the whole test suite (API, the page in headless chromium, the notebook included)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+## serve: the prediction API and web page on http://127.0.0.1:8000 (README: Serving)
+serve: $(STAMP)
+	$(BIN)/smart-money serve
 
 ## ui: the Dagster UI over the same DAGSTER_HOME (http://127.0.0.1:3000)
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml

@@ -98,7 +98,17 @@ def sample_start() -> date:
     return _month("SMART_MONEY_SAMPLE_START", timeline.SAMPLE_START)
 
 
+def sample_end_is_latest() -> bool:
+    """``SMART_MONEY_SAMPLE_END=latest``: the sample window grows with every new month (automation)."""
+    return (_env("SMART_MONEY_SAMPLE_END") or "").lower() == "latest"
+
+
 def sample_end() -> date:
+    """``SMART_MONEY_SAMPLE_END`` (YYYY-MM, default 2024-12); ``latest`` means the last finished month
+    (and, for dataset_splits, the newest materialized features month)."""
+    if sample_end_is_latest():
+        today = date.today()
+        return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
     return _month("SMART_MONEY_SAMPLE_END", timeline.SAMPLE_END)
 
 
@@ -107,6 +117,14 @@ def executor() -> str:
     if name not in ("in_process", "multiprocess"):
         raise SettingsError(f"SMART_MONEY_EXECUTOR={name!r}: use 'in_process' (default) or 'multiprocess'")
     return name
+
+
+def automation_on() -> bool:
+    """``SMART_MONEY_AUTOMATION=on``: the monthly automation sensor starts as running (default: stopped)."""
+    value = (_env("SMART_MONEY_AUTOMATION") or "off").lower()
+    if value not in ("on", "off"):
+        raise SettingsError(f"SMART_MONEY_AUTOMATION={value!r}: use 'on' or 'off'")
+    return value == "on"
 
 
 def admin_token() -> str | None:

@@ -174,6 +174,25 @@ def existing_months(table: str, data_dir: Path | None = None) -> list[pd.Timesta
     return months
 
 
+def existing_keyed_months(
+    table: str, keys: dict[str, str], data_dir: Path | None = None
+) -> list[pd.Timestamp]:
+    """Months present under a keyed table's other keys, e.g. predictions for one model version."""
+    spec = tables.spec(table)
+    if spec.partition_keys[-1:] != ("month",) or tuple(keys) != spec.partition_keys[:-1]:
+        raise WarehouseError(
+            f"{table}: keys {tuple(keys)} do not lead to its month level {spec.partition_keys}"
+        )
+    folder = keyed_path(table, {**keys, "month": "0000-00"}, data_dir).parent.parent
+    if not folder.exists():
+        return []
+    return sorted(
+        pd.Timestamp(f"{p.name.split('=', 1)[1]}-01")
+        for p in folder.glob("month=*")
+        if (p / PART_FILE).exists()
+    )
+
+
 def read_months(
     table: str,
     months: Iterable[pd.Timestamp] | None = None,

@@ -41,7 +41,9 @@ class DatasetSplitsConfig(dg.Config):
         default=None, description="First sample month read (YYYY-MM); default SMART_MONEY_SAMPLE_START."
     )
     sample_end: str | None = Field(
-        default=None, description="Last sample month read (YYYY-MM); default SMART_MONEY_SAMPLE_END."
+        default=None,
+        description="Last sample month read (YYYY-MM, or 'latest': the newest materialized features "
+        "month); default SMART_MONEY_SAMPLE_END.",
     )
     random_state: int = Field(default=42, description="Seed of the stratified random split.")
 
@@ -75,6 +77,14 @@ class DatasetSplitsConfig(dg.Config):
         first = timeline.month_start(
             f"{self.sample_start}-01" if self.sample_start else settings.sample_start()
         )
+        latest = (self.sample_end or "").lower() == "latest" or (
+            self.sample_end is None and settings.sample_end_is_latest()
+        )
+        if latest:
+            available = warehouse.existing_months("features")
+            if not available:
+                raise split_logic.SplitError("sample_end 'latest': features has no materialized month")
+            return timeline.months_between(first, available[-1])
         last = timeline.month_start(f"{self.sample_end}-01" if self.sample_end else settings.sample_end())
         return timeline.months_between(first, last)
 
@@ -91,7 +101,10 @@ def dataset_splits(context: dg.AssetExecutionContext, config: DatasetSplitsConfi
     """Dataset splits: one row per labelled symbol × sample date with its segment (train / validation /
     test) and whether the embargo drops it. Time-ordered by sample month; a row whose label window reaches
     the next segment is embargoed (dropped and counted)."""
-    months = config.months()
+    try:
+        months = config.months()
+    except split_logic.SplitError as exc:
+        raise dg.Failure(f"dataset_splits: {exc}") from exc
     label_frame = warehouse.read_months("labels", months, require=True)
     horizon = horizon_days(label_frame)
     try:

@@ -31,6 +31,12 @@ class PredictionsConfig(dg.Config):
     )
 
 
+def serving_version() -> str:
+    """The version predictions are served with: the production model's, or ``rules-only`` (cold start)."""
+    row = registry_logic.production(registry_logic.read())
+    return prediction_logic.RULES_ONLY_VERSION if row is None else str(row["model_version"])
+
+
 def resolve_model(version: str | None) -> tuple[training.FittedModel | None, float | None, str]:
     registry = registry_logic.read()
     if version:

@@ -48,7 +48,9 @@ EXPECTED_CHECKS = {
     "labels": {"labels_schema", "labels_completeness", "labels_balance"},
     "dataset_splits": {"dataset_splits_embargo"},
     "model_registry": {"model_registry_promotion"},
+    "predictions": {"predictions_freshness"},
 }
+NON_BLOCKING_CHECKS = {"predictions_freshness"}  # a warning about age must not stop a run
 
 
 def _graph():
@@ -75,7 +77,7 @@ def test_checks_are_blocking_and_named_asset_property():
     for checks_def in defs.asset_checks:
         for spec in checks_def.check_specs:
             actual.setdefault(spec.asset_key.to_user_string(), set()).add(spec.name)
-            assert spec.blocking, spec.name
+            assert spec.blocking == (spec.name not in NON_BLOCKING_CHECKS), spec.name
     assert actual == EXPECTED_CHECKS
 
 
@@ -97,3 +99,13 @@ def test_every_table_asset_says_what_a_row_is_and_data_assets_are_partitioned_mo
 def test_the_package_exposes_the_definitions_for_dagster_minus_m():
     assert isinstance(smart_money.asset_graph, dg.Definitions)
     assert "asset_graph" in dir(smart_money)
+
+
+def test_every_asset_is_automated_monthly_and_the_sensor_is_declared():
+    graph = _graph()
+    for key in graph.get_all_asset_keys():
+        condition = graph.get(key).automation_condition
+        assert condition is not None, key
+        assert "0 6 2 * *" in condition.get_label(), (key, condition.get_label())
+    sensors = {s.name: s for s in defs.sensors}
+    assert isinstance(sensors["smart_money_automation"], dg.AutomationConditionSensorDefinition)

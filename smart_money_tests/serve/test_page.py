@@ -26,7 +26,9 @@ CHROMEDRIVER = os.environ.get("SMART_MONEY_CHROMEDRIVER", "/usr/bin/chromedriver
 def browser(tmp_path_factory):
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
     if missing:
-        pytest.fail(f"{missing} not found: run `make test` (it installs Debian's chromium and chromium-driver)")
+        pytest.fail(
+            f"{missing} not found: run `make test` (it installs Debian's chromium and chromium-driver)"
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -124,7 +126,9 @@ def test_admin_panel_toggles_the_feature_with_the_token(served, browser):
     _wait(browser, lambda d: d.find_element(By.ID, "toggle-state").text == "OFF")
     assert served.client.get("/healthz").json()["smart_money_flow"] is False
     audit = browser.find_elements(By.CSS_SELECTOR, "#admin-audit tbody tr")
-    assert "web-admin" in audit[0].text and "on → off" in audit[0].text and "browser says off" in audit[0].text
+    assert (
+        "web-admin" in audit[0].text and "on → off" in audit[0].text and "browser says off" in audit[0].text
+    )
 
     browser.find_element(By.ID, "symbol-input").send_keys("SYN001")
     browser.find_element(By.ID, "search-button").click()

@@ -1,0 +1,93 @@
+"""Monthly automation (declarative, ``AutomationCondition.on_cron``) and the stale-predictions check.
+
+On the 2nd of every month at 06:00 UTC the newest finished month becomes the latest partition. The raw
+assets, features and labels are requested for the latest two months (the month before is refreshed because
+its labels' forward windows complete only now, and late filings land), and once all of an asset's parents
+have been updated since the tick the model group follows: dataset splits, the retrained model, its report,
+the registry and the newest month's predictions. The automation sensor is off unless
+``SMART_MONEY_AUTOMATION=on``; the Dagster daemon (``dagster dev``) evaluates it.
+"""
+
+import datetime
+
+import dagster as dg
+
+from smart_money import settings, warehouse
+from smart_money.defs.predictions import predictions, serving_version
+from smart_money.freshness import prediction_staleness
+
+MONTHLY_CRON = "0 6 2 * *"
+FRESHNESS_CRON = "0 7 * * *"
+REFRESHED_MONTHS = 2
+PREDICTIONS_FRESHNESS = "predictions_freshness"
+AUTOMATION_SENSOR = "smart_money_automation"
+
+
+def monthly_partitioned() -> dg.AutomationCondition:
+    """``on_cron`` over the latest ``REFRESHED_MONTHS`` monthly partitions instead of the latest one."""
+    return (
+        # partitions starting within 31 × N days of the latest window's end: exactly the latest N months
+        dg.AutomationCondition.in_latest_time_window(datetime.timedelta(days=31 * REFRESHED_MONTHS))
+        & dg.AutomationCondition.cron_tick_passed(MONTHLY_CRON).since_last_handled()
+        & dg.AutomationCondition.all_deps_updated_since_cron(MONTHLY_CRON)
+    ).with_label(f"monthly ({MONTHLY_CRON} UTC), latest {REFRESHED_MONTHS} months")
+
+
+def monthly_unpartitioned() -> dg.AutomationCondition:
+    return dg.AutomationCondition.on_cron(MONTHLY_CRON)
+
+
+def with_automation(assets: list, condition: dg.AutomationCondition) -> list:
+    return dg.map_asset_specs(lambda spec: spec.replace_attributes(automation_condition=condition), assets)
+
+
+@dg.asset_check(
+    asset=predictions,
+    name=PREDICTIONS_FRESHNESS,
+    blocking=False,
+    description="WARN when the newest month predicted by the serving model is older than the newest "
+    "features month (or, for a live source, the last finished month). Runs with `predictions` and daily.",
+    automation_condition=dg.AutomationCondition.cron_tick_passed(FRESHNESS_CRON).since_last_handled(),
+)
+def predictions_freshness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    version = serving_version()
+    predicted = warehouse.existing_keyed_months("predictions", {"model_version": version})
+    staleness = prediction_staleness(
+        predicted,
+        warehouse.existing_months("features"),
+        version,
+        live_source=settings.source_name() != "synthetic",
+        today=datetime.date.today(),
+    )
+    if staleness.stale:
+        context.log.warning(staleness.message)
+    return dg.AssetCheckResult(
+        passed=not staleness.stale,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=staleness.message,
+        metadata={
+            "summary": staleness.message,
+            "severity_level": "warning" if staleness.stale else "info",
+            "model_version": version,
+            "newest_predicted_month": None
+            if staleness.newest_predicted is None
+            else f"{staleness.newest_predicted:%Y-%m}",
+            "expected_month": None if staleness.expected is None else f"{staleness.expected:%Y-%m}",
+            "months_behind": staleness.months_behind,
+        },
+    )
+
+
+def automation_sensor() -> dg.AutomationConditionSensorDefinition:
+    status = dg.DefaultSensorStatus.RUNNING if settings.automation_on() else dg.DefaultSensorStatus.STOPPED
+    return dg.AutomationConditionSensorDefinition(
+        AUTOMATION_SENSOR,
+        target=dg.AssetSelection.all(),
+        default_status=status,
+        minimum_interval_seconds=300,
+        description="Evaluates the monthly on_cron conditions and the daily freshness check "
+        "(README: Automation). Default off; SMART_MONEY_AUTOMATION=on starts it with the daemon.",
+    )
+
+
+checks = [predictions_freshness]

@@ -1,0 +1,160 @@
+"""Monthly automation evaluated by Dagster's own condition evaluator, with the requested runs executed, and
+the stale-predictions check."""
+
+import datetime
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from smart_money import cli, warehouse
+from smart_money.definitions import build_definitions
+from smart_money.defs import automation
+from smart_money.freshness import prediction_staleness
+from smart_money_tests.serve.conftest import copy_warehouse
+
+UTC = datetime.UTC
+PARTITIONED = [
+    "universe",
+    "raw_prices",
+    "raw_insider_trades",
+    "raw_institutional_holdings",
+    "raw_congress_trades",
+    "raw_etf_holdings",
+    "synthetic_truth",
+    "features",
+    "labels",
+]
+MODEL_GROUP = ["dataset_splits", "smart_money_model", "evaluation_report", "model_registry", "predictions"]
+
+
+def _requested(result, keys) -> dict[str, set[str]]:
+    out = {}
+    for key in keys:
+        n = result.get_num_requested(dg.AssetKey(key))
+        if n:
+            partitions = result.get_requested_partitions(dg.AssetKey(key))
+            out[key] = {p for p in partitions if p is not None} or {"(unpartitioned)"}
+    return out
+
+
+def test_monthly_automation_refreshes_the_newest_months_then_retrains_and_predicts(
+    built_default_market, tmp_path, monkeypatch
+):
+    data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path / "data")
+    for name, value in built_default_market["environment"].items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SMART_MONEY_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("SMART_MONEY_MODELS_DIR", str(tmp_path / "models"))
+    defs = build_definitions()
+    before = warehouse.read_keyed("model_registry")
+    keys = PARTITIONED + MODEL_GROUP
+
+    with dg.instance_for_test() as instance:
+
+        def evaluate(when: datetime.datetime, cursor=None):
+            return dg.evaluate_automation_conditions(defs, instance, evaluation_time=when, cursor=cursor)
+
+        quiet = evaluate(datetime.datetime(2025, 1, 2, 5, 0, tzinfo=UTC))
+        assert _requested(quiet, keys) == {}  # before the monthly tick nothing runs
+
+        tick = evaluate(datetime.datetime(2025, 1, 2, 6, 5, tzinfo=UTC), quiet.cursor)
+        first = _requested(tick, keys)
+        # the month that just ended and the one before (labels complete, late filings land)
+        assert first == {key: {"2024-11-01", "2024-12-01"} for key in PARTITIONED if key in first}
+        assert {"universe", "raw_prices", "raw_insider_trades"} <= set(first)
+        assert not set(first) & set(MODEL_GROUP)  # the model waits for the new data
+
+        # run what was requested, as the daemon would (one run per group, as `smart-money build` does)
+        months = (pd.Timestamp("2024-11-01"), pd.Timestamp("2024-12-01"))
+        for group in ("raw", "features"):
+            assert cli.materialize_range(
+                group, *months, log_level="WARNING", defs=defs, instance=instance
+            ).success
+        settle = evaluate(datetime.datetime(2025, 1, 2, 6, 10, tzinfo=UTC), tick.cursor)
+        second = _requested(settle, keys)
+        for _ in range(3):  # parents still catching up are requested on later evaluations of the same tick
+            if set(MODEL_GROUP) <= set(second) or not second:
+                break
+            for group in ("raw", "features"):
+                cli.materialize_range(group, *months, log_level="WARNING", defs=defs, instance=instance)
+            settle = evaluate(datetime.datetime(2025, 1, 2, 6, 15, tzinfo=UTC), settle.cursor)
+            second = {**second, **_requested(settle, keys)}
+        assert set(MODEL_GROUP) <= set(second), second
+
+        result = cli.materialize_range("model", None, None, log_level="WARNING", defs=defs, instance=instance)
+        assert result.success
+        freshness = {e.check_name: e for e in result.get_asset_check_evaluations()}["predictions_freshness"]
+        assert freshness.passed, freshness.metadata
+
+        after = evaluate(datetime.datetime(2025, 1, 2, 6, 30, tzinfo=UTC), settle.cursor)
+        assert _requested(after, keys) == {}  # handled until the next tick
+
+    registry = warehouse.read_keyed("model_registry")
+    assert len(registry) == len(before) + 1  # retrained and registered
+    newest = registry.sort_values("created_at").iloc[-1]
+    stored = warehouse.existing_keyed_months("predictions", {"model_version": newest["model_version"]})
+    if newest["status"] == "production":
+        assert stored == [pd.Timestamp("2024-12-01")]
+
+
+def test_the_freshness_check_is_evaluated_daily():
+    defs = build_definitions()
+    key = dg.AssetCheckKey(dg.AssetKey("predictions"), automation.PREDICTIONS_FRESHNESS)
+    selection = dg.AssetSelection.checks(key)
+
+    def requested(result) -> int:
+        return sum(r.true_subset.size for r in result.results if r.key == key)
+
+    with dg.instance_for_test() as instance:
+        cursor = None
+        for hour, expected in ((6, 0), (7, 1), (8, 0), (31, 1)):  # 07:00 UTC every day
+            when = datetime.datetime(2026, 12, 1, tzinfo=UTC) + datetime.timedelta(hours=hour, minutes=5)
+            result = dg.evaluate_automation_conditions(
+                defs, instance, asset_selection=selection, evaluation_time=when, cursor=cursor
+            )
+            assert requested(result) == expected, when
+            cursor = result.cursor
+
+
+def test_a_stale_month_warns_through_the_dagster_check(built_default_market, tmp_path, monkeypatch):
+    data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path / "data")
+    monkeypatch.setenv("SMART_MONEY_DATA_DIR", str(data_dir))
+    registry = warehouse.read_keyed("model_registry")
+    version = registry.loc[registry["status"] == "production", "model_version"].iloc[0]
+    newest = warehouse.existing_keyed_months("predictions", {"model_version": version})[-1]
+    assert automation.predictions_freshness(dg.build_asset_check_context()).passed
+    path = warehouse.keyed_path("predictions", {"model_version": version, "month": f"{newest:%Y-%m}"})
+    older = newest - pd.DateOffset(months=1)
+    path.parent.rename(path.parent.with_name(f"month={older:%Y-%m}"))  # only last month was predicted
+    result = automation.predictions_freshness(dg.build_asset_check_context())
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
+    assert "STALE" in result.description and "1 month(s) behind" in result.description
+    assert result.metadata["months_behind"].value == 1
+
+
+@pytest.mark.parametrize(
+    "predicted, features, live, today, stale, behind",
+    [
+        (["2024-12"], ["2024-11", "2024-12"], False, "2026-11-30", False, 0),
+        (["2024-10"], ["2024-11", "2024-12"], False, "2026-11-30", True, 2),
+        ([], ["2024-12"], False, "2026-11-30", True, -1),
+        ([], [], False, "2026-11-30", False, 0),
+        # a live source is also measured against the last finished month
+        (["2026-09"], ["2026-09"], True, "2026-11-02", True, 1),
+        (["2026-10"], ["2026-10"], True, "2026-11-02", False, 0),
+    ],
+)
+def test_prediction_staleness(predicted, features, live, today, stale, behind):
+    months = [pd.Timestamp(f"{m}-01") for m in predicted]
+    feature_months = [pd.Timestamp(f"{m}-01") for m in features]
+    result = prediction_staleness(months, feature_months, "v1", live, datetime.date.fromisoformat(today))
+    assert (result.stale, result.months_behind) == (stale, behind)
+    assert result.message
+
+
+def test_the_automation_sensor_is_off_unless_asked(monkeypatch):
+    monkeypatch.delenv("SMART_MONEY_AUTOMATION", raising=False)
+    assert automation.automation_sensor().default_status == dg.DefaultSensorStatus.STOPPED
+    monkeypatch.setenv("SMART_MONEY_AUTOMATION", "on")
+    assert automation.automation_sensor().default_status == dg.DefaultSensorStatus.RUNNING
