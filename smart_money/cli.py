@@ -224,6 +224,9 @@ def summary(_: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    # LightGBM imports scikit-learn (and with it much of SciPy) for its sklearn wrappers whenever it is
+    # installed; serving uses only the Booster, and skipping them keeps ~65 MB out of the server's RSS.
+    sys.modules.setdefault("sklearn", None)
     import uvicorn
 
     from smart_money.serve.app import create_app

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -258,6 +257,8 @@ def refresh_catalog(data_dir: Path | None = None, timeout_s: float = 60.0) -> li
             f"CREATE OR REPLACE VIEW feature_toggles AS {audit} "
             "QUALIFY row_number() OVER (PARTITION BY feature_id ORDER BY changed_at DESC) = 1"
         )
+    import duckdb  # here, not at import: the server reads Parquet only and keeps its memory small
+
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -288,6 +289,8 @@ def table_names() -> list[str]:
 
 def query(sql: str, data_dir: Path | None = None) -> pd.DataFrame:
     """Run a read-only query against the catalog (a short read-only connection)."""
+    import duckdb
+
     path = catalog_path(data_dir)
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}; run `make run` (or materialize the raw assets) first")

@@ -74,15 +74,19 @@ def predict(
     agree = (directions.to_numpy() * sign > 0).sum(axis=1)
     oppose = (directions.to_numpy() * sign < 0).sum(axis=1)
     reasons, codes = [], []
-    for i, (idx, row_codes) in enumerate(signals["reason_codes"].items()):
+    if contributions is not None:  # vectorized: this runs for every row the API serves
+        contribution_values = contributions.to_numpy()
+        names = list(contributions.columns)
+        feature_values = features[names].to_numpy(float)
+        top = np.argsort(-np.abs(contribution_values), axis=1, kind="stable")[:, :TOP_CONTRIBUTIONS]
+    for i, row_codes in enumerate(signals["reason_codes"].tolist()):
         words = []
         shap_codes = []
         if contributions is not None:
-            row = contributions.iloc[i]
-            top = row.abs().sort_values(ascending=False).index[:TOP_CONTRIBUTIONS]
-            for name in top:
-                words.append(_describe(name, float(features.at[idx, name]), float(row[name])))
-                shap_codes.append(f"SHAP{'+' if row[name] > 0 else '-'}{name}")
+            for j in top[i]:
+                value = float(contribution_values[i, j])
+                words.append(_describe(names[j], float(feature_values[i, j]), value))
+                shap_codes.append(f"SHAP{'+' if value > 0 else '-'}{names[j]}")
         words += rules.reason_text(row_codes)
         reasons.append(" | ".join(words) if words else "no smart-money activity on record")
         codes.append(";".join([*shap_codes, row_codes]))

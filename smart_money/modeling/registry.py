@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from smart_money import tables, warehouse
-from smart_money.modeling.evaluation import promotion_decision
 from smart_money.modeling.training import json_safe
 
 STATUSES = ("production", "candidate", "retired")
@@ -20,6 +19,8 @@ STATUSES = ("production", "candidate", "retired")
 
 def registry_entry(metadata: dict, path: str) -> dict:
     """One registry row for a saved model, with the promotion decision applied."""
+    from smart_money.modeling.evaluation import promotion_decision  # scikit-learn: not needed to serve
+
     metrics = metadata["metrics"]
     status, reason = promotion_decision(metrics, leaky=bool(metadata.get("split", {}).get("leaky")))
     return {

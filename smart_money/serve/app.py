@@ -265,7 +265,7 @@ def create_app(
 
     @app.get("/api/symbols")
     async def symbols(q: str = "", limit: int = 20) -> dict:
-        return {"success": True, "data": service.symbols(q.strip(), max(1, min(limit, 100)))}
+        return {"success": True, "data": service.symbols(q.strip(), max(1, min(limit, 10_000)))}
 
     @app.get("/api/symbols/{symbol}/activity")
     def symbol_activity(symbol: str, date: str | None = None, days: int = activity.DEFAULT_DAYS) -> dict:

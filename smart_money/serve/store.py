@@ -5,8 +5,8 @@ Parquet partitions (written atomically, so never half a file) and the registry f
 or new feature months by ``stat``-ing them at most every ``refresh_seconds``.
 
 Predictions are computed a whole sample date at a time (vectorized LightGBM, SHAP and rules) and each
-symbol's response body is kept, JSON-encoded, in an in-process cache keyed by (symbol, sample date, model
-version): a repeated request costs a dictionary lookup.
+symbol's response body is kept, JSON-encoded and deflated, in an in-process cache keyed by (symbol, sample
+date, model version): a repeated request costs a dictionary lookup and a 10 µs inflate.
 """
 
 import json
@@ -15,15 +15,16 @@ import math
 import os
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from smart_money import settings, warehouse
-from smart_money.features.catalog import FEATURE_NAMES
 from smart_money.modeling import predictions as prediction_logic
 from smart_money.modeling import registry as registry_logic
 from smart_money.modeling import rules, training
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SIGNALS = tuple(rules.CATEGORY_VALUES)
 TOP_FEATURE_CONTRIBUTIONS = 5
+FEATURE_DIGITS = 7  # significant digits of feature values in responses (the float's full repr is noise)
 
 
 class NotFound(LookupError):
@@ -46,10 +48,12 @@ class ServingModel:
     version: str
     base_rate: float | None
     info: dict
+    columns: list[str]  # the features table's feature columns (the catalog, as stored)
 
     @property
     def feature_names(self) -> list[str]:
-        return list(self.model.feature_names) if self.model is not None else list(FEATURE_NAMES)
+        """What a caller's vector must hold: the model's features, or the stored ones at cold start."""
+        return list(self.model.feature_names) if self.model is not None else list(self.columns)
 
 
 @dataclass
@@ -65,17 +69,29 @@ class Snapshot:
     synthetic: bool
     data_source: str
     registry: pd.DataFrame
-    bodies: OrderedDict = field(default_factory=OrderedDict)  # (sample_date, version) -> {symbol: bytes}
+    bodies: OrderedDict = field(default_factory=OrderedDict)  # (sample_date, version) -> {symbol: deflated}
+    zdict: bytes = b""  # the deflate dictionary of ``bodies``: one full response body
 
 
-def _json_value(value):
+def _json_value(value, digits: int | None = None):
+    """A JSON-ready scalar: NaN/inf become None; ``digits`` rounds floats to that many significant digits."""
     if value is None:
         return None
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if digits is not None:
+            return float(f"{value:.{digits}g}")
     return value
+
+
+def _deflate(body: bytes, zdict: bytes) -> bytes:
+    """Cached bodies are deflated against one full body (~5x smaller: they share most of their keys and
+    text), so every sample date fits in the cache; inflating one costs about 10 µs."""
+    deflater = zlib.compressobj(1, zdict=zdict)
+    return deflater.compress(body) + deflater.flush()
 
 
 def encode(payload: dict) -> bytes:
@@ -87,7 +103,7 @@ class PredictionService:
     """Predictions, registry and universe for the API, with reloads and the in-process cache."""
 
     def __init__(
-        self, data_dir: Path | None = None, refresh_seconds: float = 2.0, cache_dates: int = 12
+        self, data_dir: Path | None = None, refresh_seconds: float = 2.0, cache_dates: int = 48
     ) -> None:
         self.data_dir = data_dir or settings.data_dir()
         self.refresh_seconds = refresh_seconds
@@ -130,8 +146,9 @@ class PredictionService:
     def _load(self, signature: tuple) -> Snapshot:
         started = time.perf_counter()
         registry = registry_logic.read(self.data_dir)
-        serving = self._serving_model(registry)
         features = warehouse.read_months("features", data_dir=self.data_dir)
+        columns = [c for c in features.columns if c not in ("symbol", "sample_date", "source")]
+        serving = self._serving_model(registry, columns)
         features = features.sort_values(["symbol", "sample_date"], ignore_index=True)
         dates, rows = {}, {}
         if len(features):
@@ -139,7 +156,8 @@ class PredictionService:
             for symbol, index in features.groupby("symbol", sort=False).indices.items():
                 rows[symbol] = index
                 dates[symbol] = sample[index]
-        universe = warehouse.read_months("universe", data_dir=self.data_dir)
+        listed = self._months("universe")[-1:]  # names and flags: the newest month is enough
+        universe = warehouse.read_months("universe", listed, data_dir=self.data_dir)
         names, synthetic = {}, False
         if len(universe):
             latest = universe.sort_values("as_of").drop_duplicates("symbol", keep="last")
@@ -148,6 +166,7 @@ class PredictionService:
         sources = sorted(set(features["source"])) if len(features) else []
         data_source = ",".join(sources) if sources else "none"
         synthetic = synthetic or "synthetic" in sources
+        pa.default_memory_pool().release_unused()  # hand Arrow's read buffers back to the OS
         log.info(
             "serve: loaded %d feature rows for %d symbols, model %s in %.2fs",
             len(features),
@@ -157,7 +176,7 @@ class PredictionService:
         )
         return Snapshot(signature, serving, features, dates, rows, names, synthetic, data_source, registry)
 
-    def _serving_model(self, registry: pd.DataFrame) -> ServingModel:
+    def _serving_model(self, registry: pd.DataFrame, columns: list[str]) -> ServingModel:
         row = registry_logic.production(registry)
         if row is None:
             info = {
@@ -165,7 +184,7 @@ class PredictionService:
                 "algorithm": "rules",
                 "status": "cold_start",
             }
-            return ServingModel(None, prediction_logic.RULES_ONLY_VERSION, None, info)
+            return ServingModel(None, prediction_logic.RULES_ONLY_VERSION, None, info, columns)
         model, metadata = training.load_model(Path(row["path"]))
         test = metadata["metrics"]["test"]
         info = {
@@ -179,7 +198,8 @@ class PredictionService:
             "label_definition": metadata["label_definition"],
             "metrics_segment": "test",
         }
-        return ServingModel(model, str(row["model_version"]), float(metadata["base_rate_train"]), info)
+        base_rate = float(metadata["base_rate_train"])
+        return ServingModel(model, str(row["model_version"]), base_rate, info, columns)
 
     # ---- look-ups ----------------------------------------------------------------------------------------
     def sample_date_for(self, symbol: str, on_or_before: pd.Timestamp | None) -> pd.Timestamp:
@@ -212,7 +232,8 @@ class PredictionService:
         else:
             self.cache_hits += 1
             snap.bodies.move_to_end(key)
-        return bodies[symbol]
+        inflater = zlib.decompressobj(zdict=snap.zdict)
+        return inflater.decompress(bodies[symbol]) + inflater.flush()
 
     def _bodies_for_date(self, snap: Snapshot, sample: pd.Timestamp) -> dict[str, bytes]:
         with self._lock:
@@ -222,7 +243,10 @@ class PredictionService:
             frame = snap.features[snap.features["sample_date"] == sample].reset_index(drop=True)
             started = time.perf_counter()
             payloads = self._payloads(snap, frame, data_source=snap.data_source)
-            bodies = {p["symbol"]: encode(p) for p in payloads}
+            encoded = {p["symbol"]: encode(p) for p in payloads}
+            if not snap.zdict and encoded:
+                snap.zdict = next(iter(encoded.values()))
+            bodies = {symbol: _deflate(body, snap.zdict) for symbol, body in encoded.items()}
             snap.bodies[key] = bodies
             while len(snap.bodies) > self.cache_dates:
                 snap.bodies.popitem(last=False)
@@ -241,7 +265,7 @@ class PredictionService:
         names = snap.serving.feature_names
         row = {name: (np.nan if v is None else float(v)) for name, v in zip(names, values, strict=True)}
         frame = pd.DataFrame([{"symbol": symbol, "sample_date": pd.NaT, **row, "source": "request"}])
-        for name in FEATURE_NAMES:  # the rules need their columns even when the model does not use them
+        for name in [*snap.serving.columns, *rules.REQUIRED_FEATURES]:  # the rules need theirs
             if name not in frame:
                 frame[name] = np.nan
         return encode(self._payloads(snap, frame, data_source="request")[0])
@@ -254,44 +278,55 @@ class PredictionService:
             shap = serving.model.contributions(frame).to_numpy()
             order = np.argsort(-np.abs(shap), axis=1)[:, :TOP_FEATURE_CONTRIBUTIONS]
         names = serving.feature_names
-        values = frame[list(FEATURE_NAMES)].to_numpy(float)
+        columns = serving.columns
+        values = frame[columns].to_numpy(float)
+        model_values = frame[names].to_numpy(float)
         now_ms = int(time.time() * 1000)
+        weights = (
+            {"rules": rules.RULES_WEIGHT, "ml": rules.ML_WEIGHT}
+            if serving.model is not None
+            else {"rules": 1.0, "ml": 0.0}
+        )
+        cols = {c: result[c].tolist() for c in result.columns if c != "sample_date"}
+        samples = pd.to_datetime(result["sample_date"]).tolist()
         out = []
-        for i, r in enumerate(result.itertuples(index=False)):
+        for i, symbol in enumerate(cols["symbol"]):
             if serving.model is not None:
                 top = [
                     {
                         "feature": names[j],
-                        "value": _json_value(float(frame.at[i, names[j]])),
+                        "value": _json_value(float(model_values[i, j]), FEATURE_DIGITS),
                         "shap": round(float(shap[i, j]), 6),
                     }
                     for j in order[i]
                 ]
-            sample = pd.Timestamp(r.sample_date)
+            sample = samples[i]
+            conviction = round(float(cols["conviction_score"][i]), 4)
             out.append(
                 {
-                    "symbol": r.symbol,
-                    "name": snap.names.get(r.symbol),
+                    "symbol": symbol,
+                    "name": snap.names.get(symbol),
                     "sample_date": None if pd.isna(sample) else f"{sample:%Y-%m-%d}",
-                    "predicted_conviction": r.predicted_conviction,
-                    "conviction_score": round(float(r.conviction_score), 4),
-                    "confidence": r.confidence,
-                    "probability": _json_value(round(float(r.probability), 6)),
-                    "rules_score": round(float(r.rules_score), 4),
-                    "ml_score": _json_value(round(float(r.ml_score), 4)),
-                    "combined_score": round(float(r.conviction_score), 4),
+                    "predicted_conviction": cols["predicted_conviction"][i],
+                    "conviction_score": conviction,
+                    "confidence": cols["confidence"][i],
+                    "probability": _json_value(round(float(cols["probability"][i]), 6)),
+                    "rules_score": round(float(cols["rules_score"][i]), 4),
+                    "ml_score": _json_value(round(float(cols["ml_score"][i]), 4)),
+                    "combined_score": conviction,
                     "contributions": {
-                        "rules": round(float(r.rules_contribution), 4),
-                        "ml": round(float(r.ml_contribution), 4),
-                        "weights": {"rules": rules.RULES_WEIGHT, "ml": rules.ML_WEIGHT}
-                        if serving.model is not None
-                        else {"rules": 1.0, "ml": 0.0},
+                        "rules": round(float(cols["rules_contribution"][i]), 4),
+                        "ml": round(float(cols["ml_contribution"][i]), 4),
+                        "weights": weights,
                         "top_features": top,
                     },
-                    "reasons": [t for t in r.top_reasons.split(" | ") if t],
-                    "reason_codes": [c for c in r.reason_codes.split(";") if c],
-                    "features": {n: _json_value(v) for n, v in zip(FEATURE_NAMES, values[i], strict=True)},
-                    "signals": {s: getattr(r, s) for s in SIGNALS},
+                    "reasons": [t for t in cols["top_reasons"][i].split(" | ") if t],
+                    "reason_codes": [c for c in cols["reason_codes"][i].split(";") if c],
+                    "features": {
+                        n: _json_value(float(v), FEATURE_DIGITS)
+                        for n, v in zip(columns, values[i], strict=True)
+                    },
+                    "signals": {s: cols[s][i] for s in SIGNALS},
                     "model": serving.info,
                     "data_source": data_source,
                     "synthetic": snap.synthetic if data_source != "request" else False,

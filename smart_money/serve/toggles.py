@@ -56,6 +56,7 @@ class ToggleStore:
         self.path = warehouse.keyed_path(TABLE, {}, self.data_dir)
         self._signature: tuple | None = None
         self._audit = tables.FEATURE_TOGGLE_AUDIT.empty()
+        self._states: dict[str, dict] = {}  # per feature, valid for the file version read
 
     def _file_signature(self) -> tuple | None:
         try:
@@ -70,6 +71,7 @@ class ToggleStore:
         if signature != self._signature:
             self._audit = warehouse.read_keyed(TABLE, data_dir=self.data_dir)
             self._signature = signature
+            self._states = {}
         return self._audit
 
     def is_enabled(self, feature_id: str) -> bool:
@@ -79,7 +81,13 @@ class ToggleStore:
         """The feature's current state: enabled, and who changed it last, when and why (None if never)."""
         toggle = _feature(feature_id)
         rows = self.audit_log()
-        rows = rows[rows["feature_id"] == feature_id]
+        if feature_id in self._states:
+            return self._states[feature_id]
+        self._states[feature_id] = state = self._state(toggle, rows[rows["feature_id"] == feature_id])
+        return state
+
+    @staticmethod
+    def _state(toggle: FeatureToggle, rows: pd.DataFrame) -> dict:
         if rows.empty:
             return {
                 "id": toggle.id,
