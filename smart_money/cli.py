@@ -196,6 +196,8 @@ def build(args: argparse.Namespace) -> int:
     print(f"\nWarehouse (DuckDB views over Parquet): {warehouse.catalog_path()}")
     print(f"Parquet partitions:                    {warehouse.parquet_root()}")
     print("Dagster UI:                            make ui   (then open http://127.0.0.1:3000)")
+    print("Prediction API and web page:           make serve   (then open http://127.0.0.1:8000; the")
+    print("                                       smart_money_flow toggle starts off: README, Serving)")
     failed = [g for g, r in results if not r.success and not promotion_refused_only(r)]
     if any(promotion_refused_only(r) for _, r in results):
         print(
