@@ -125,6 +125,11 @@ class FmpSource(SmartMoneySource):
         return date.fromisoformat(self.as_of) if self.as_of else None
 
     def settings(self) -> FmpSettings:
+        if self.universe_preset not in settings.UNIVERSE_PRESETS:
+            raise settings.SettingsError(
+                f"FmpSource.universe_preset={self.universe_preset!r}: use one of "
+                f"{', '.join(settings.UNIVERSE_PRESETS)}"
+            )
         if self.universe_preset == "custom":
             symbols, top_n = tuple(self.symbols), None
         elif self.universe_preset == "test":

@@ -2,11 +2,14 @@
 
 One file per response under ``data/cache/fmp/<data_type>/``, named by the key
 ``{symbol}_{start}_{end}_{data_type}[_p{page}]`` (the API key is never part of a key, a path or a file).
-A file is one JSON header line ``{key, fetched_at, sha256, bytes}`` followed by the payload's JSON text,
+A file is one JSON header line ``{key, fetched_at, as_of, sha256, bytes}`` followed by the payload's JSON
+text,
 written atomically (temporary file, then rename); a file whose header does not parse, names another key, or
 whose payload has another length or SHA-256 (truncated, edited) is counted as corrupt and fetched again.
-Ranges that include the current month expire after ``ttl_days`` (default 7): their data is still being
-published. Older ranges never expire.
+An entry is final (never expires) only when it was fetched after its range had closed, that is when the
+source's date at fetch time (``as_of``: today, or ``FMP_AS_OF``) was at least ``SETTLE_DAYS`` past the
+range's end; an entry fetched while its range was still open expires after ``ttl_days`` (default 7), also
+once the range has closed since: it may lack what was published later.
 """
 
 import hashlib
@@ -21,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
+SETTLE_DAYS = 3  # FMP indexes a filing a day or two after it is public
 
 
 @dataclass
@@ -62,14 +66,22 @@ class ResponseCache:
     def path(self, data_type: str, key: str) -> Path:
         return self.root / _SAFE.sub("-", data_type) / f"{key}.json"
 
-    def get_or_fetch(self, data_type: str, key: str, range_end: date | None, fetch: Callable[[], object]):
+    def get_or_fetch(
+        self,
+        data_type: str,
+        key: str,
+        range_end: date | None,
+        fetch: Callable[[], object],
+        final: bool = False,
+    ):
         """The cached payload for ``key``, or ``fetch()``'s result, stored. ``range_end`` (exclusive end of
-        the requested range; None for snapshots) decides whether the entry can go stale."""
+        the requested range; None for snapshots) decides whether the entry can go stale; ``final`` entries
+        (a dated snapshot) never do."""
         path = self.path(data_type, key)
         cached = self._read(path, key)
         if cached is not None:
-            payload, fetched_at = cached
-            if not self._stale(fetched_at, range_end):
+            payload, fetched_at, as_of = cached
+            if final or not self._stale(fetched_at, as_of, range_end):
                 self.stats.add(hits=1)
                 return payload
             self.stats.add(expired=1)
@@ -78,11 +90,17 @@ class ResponseCache:
         self._write(path, key, payload)
         return payload
 
-    def _stale(self, fetched_at: datetime, range_end: date | None) -> bool:
-        today = self.today()
-        current_month = date(today.year, today.month, 1)
-        open_range = range_end is None or range_end > current_month
-        return open_range and datetime.now(UTC) - fetched_at > self.ttl
+    def peek(self, data_type: str, key: str):
+        """The cached payload for ``key`` whatever its age, or None; never fetches."""
+        cached = self._read(self.path(data_type, key), key)
+        if cached is None:
+            return None
+        self.stats.add(hits=1)
+        return cached[0]
+
+    def _stale(self, fetched_at: datetime, as_of: date, range_end: date | None) -> bool:
+        final = range_end is not None and as_of >= range_end + timedelta(days=SETTLE_DAYS)
+        return not final and datetime.now(UTC) - fetched_at > self.ttl
 
     def _read(self, path: Path, key: str):
         try:
@@ -99,19 +117,22 @@ class ResponseCache:
             )
             payload = json.loads(body) if ok else None
             fetched_at = datetime.fromisoformat(header["fetched_at"])
+            # files written before ``as_of`` was recorded: the fetch date stands in for it
+            as_of = date.fromisoformat(header.get("as_of") or fetched_at.date().isoformat())
         except (ValueError, KeyError, TypeError, AttributeError):
             ok = False
         if not ok:
             self.stats.add(corrupt=1)
             return None
         self.stats.add(bytes_read=len(raw))
-        return payload, fetched_at
+        return payload, fetched_at, as_of
 
     def _write(self, path: Path, key: str, payload) -> None:
         body = json.dumps(payload, separators=(",", ":")).encode()
         header = {
             "key": key,
             "fetched_at": datetime.now(UTC).isoformat(),
+            "as_of": self.today().isoformat(),
             "sha256": hashlib.sha256(body).hexdigest(),
             "bytes": len(body),
         }

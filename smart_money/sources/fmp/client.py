@@ -96,8 +96,15 @@ class FmpClient:
         max_connections: int = 8,
         transport: httpx.BaseTransport | None = None,
     ):
+        api_key = (api_key or "").strip()  # a pasted key often carries a newline
         if not api_key:
             raise FmpAccessError("FMP_API_KEY is empty: set it to your Financial Modeling Prep key")
+        if not api_key.isascii() or not api_key.isprintable() or " " in api_key:
+            # said without the key itself: an HTTP library's "illegal header value" error would echo it
+            raise FmpAccessError(
+                f"FMP_API_KEY holds spaces, control or non-ASCII characters ({len(api_key)} characters); "
+                "copy the key again from your FMP dashboard"
+            )
         self._key = api_key
         self.base_url = base_url.rstrip("/")
         self.limiter = RateLimiter(rate_per_minute)

@@ -305,17 +305,34 @@ class FmpMarketSource(Source):
         return self._window(frame, start, end)
 
     def etf_holdings(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        """FMP has no history of ETF exposure: the current snapshot lands in the month of ``today``."""
+        """FMP has no history of ETF exposure, only today's snapshot, kept in the cache under its date.
+
+        - ``today`` inside the window: the snapshot is fetched with ``known_at`` = today;
+        - the window ends with the last finished month (today is in the month after it, which is how the
+          monthly partitions run): fetched and filed at that month's last day, a few days before the fetch.
+          Features read it from the next sample date (the 15th) on, which is after the fetch: no look-ahead;
+        - an older window gets the snapshot stored for it earlier, if any, and otherwise no rows: a
+          re-run never replaces a month's snapshot by today's, and no past is invented.
+        """
         start, end = pd.Timestamp(start), pd.Timestamp(end)
         today = pd.Timestamp(self.today())
-        if not start <= today < end:
-            return normalize.frame("raw_etf_holdings", [])
+        month_after = end + pd.offsets.MonthBegin(1)
+        if start <= today < end:
+            as_of, live = today, True
+        else:
+            as_of, live = end - pd.Timedelta(days=1), end <= today < month_after
 
         def one(symbol: str):
-            payload = self._fetch(
-                "etf", cache_key(symbol, "latest", "latest", "etf"), None, {"symbol": symbol}, symbol
-            )
-            return normalize.etf_holdings(payload, symbol, today.date())
+            if live:
+                key = cache_key(symbol, "snapshot", f"{as_of:%Y-%m-%d}", "etf")
+                fetch = lambda: self.client.get_json(PATHS["etf"], {"symbol": symbol}, symbol)  # noqa: E731
+                payload = self.cache.get_or_fetch("etf", key, None, fetch, final=True)
+                return normalize.etf_holdings(payload, symbol, as_of.date())
+            for day in pd.date_range(start, end - pd.Timedelta(days=1))[::-1]:  # the newest stored one
+                payload = self.cache.peek("etf", cache_key(symbol, "snapshot", f"{day:%Y-%m-%d}", "etf"))
+                if payload is not None:
+                    return normalize.etf_holdings(payload, symbol, day.date())
+            return [], []
 
         frame = normalize.frame("raw_etf_holdings", self._each(self._symbols(symbols), one, "ETF exposure"))
         return self._window(frame, start, end)

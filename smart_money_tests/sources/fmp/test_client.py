@@ -112,3 +112,21 @@ def test_an_empty_key_fails_before_any_request(fresh):
     with pytest.raises(FmpAccessError, match="FMP_API_KEY is empty"):
         FmpClient("", fresh.url)
     assert fresh.state.total == 0
+
+
+def test_a_pasted_key_is_trimmed_and_a_broken_key_is_refused_without_echoing_it(fresh):
+    with FmpClient(f"  {KEY}\n", fresh.url, rate_per_minute=60_000) as client:
+        assert client.get_json(PROFILE, {"symbol": "SYN001"})  # the server accepted the trimmed key
+    broken = "abc\ndef-secret-part"
+    with pytest.raises(FmpAccessError) as failure:
+        FmpClient(broken, fresh.url)
+    assert "def-secret-part" not in str(failure.value) and "control" in str(failure.value)
+
+
+def test_an_unknown_universe_preset_is_a_clear_error():
+    from smart_money import settings
+    from smart_money.defs.resources import FmpSource
+
+    source = FmpSource(api_key="k", universe_preset="Top50", cache_dir="unused")
+    with pytest.raises(settings.SettingsError, match="universe_preset='Top50'"):
+        source.settings()

@@ -136,6 +136,31 @@ def test_ranges_that_include_the_current_month_expire(tmp_path):
     assert len(calls) == 3 and cache.stats.expired == 1
 
 
+def test_an_entry_fetched_while_its_range_was_open_expires_after_the_range_closes(tmp_path):
+    """Closing the range later does not make an incomplete answer final: it still expires by TTL."""
+    today = [date(2025, 1, 20)]
+    cache = ResponseCache(tmp_path, ttl_days=7, today=lambda: today[0])
+    calls = []
+    fetch = lambda: calls.append(1) or [len(calls)]  # noqa: E731
+    key = cache_key("X", "2025-01-01", "2025-02-01", "insider")
+    assert cache.get_or_fetch("insider", key, date(2025, 2, 1), fetch) == [1]  # January still open
+    today[0] = date(2025, 3, 10)  # the range has closed since
+    assert cache.get_or_fetch("insider", key, date(2025, 2, 1), fetch) == [1]  # within the TTL
+    (path,) = tmp_path.rglob("*.json")
+    header_text, body = path.read_bytes().split(b"\n", 1)
+    header = json.loads(header_text)
+    header["fetched_at"] = (pd.Timestamp(header["fetched_at"]) - pd.Timedelta(days=8)).isoformat()
+    path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    assert cache.get_or_fetch("insider", key, date(2025, 2, 1), fetch) == [2]  # refetched after the TTL
+    header = json.loads(path.read_bytes().split(b"\n", 1)[0])
+    assert header["as_of"] == "2025-03-10"  # fetched after the range closed: final from now on
+    for _ in range(2):
+        header["fetched_at"] = "2020-01-01T00:00:00+00:00"
+        body = path.read_bytes().split(b"\n", 1)[1]
+        path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+        assert cache.get_or_fetch("insider", key, date(2025, 2, 1), fetch) == [2]
+
+
 def test_quarantined_records_are_kept_with_reasons(server, tmp_path):
     source = make_source(server, tmp_path)
     data = server.state.data.symbol("SYN001")
@@ -151,3 +176,22 @@ def test_quarantined_records_are_kept_with_reasons(server, tmp_path):
     synthetic = SyntheticMarketSource(CONFIG).insider_trades(["SYN001"], START, END)
     assert len(frame) == len(synthetic) - 1  # counted, not lost silently
     assert source.take_quarantine().empty  # taken once
+
+
+def test_etf_snapshots_are_dated_filed_under_the_finished_month_and_never_replaced(server, tmp_path):
+    server.state.reset()
+    path = "/stable/etf/asset-exposure"
+    january = (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01"))
+    early_february = make_source(server, tmp_path, as_of=date(2025, 2, 3))  # the monthly run for January
+    first = early_february.etf_holdings(None, *january)
+    assert len(first) and (first["known_at"] == pd.Timestamp("2025-01-31")).all()
+    assert server.state.counts[path] == len(SYMBOLS)
+
+    june = make_source(server, tmp_path, as_of=date(2025, 6, 10))  # same cache, months later
+    again = june.etf_holdings(None, *january)  # a re-run of January: its own snapshot, not June's
+    pd.testing.assert_frame_equal(again, first)
+    assert june.etf_holdings(None, pd.Timestamp("2024-06-01"), pd.Timestamp("2024-07-01")).empty
+    assert server.state.counts[path] == len(SYMBOLS)  # neither asked FMP
+    may = june.etf_holdings(None, pd.Timestamp("2025-05-01"), pd.Timestamp("2025-06-01"))
+    assert len(may) and (may["known_at"] == pd.Timestamp("2025-05-31")).all()
+    assert server.state.counts[path] == 2 * len(SYMBOLS)
