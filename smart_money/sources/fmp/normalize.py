@@ -17,7 +17,9 @@ from smart_money import tables
 
 SOURCE = "fmp"
 THIRTEEN_F_FILING_LAG_DAYS = 45  # known_at when a 13F row has no filing date: the legal deadline
-_C_SUITE = re.compile(r"\bchief\b|\bceo\b|\bcfo\b|\bcoo\b|\bcto\b|(?<!vice )\bpresident\b", re.IGNORECASE)
+_C_SUITE = re.compile(
+    r"\bchief\b|\bceo\b|\bcfo\b|\bcoo\b|\bcto\b|(?<!vice )(?<!vice-)\bpresident\b", re.IGNORECASE
+)
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Hedge-fund managers among 13F filers (FMP does not flag them): name fragments, case-insensitive. A
 # heuristic, documented in README (FMP source); synthetic filers are named "... Hedge Fund NN".
@@ -217,12 +219,15 @@ def institutional_holdings(records, symbol: str | None = None) -> tuple[list[dic
 
 
 def amount_band(text: str) -> tuple[float, float]:
-    """ "$1,001 - $15,000" → (1001, 15000); "Over $50,000,000" → (50000001, NaN)."""
+    """ "$1,001 - $15,000" → (1001, 15000); "Over $50,000,000" → (50000001, NaN); "$50,000,001 +" →
+    (50000001, NaN): "over" excludes the number, "+" includes it."""
     numbers = [float(n.replace(",", "")) for n in _NUMBER.findall(text or "")]
     if len(numbers) >= 2:
         return numbers[0], numbers[1]
-    if len(numbers) == 1 and re.search(r"over|\+|above", text, re.IGNORECASE):
+    if len(numbers) == 1 and re.search(r"over|above", text, re.IGNORECASE):
         return numbers[0] + 1, float("nan")
+    if len(numbers) == 1 and "+" in text:
+        return numbers[0], float("nan")
     if len(numbers) == 1:
         return numbers[0], numbers[0]
     raise Rejected(f"amount {text!r} is not a dollar band")

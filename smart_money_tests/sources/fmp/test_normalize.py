@@ -110,6 +110,8 @@ def test_insider_trades_codes_roles_and_quarantine():
         ("officer: Chief Financial Officer", "officer", True),
         ("director, officer: President & CEO", "officer", True),
         ("officer: Executive Vice President", "officer", False),
+        ("officer: Senior Vice-President, Sales", "officer", False),
+        ("officer: President", "officer", True),
         ("10 percent owner", "ten_percent_owner", False),
         ("", "other", False),
     ],
@@ -273,3 +275,17 @@ def test_etf_exposure_prices_and_universe():
     )
     _, missing = normalize.universe_row("ZZZZ", [], [], pd.Timestamp("2025-01-01"))
     assert missing[0]["reason"] == "no /stable/profile data for the symbol"
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("$1,001 - $15,000", 1001, 15000),
+        ("Over $50,000,000", 50_000_001, None),
+        ("$50,000,001 +", 50_000_001, None),
+        ("$15,000", 15000, 15000),
+    ],
+)
+def test_amount_bands(text, low, high):
+    got_low, got_high = normalize.amount_band(text)
+    assert got_low == low and (got_high == high if high is not None else got_high != got_high)
