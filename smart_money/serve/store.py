@@ -185,7 +185,23 @@ class PredictionService:
                 "status": "cold_start",
             }
             return ServingModel(None, prediction_logic.RULES_ONLY_VERSION, None, info, columns)
-        model, metadata = training.load_model(Path(row["path"]))
+        try:
+            model, metadata = training.load_model(Path(row["path"]))
+        except (OSError, ValueError, KeyError) as exc:
+            # a registry row whose folder is gone or broken: serve the rules and say why, never a 500
+            log.error(
+                "serve: production model %s cannot be loaded (%s); serving the rules alone",
+                row["model_version"],
+                exc,
+            )
+            version = prediction_logic.RULES_ONLY_VERSION
+            info = {
+                "version": version,
+                "algorithm": "rules",
+                "status": "model_unavailable",
+                "error": f"production model {row['model_version']} cannot be loaded: {exc}",
+            }
+            return ServingModel(None, version, None, info, columns)
         test = metadata["metrics"]["test"]
         info = {
             "version": str(row["model_version"]),

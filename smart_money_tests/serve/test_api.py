@@ -327,3 +327,16 @@ def test_activity_is_point_in_time(served):
     assert {e["category"] for e in data["events"]} <= set(rules.CATEGORY_VALUES)
     assert json.dumps(data)  # plain JSON
     assert np.all([e["detail"] for e in data["events"]])
+
+
+def test_a_missing_model_folder_falls_back_to_the_rules_and_says_so(built_default_market, tmp_path):
+    data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path)
+    registry = warehouse.read_keyed("model_registry", data_dir=data_dir)
+    registry["path"] = str(tmp_path / "deleted-model-folder")
+    warehouse.write_keyed("model_registry", registry, data_dir=data_dir)
+    with RunningServer(data_dir) as server:
+        server.enable(reason="broken model test")
+        data = server.client.post(URL, json={"symbol": "SYN001"}).json()["data"]
+        assert data["model"]["status"] == "model_unavailable" and "cannot be loaded" in data["model"]["error"]
+        assert data["ml_score"] is None and data["conviction_score"] == data["rules_score"]
+        assert server.client.get("/healthz").json()["model_version"] == "rules-only"
