@@ -8,12 +8,14 @@ until the page is older than the month). Records that fail validation are quaran
 """
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -83,7 +85,11 @@ class FmpMarketSource(Source):
             retry=RetryPolicy(attempts=settings.retry_attempts),
             max_connections=max(4, settings.max_workers),
         )
-        self.cache = ResponseCache(settings.cache_dir, settings.cache_ttl_days, today=self.today)
+        self.cache = ResponseCache(
+            Path(settings.cache_dir) / cache_folder(settings.base_url),
+            settings.cache_ttl_days,
+            today=self.today,
+        )
         self.log = log or logger.info
         self._quarantine: list[dict] = []
         self._lock = threading.Lock()
@@ -336,6 +342,13 @@ class FmpMarketSource(Source):
 
         frame = normalize.frame("raw_etf_holdings", self._each(self._symbols(symbols), one, "ETF exposure"))
         return self._window(frame, start, end)
+
+
+def cache_folder(base_url: str) -> str:
+    """One cache folder per server (``financialmodelingprep.com``, ``127.0.0.1-8765``): answers from a local
+    test server must never be read back as the real FMP's, nor the other way round."""
+    netloc = urlsplit(base_url).netloc or base_url
+    return re.sub(r"[^A-Za-z0-9._-]", "-", netloc.rsplit("@", 1)[-1]) or "default"
 
 
 def quarter_ends(start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Timestamp]:

@@ -67,7 +67,7 @@ def test_requests_are_one_per_symbol_endpoint_and_page(fetched):
 def test_a_second_run_makes_zero_requests(fetched, server):
     source, tables, _ = fetched
     server.state.reset()
-    again = make_source(server, source.cache.root)
+    again = make_source(server, source.settings.cache_dir)
     for method in METHODS:
         _same(getattr(again, method)(None, START, END), tables[method], SORT[method])
     assert server.state.total == 0
@@ -101,7 +101,7 @@ def test_a_corrupt_or_truncated_cache_file_is_fetched_again(fetched, server):
     header, body = files[1].read_bytes().split(b"\n", 1)
     files[1].write_bytes(header + b"\n" + body.replace(b'"adjClose":', b'"adjClose":1', 1))  # edited
     server.state.reset()
-    again = make_source(server, source.cache.root)
+    again = make_source(server, source.settings.cache_dir)
     _same(again.prices(None, START, END), tables["prices"], SORT["prices"])
     assert server.state.total == 2 and again.cache.stats.corrupt == 2
 
@@ -195,3 +195,11 @@ def test_etf_snapshots_are_dated_filed_under_the_finished_month_and_never_replac
     may = june.etf_holdings(None, pd.Timestamp("2025-05-01"), pd.Timestamp("2025-06-01"))
     assert len(may) and (may["known_at"] == pd.Timestamp("2025-05-31")).all()
     assert server.state.counts[path] == 2 * len(SYMBOLS)
+
+
+def test_each_server_has_its_own_cache_folder(server, tmp_path):
+    local = make_source(server, tmp_path)
+    real = make_source(server, tmp_path, base_url="https://financialmodelingprep.com")
+    assert local.cache.root != real.cache.root
+    assert real.cache.root == tmp_path / "financialmodelingprep.com"
+    assert local.cache.root.name == server.url.split("//", 1)[1].replace(":", "-")
