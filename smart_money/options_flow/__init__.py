@@ -1,0 +1,5 @@
+"""Options-flow smart money (seed 004): who is behind unusual options activity, read from the public tape.
+
+Rules first: parent events reconstructed from child prints, typed features, six profiles with probabilities,
+reason codes and abstention. No supervised training and no claims about who the owner is.
+"""

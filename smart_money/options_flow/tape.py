@@ -1,0 +1,429 @@
+"""The option-print contract and the simulated tape: labelled scenario templates for the six profiles, the
+false-positive traps and neutral background (seed 004, phase 5).
+
+A scenario is a coherent bundle: its child prints, the NBBO at each print (bid, ask, quote age), the
+underlying's quote path and the implied-volatility response. Templates are generated in bulk (one NumPy draw
+per template and field, no per-print Python loop), so a demo tape of millions of prints takes seconds.
+
+Modes:
+- ``test``: seeded, deterministic, low noise; every template's features sit well inside its rules, so the
+  expected labels are exact;
+- ``demo``: seeded, realistic background flow (``background_ratio`` neutral prints per scenario print) with
+  noisier template parameters.
+
+The hidden labels (``synthetic_flow_truth``: print_id, scenario_id, truth) never reach the rules.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+PROFILES = (
+    "institutional_directional",
+    "retail_whale",
+    "event_driven",
+    "vol_seller",
+    "arbitrage",
+    "hedge_reactive",
+)
+TRAPS = ("auction", "complex", "stale_quote", "wide_spread", "retail_frenzy", "structure_trade")
+BACKGROUND = "background"
+SPECIAL_CONDITIONS = ("AUCTION", "CROSS", "COMPLEX", "LATE", "OOS")
+
+PRINT_COLUMNS = (
+    "print_id",
+    "symbol",
+    "ts",
+    "expiry",
+    "strike",
+    "option_type",
+    "price",
+    "size",
+    "venue",
+    "conditions",
+    "bid",
+    "ask",
+    "quote_age_ms",
+    "underlying_bid",
+    "underlying_ask",
+    "underlying_last",
+    "implied_volatility",
+)
+VENUES = np.array(["AMEX", "ARCA", "BOX", "CBOE", "C2", "EDGX", "GEMX", "ISE", "MIAX", "NOM", "PHLX", "BZX"])
+DAY_MS = 86_400_000
+OPEN_MS, CLOSE_MS = 14 * 3_600_000 + 30 * 60_000, 21 * 3_600_000  # 09:30-16:00 New York, as UTC
+MIN_GAP_MS = 60_000  # scenarios of one symbol start at least a minute apart (no accidental merging)
+
+
+@dataclass(frozen=True)
+class TapeConfig:
+    """What to simulate: which symbols and days, how many scenarios of each kind, and the noise."""
+
+    symbols: tuple[str, ...] = tuple(f"SYN{i:03d}" for i in range(1, 21))
+    start: str = "2024-06-03"
+    days: int = 10
+    scenarios_per_kind: int = 20
+    mode: str = "test"  # "test" | "demo"
+    background_ratio: float = 0.0  # neutral background prints per scenario print (demo: e.g. 3.0)
+    seed: int = 11
+
+    def __post_init__(self):
+        if self.mode not in ("test", "demo"):
+            raise ValueError(f"TapeConfig.mode={self.mode!r}: use 'test' or 'demo'")
+
+
+def attention_names(symbols: tuple[str, ...]) -> set[str]:
+    """The simulated market's meme/attention names: every fifth symbol."""
+    return {s for i, s in enumerate(symbols) if i % 5 == 0}
+
+
+def corporate_events(config: TapeConfig) -> pd.DataFrame:
+    """One earnings date per symbol, a few days after the tape's first day (so event scenarios can align)."""
+    start = pd.Timestamp(config.start)
+    rows = []
+    for i, symbol in enumerate(config.symbols):
+        rows.append({"symbol": symbol, "event_date": start + pd.Timedelta(days=5 + i % 5), "kind": "earnings"})
+    return pd.DataFrame(rows)
+
+
+def spot_prices(symbols: tuple[str, ...], seed: int) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    return dict(zip(symbols, np.round(rng.uniform(20, 400, len(symbols)), 2), strict=True))
+
+
+def bs_price(spot, strike, years, vol, is_call) -> np.ndarray:
+    """Black-Scholes value (no rates, no dividends): enough for a coherent NBBO around the prints."""
+    years = np.maximum(years, 1 / 365 / 24)
+    root = vol * np.sqrt(years)
+    d1 = (np.log(spot / strike) + 0.5 * vol**2 * years) / root
+    d2 = d1 - root
+    call = spot * ndtr(d1) - strike * ndtr(d2)
+    return np.where(is_call, call, call - spot + strike)
+
+
+def bs_delta(spot, strike, years, vol, is_call) -> np.ndarray:
+    years = np.maximum(years, 1 / 365 / 24)
+    d1 = (np.log(spot / strike) + 0.5 * vol**2 * years) / (vol * np.sqrt(years))
+    return np.where(is_call, ndtr(d1), ndtr(d1) - 1.0)
+
+
+@dataclass
+class _Batch:
+    """K scenarios × n prints of one template, as (K, n) arrays; legs are separate batches linked by ts."""
+
+    kind: str
+    truth: str
+    symbol: np.ndarray  # (K,)
+    start_ms: np.ndarray  # (K,)
+    fields: dict
+
+
+def _strike(spot: np.ndarray, moneyness: np.ndarray) -> np.ndarray:
+    raw = spot * (1 + moneyness)
+    step = np.where(raw < 50, 0.5, np.where(raw < 200, 1.0, 5.0))
+    return np.round(raw / step) * step
+
+
+class TapeBuilder:
+    """Builds a tape (prints, truth, corporate events) for a ``TapeConfig``."""
+
+    def __init__(self, config: TapeConfig = TapeConfig()):
+        self.config = config
+        self.rng = np.random.default_rng(config.seed)
+        self.spots = spot_prices(config.symbols, config.seed)
+        self.events = corporate_events(config)
+        self.attention = sorted(attention_names(config.symbols))
+        self.plain = [s for s in config.symbols if s not in set(self.attention)]
+        self.noise = 0.0 if config.mode == "test" else 1.0
+        self._slots: dict[str, int] = {}
+        self._scenario = 0
+        self._frames: list[pd.DataFrame] = []
+
+    # ---- placing scenarios in time ------------------------------------------------------------------------
+    def _start_times(self, symbols: np.ndarray, day_offsets: np.ndarray | None = None) -> np.ndarray:
+        """Distinct start times per symbol, MIN_GAP_MS apart, inside trading hours."""
+        start = pd.Timestamp(self.config.start).value // 1_000_000
+        out = np.empty(len(symbols), dtype=np.int64)
+        per_day = (CLOSE_MS - OPEN_MS - 120_000) // MIN_GAP_MS
+        for i, symbol in enumerate(symbols):
+            slot = self._slots.get(symbol, 0)
+            self._slots[symbol] = slot + 1
+            day = (slot // per_day) if day_offsets is None else int(day_offsets[i])
+            day = min(day, self.config.days - 1)
+            out[i] = start + day * DAY_MS + OPEN_MS + (slot % per_day) * MIN_GAP_MS
+        return out
+
+    def _pick(self, names: list[str], k: int) -> np.ndarray:
+        return np.array([names[i % len(names)] for i in self.rng.permutation(k * 7)[:k]])
+
+    # ---- one leg of K scenarios ---------------------------------------------------------------------------
+    def _leg(
+        self,
+        symbols: np.ndarray,
+        start_ms: np.ndarray,
+        n: int,
+        *,
+        dte,
+        moneyness,
+        is_call,
+        side_buy_share: float,
+        size_range: tuple[int, int],
+        gap_ms: tuple[int, int],
+        venues: int,
+        iv0=0.35,
+        iv_shock=0.0,
+        spread_rel=(0.02, 0.05),
+        spread_widen=1.0,
+        quote_age=(5, 200),
+        underlying_move=0.0,
+        conditions: str = "",
+        expiry_override=None,
+        leg_offset_ms: int = 0,
+        fixed_sizes=None,
+        side_override=None,
+    ) -> pd.DataFrame:
+        k = len(symbols)
+        rng = self.rng
+        noise = self.noise
+        spot0 = np.array([self.spots[s] for s in symbols]) * (1 + rng.normal(0, 0.002, k))
+        dte = np.broadcast_to(np.asarray(dte, dtype=float), (k,)).copy()
+        trade_day = pd.to_datetime(start_ms, unit="ms").normalize()
+        expiry = (
+            trade_day + pd.to_timedelta(dte.astype(int), unit="D")
+            if expiry_override is None
+            else pd.DatetimeIndex(expiry_override)
+        )
+        dte = ((expiry - trade_day).days.to_numpy()).astype(float)
+        money = np.broadcast_to(np.asarray(moneyness, dtype=float), (k,))
+        calls = np.broadcast_to(np.asarray(is_call, dtype=bool), (k,))
+        signed = np.where(calls, money, -money)  # OTM calls above spot, OTM puts below
+        strike = _strike(spot0, signed)
+        gaps = rng.integers(gap_ms[0], gap_ms[1] + 1, (k, n))
+        gaps[:, 0] = leg_offset_ms
+        ts = start_ms[:, None] + np.cumsum(gaps, axis=1)
+        progress = np.linspace(0, 1, n)[None, :]
+        spot = spot0[:, None] * (1 + underlying_move * progress + noise * rng.normal(0, 0.0003, (k, n)))
+        iv = (iv0 + noise * rng.normal(0, 0.02, (k, 1))) + iv_shock * progress
+        years = (dte[:, None] * DAY_MS - (ts - ts[:, :1])) / (365 * DAY_MS)
+        mid = bs_price(spot, strike[:, None], years, iv, calls[:, None])
+        mid = np.maximum(mid, 0.05)
+        rel = rng.uniform(spread_rel[0], spread_rel[1], (k, 1)) * (1 + (spread_widen - 1) * progress)
+        half = np.maximum(mid * rel / 2, 0.01)
+        bid, ask = np.round(np.maximum(mid - half, 0.01), 2), np.round(mid + half, 2)
+        ask = np.maximum(ask, bid + 0.01)
+        if side_override is not None:
+            buy = np.broadcast_to(np.asarray(side_override, dtype=bool)[:, None], (k, n))
+        else:
+            buy = rng.random((k, n)) < side_buy_share
+        price = np.where(buy, ask, bid)
+        if fixed_sizes is not None:
+            size = np.broadcast_to(np.asarray(fixed_sizes)[:, None], (k, n))
+        else:
+            size = rng.integers(size_range[0], size_range[1] + 1, (k, n))
+        venue_pool = rng.integers(0, len(VENUES), (k, venues))
+        venue = VENUES[np.take_along_axis(venue_pool, rng.integers(0, venues, (k, n)), axis=1)]
+        age = rng.integers(quote_age[0], quote_age[1] + 1, (k, n))
+        half_u = np.round(spot * 0.0002, 2) + 0.01
+        frame = pd.DataFrame(
+            {
+                "symbol": np.repeat(symbols, n),
+                "ts": ts.ravel(),
+                "expiry": np.repeat(expiry.to_numpy(), n),
+                "strike": np.repeat(strike, n),
+                "option_type": np.repeat(np.where(calls, "C", "P"), n),
+                "price": price.ravel(),
+                "size": size.ravel().astype(np.int64),
+                "venue": venue.ravel(),
+                "conditions": conditions,
+                "bid": bid.ravel(),
+                "ask": ask.ravel(),
+                "quote_age_ms": age.ravel().astype(np.int64),
+                "underlying_bid": np.round(spot - half_u, 2).ravel(),
+                "underlying_ask": np.round(spot + half_u, 2).ravel(),
+                "underlying_last": np.round(spot, 2).ravel(),
+                "implied_volatility": np.round(iv * np.ones((k, n)), 4).ravel(),
+            }
+        )
+        return frame
+
+    def _add(self, frame: pd.DataFrame, truth: str, kind: str, scenario: np.ndarray, legs_per: int = 1) -> None:
+        frame = frame.copy()
+        frame["scenario_id"] = scenario
+        frame["truth"] = truth
+        frame["truth_kind"] = kind
+        self._frames.append(frame)
+
+    def _scenario_ids(self, k: int, n: int) -> np.ndarray:
+        ids = np.arange(self._scenario, self._scenario + k)
+        self._scenario += k
+        return np.repeat([f"S{i:07d}" for i in ids], n)
+
+    # ---- templates ----------------------------------------------------------------------------------------
+    def _k(self) -> int:
+        return self.config.scenarios_per_kind
+
+    def institutional_directional(self, trap_conditions: str = "", truth="institutional_directional", kind="profile", **over):
+        k = self._k()
+        symbols = self._pick(self.plain, k)
+        start = self._start_times(symbols)
+        calls = self.rng.random(k) < 0.5
+        n = 8
+        frame = self._leg(
+            symbols, start, n, dte=self.rng.integers(30, 120, k), moneyness=self.rng.uniform(0.02, 0.06, k),
+            is_call=calls, side_buy_share=0.97 if self.noise == 0 else 0.85, size_range=(300, 900),
+            gap_ms=(5, 60), venues=5, iv_shock=0.01, conditions=trap_conditions, **over,
+        )
+        self._add(frame, truth, kind, self._scenario_ids(k, n))
+
+    def retail_whale(self, truth="retail_whale", kind="profile", tiny: bool = False):
+        k = self._k()
+        symbols = self._pick(self.attention, k)
+        start = self._start_times(symbols)
+        n = 30 if tiny else 12
+        frame = self._leg(
+            symbols, start, n, dte=self.rng.integers(0, 4, k), moneyness=self.rng.uniform(0.06, 0.15, k),
+            is_call=True, side_buy_share=0.95 if self.noise == 0 else 0.85,
+            size_range=(1, 5) if tiny else (40, 150), gap_ms=(100, 900), venues=2, iv_shock=0.08,
+            spread_rel=(0.04, 0.08),
+        )
+        self._add(frame, truth, kind, self._scenario_ids(k, n))
+
+    def event_driven(self):
+        k = self._k()
+        symbols = self._pick(self.plain, k)
+        events = self.events.set_index("symbol")["event_date"]
+        event_day = pd.DatetimeIndex(events.loc[symbols].to_numpy())
+        first_day = pd.Timestamp(self.config.start)
+        # trade 2-5 days before the event (inside the tape), expiry 1-10 days after it
+        offsets = np.clip((event_day - first_day).days.to_numpy() - self.rng.integers(2, 6, k), 0, None)
+        start = self._start_times(symbols, offsets)
+        expiry = event_day + pd.to_timedelta(self.rng.integers(1, 10, k), unit="D")
+        n = 8
+        frame = self._leg(
+            symbols, start, n, dte=0, moneyness=self.rng.uniform(0.0, 0.04, k), is_call=self.rng.random(k) < 0.5,
+            side_buy_share=0.95 if self.noise == 0 else 0.85, size_range=(100, 400), gap_ms=(20, 300), venues=3,
+            iv_shock=0.04, spread_widen=1.8, expiry_override=expiry,
+        )
+        self._add(frame, "event_driven", "profile", self._scenario_ids(k, n))
+
+    def vol_seller(self):
+        k = self._k()
+        symbols = self._pick(self.plain, k)
+        start = self._start_times(symbols)
+        n = 8
+        frame = self._leg(
+            symbols, start, n, dte=self.rng.integers(20, 60, k), moneyness=self.rng.uniform(0.05, 0.12, k),
+            is_call=self.rng.random(k) < 0.5, side_buy_share=0.03 if self.noise == 0 else 0.15,
+            size_range=(200, 600), gap_ms=(10, 200), venues=4, iv_shock=-0.01,
+        )
+        self._add(frame, "vol_seller", "profile", self._scenario_ids(k, n))
+
+    def arbitrage(self):
+        """A box: buy call K1, sell call K2, buy put K2, sell put K1, same size, printed together."""
+        k = self._k()
+        symbols = self._pick(self.plain, k)
+        start = self._start_times(symbols)
+        dte = self.rng.integers(30, 200, k)
+        size = self.rng.integers(100, 500, k)
+        trade_day = pd.to_datetime(start, unit="ms").normalize()
+        expiry = trade_day + pd.to_timedelta(dte, unit="D")
+        legs = []
+        for offset, (money, call, buy) in enumerate(
+            ((-0.05, True, True), (0.05, True, False), (0.05, False, True), (-0.05, False, False))
+        ):
+            signed_money = money if call else -money  # undo the OTM sign convention of _leg
+            legs.append(
+                self._leg(
+                    symbols, start, 1, dte=dte, moneyness=signed_money, is_call=call, side_buy_share=1.0,
+                    size_range=(1, 1), gap_ms=(0, 0), venues=1, conditions="COMPLEX", expiry_override=expiry,
+                    leg_offset_ms=offset * 3, fixed_sizes=size, side_override=np.full(k, buy),
+                )
+            )
+        ids = self._scenario_ids(k, 1)
+        for leg in legs:
+            self._add(leg, "arbitrage", "profile", ids)
+
+    def hedge_reactive(self):
+        k = self._k()
+        symbols = self._pick(self.plain, k)
+        start = self._start_times(symbols)
+        up = self.rng.random(k) < 0.5
+        n = 12
+        frame = self._leg(
+            symbols, start, n, dte=self.rng.integers(0, 2, k), moneyness=self.rng.uniform(0.0, 0.005, k),
+            is_call=up, side_buy_share=0.9 if self.noise == 0 else 0.8, size_range=(50, 300), gap_ms=(5, 50),
+            venues=6, underlying_move=np.where(up, 0.012, -0.012)[:, None],
+        )
+        self._add(frame, "hedge_reactive", "profile", self._scenario_ids(k, n))
+
+    def stale_quote(self):
+        self.institutional_directional(truth="stale_quote", kind="trap", quote_age=(3_000, 9_000))
+
+    def wide_spread(self):
+        self.institutional_directional(truth="wide_spread", kind="trap", spread_rel=(0.35, 0.6))
+
+    def structure_trade(self):
+        """A bought straddle: call and put at the same strike, same size, printed together (no direction)."""
+        k = self._k()
+        symbols = self._pick(self.plain, k)
+        start = self._start_times(symbols)
+        dte = self.rng.integers(20, 90, k)
+        size = self.rng.integers(200, 600, k)
+        trade_day = pd.to_datetime(start, unit="ms").normalize()
+        expiry = trade_day + pd.to_timedelta(dte, unit="D")
+        ids = self._scenario_ids(k, 3)
+        for offset, call in enumerate((True, False)):
+            leg = self._leg(
+                symbols, start, 3, dte=dte, moneyness=0.0, is_call=call, side_buy_share=1.0, size_range=(1, 1),
+                gap_ms=(0, 2), venues=2, expiry_override=expiry, leg_offset_ms=offset, fixed_sizes=size,
+                side_override=np.full(k, True),
+            )
+            self._add(leg, "structure_trade", "trap", ids)
+
+    def background(self, prints: int):
+        """Neutral flow: single small prints on random contracts, far apart in time."""
+        if prints <= 0:
+            return
+        symbols = np.array(self.config.symbols)[self.rng.integers(0, len(self.config.symbols), prints)]
+        start = pd.Timestamp(self.config.start).value // 1_000_000
+        day = self.rng.integers(0, self.config.days, prints)
+        ts = start + day * DAY_MS + OPEN_MS + self.rng.integers(0, CLOSE_MS - OPEN_MS, prints)
+        frame = self._leg(
+            symbols, ts.astype(np.int64), 1, dte=self.rng.integers(1, 120, prints),
+            moneyness=self.rng.uniform(-0.1, 0.15, prints), is_call=self.rng.random(prints) < 0.55,
+            side_buy_share=0.5, size_range=(1, 10), gap_ms=(0, 0), venues=8,
+        )
+        frame["conditions"] = np.where(self.rng.random(prints) < 0.03, "LATE", "")
+        self._add(frame, BACKGROUND, "background", self._scenario_ids(prints, 1))
+
+    # ---- the whole tape ---------------------------------------------------------------------------------
+    def build(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(prints, synthetic_flow_truth, corporate_events), prints sorted by time."""
+        self.institutional_directional()
+        self.retail_whale()
+        self.event_driven()
+        self.vol_seller()
+        self.arbitrage()
+        self.hedge_reactive()
+        self.institutional_directional("AUCTION", truth="auction", kind="trap")
+        self.institutional_directional("COMPLEX", truth="complex", kind="trap")
+        self.stale_quote()
+        self.wide_spread()
+        self.retail_whale(truth="retail_frenzy", kind="trap", tiny=True)
+        self.structure_trade()
+        scenario_prints = sum(len(f) for f in self._frames)
+        self.background(int(round(scenario_prints * self.config.background_ratio)))
+        tape = pd.concat(self._frames, ignore_index=True)
+        tape = tape.sort_values(["ts", "symbol", "strike", "option_type"], kind="stable", ignore_index=True)
+        tape["print_id"] = "P" + pd.Series(np.arange(len(tape))).astype(str).str.zfill(9)
+        tape["expiry"] = pd.to_datetime(tape["expiry"]).astype("datetime64[ms]")
+        truth = tape[["print_id", "scenario_id", "truth", "truth_kind"]].copy()
+        prints = tape[list(PRINT_COLUMNS)].copy()
+        return prints, truth, self.events.copy()
+
+
+def simulate(config: TapeConfig = TapeConfig()) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(prints, synthetic_flow_truth, corporate_events) for ``config``."""
+    return TapeBuilder(config).build()
