@@ -70,7 +70,9 @@ def _reconstruct(prints: pd.DataFrame) -> pd.DataFrame:
     p = annotate(prints)
     if p.empty:
         return p.assign(
-            event_id=pd.Series(dtype=str), event_kind=pd.Series(dtype=str), _cluster_last_ts=pd.Series(dtype="int64")
+            event_id=pd.Series(dtype=str),
+            event_kind=pd.Series(dtype=str),
+            _cluster_last_ts=pd.Series(dtype="int64"),
         )
     # 2. structure linkage: chains of one underlying's prints within LINK_MS
     p = p.sort_values(["symbol", "ts", "print_id"], kind="stable", ignore_index=True)

@@ -84,7 +84,9 @@ def corporate_events(config: TapeConfig) -> pd.DataFrame:
     start = pd.Timestamp(config.start)
     rows = []
     for i, symbol in enumerate(config.symbols):
-        rows.append({"symbol": symbol, "event_date": start + pd.Timedelta(days=5 + i % 5), "kind": "earnings"})
+        rows.append(
+            {"symbol": symbol, "event_date": start + pd.Timedelta(days=5 + i % 5), "kind": "earnings"}
+        )
     return pd.DataFrame(rows)
 
 
@@ -248,7 +250,9 @@ class TapeBuilder:
         )
         return frame
 
-    def _add(self, frame: pd.DataFrame, truth: str, kind: str, scenario: np.ndarray, legs_per: int = 1) -> None:
+    def _add(
+        self, frame: pd.DataFrame, truth: str, kind: str, scenario: np.ndarray, legs_per: int = 1
+    ) -> None:
         frame = frame.copy()
         frame["scenario_id"] = scenario
         frame["truth"] = truth
@@ -264,16 +268,28 @@ class TapeBuilder:
     def _k(self) -> int:
         return self.config.scenarios_per_kind
 
-    def institutional_directional(self, trap_conditions: str = "", truth="institutional_directional", kind="profile", **over):
+    def institutional_directional(
+        self, trap_conditions: str = "", truth="institutional_directional", kind="profile", **over
+    ):
         k = self._k()
         symbols = self._pick(self.plain, k)
         start = self._start_times(symbols)
         calls = self.rng.random(k) < 0.5
         n = 8
         frame = self._leg(
-            symbols, start, n, dte=self.rng.integers(30, 120, k), moneyness=self.rng.uniform(0.02, 0.06, k),
-            is_call=calls, side_buy_share=0.97 if self.noise == 0 else 0.85, size_range=(300, 900),
-            gap_ms=(5, 60), venues=5, iv_shock=0.01, conditions=trap_conditions, **over,
+            symbols,
+            start,
+            n,
+            dte=self.rng.integers(30, 120, k),
+            moneyness=self.rng.uniform(0.02, 0.06, k),
+            is_call=calls,
+            side_buy_share=0.97 if self.noise == 0 else 0.85,
+            size_range=(300, 900),
+            gap_ms=(5, 60),
+            venues=5,
+            iv_shock=0.01,
+            conditions=trap_conditions,
+            **over,
         )
         self._add(frame, truth, kind, self._scenario_ids(k, n))
 
@@ -283,9 +299,17 @@ class TapeBuilder:
         start = self._start_times(symbols)
         n = 30 if tiny else 12
         frame = self._leg(
-            symbols, start, n, dte=self.rng.integers(0, 4, k), moneyness=self.rng.uniform(0.06, 0.15, k),
-            is_call=True, side_buy_share=0.95 if self.noise == 0 else 0.85,
-            size_range=(1, 5) if tiny else (40, 150), gap_ms=(100, 900), venues=2, iv_shock=0.08,
+            symbols,
+            start,
+            n,
+            dte=self.rng.integers(0, 4, k),
+            moneyness=self.rng.uniform(0.06, 0.15, k),
+            is_call=True,
+            side_buy_share=0.95 if self.noise == 0 else 0.85,
+            size_range=(1, 5) if tiny else (40, 150),
+            gap_ms=(100, 900),
+            venues=2,
+            iv_shock=0.08,
             spread_rel=(0.04, 0.08),
         )
         self._add(frame, truth, kind, self._scenario_ids(k, n))
@@ -302,9 +326,19 @@ class TapeBuilder:
         expiry = event_day + pd.to_timedelta(self.rng.integers(1, 10, k), unit="D")
         n = 8
         frame = self._leg(
-            symbols, start, n, dte=0, moneyness=self.rng.uniform(0.0, 0.04, k), is_call=self.rng.random(k) < 0.5,
-            side_buy_share=0.95 if self.noise == 0 else 0.85, size_range=(100, 400), gap_ms=(20, 300), venues=3,
-            iv_shock=0.04, spread_widen=1.8, expiry_override=expiry,
+            symbols,
+            start,
+            n,
+            dte=0,
+            moneyness=self.rng.uniform(0.0, 0.04, k),
+            is_call=self.rng.random(k) < 0.5,
+            side_buy_share=0.95 if self.noise == 0 else 0.85,
+            size_range=(100, 400),
+            gap_ms=(20, 300),
+            venues=3,
+            iv_shock=0.04,
+            spread_widen=2.5,
+            expiry_override=expiry,
         )
         self._add(frame, "event_driven", "profile", self._scenario_ids(k, n))
 
@@ -314,9 +348,17 @@ class TapeBuilder:
         start = self._start_times(symbols)
         n = 8
         frame = self._leg(
-            symbols, start, n, dte=self.rng.integers(20, 60, k), moneyness=self.rng.uniform(0.05, 0.12, k),
-            is_call=self.rng.random(k) < 0.5, side_buy_share=0.03 if self.noise == 0 else 0.15,
-            size_range=(200, 600), gap_ms=(10, 200), venues=4, iv_shock=-0.01,
+            symbols,
+            start,
+            n,
+            dte=self.rng.integers(20, 60, k),
+            moneyness=self.rng.uniform(0.05, 0.12, k),
+            is_call=self.rng.random(k) < 0.5,
+            side_buy_share=0.03 if self.noise == 0 else 0.15,
+            size_range=(200, 600),
+            gap_ms=(10, 200),
+            venues=4,
+            iv_shock=-0.01,
         )
         self._add(frame, "vol_seller", "profile", self._scenario_ids(k, n))
 
@@ -336,9 +378,21 @@ class TapeBuilder:
             signed_money = money if call else -money  # undo the OTM sign convention of _leg
             legs.append(
                 self._leg(
-                    symbols, start, 1, dte=dte, moneyness=signed_money, is_call=call, side_buy_share=1.0,
-                    size_range=(1, 1), gap_ms=(0, 0), venues=1, conditions="COMPLEX", expiry_override=expiry,
-                    leg_offset_ms=offset * 3, fixed_sizes=size, side_override=np.full(k, buy),
+                    symbols,
+                    start,
+                    1,
+                    dte=dte,
+                    moneyness=signed_money,
+                    is_call=call,
+                    side_buy_share=1.0,
+                    size_range=(1, 1),
+                    gap_ms=(0, 0),
+                    venues=1,
+                    conditions="COMPLEX",
+                    expiry_override=expiry,
+                    leg_offset_ms=offset * 3,
+                    fixed_sizes=size,
+                    side_override=np.full(k, buy),
                 )
             )
         ids = self._scenario_ids(k, 1)
@@ -352,9 +406,17 @@ class TapeBuilder:
         up = self.rng.random(k) < 0.5
         n = 12
         frame = self._leg(
-            symbols, start, n, dte=self.rng.integers(0, 2, k), moneyness=self.rng.uniform(0.0, 0.005, k),
-            is_call=up, side_buy_share=0.9 if self.noise == 0 else 0.8, size_range=(50, 300), gap_ms=(5, 50),
-            venues=6, underlying_move=np.where(up, 0.012, -0.012)[:, None],
+            symbols,
+            start,
+            n,
+            dte=self.rng.integers(0, 2, k),
+            moneyness=self.rng.uniform(0.0, 0.005, k),
+            is_call=up,
+            side_buy_share=0.9 if self.noise == 0 else 0.8,
+            size_range=(50, 300),
+            gap_ms=(5, 50),
+            venues=6,
+            underlying_move=np.where(up, 0.012, -0.012)[:, None],
         )
         self._add(frame, "hedge_reactive", "profile", self._scenario_ids(k, n))
 
@@ -376,8 +438,19 @@ class TapeBuilder:
         ids = self._scenario_ids(k, 3)
         for offset, call in enumerate((True, False)):
             leg = self._leg(
-                symbols, start, 3, dte=dte, moneyness=0.0, is_call=call, side_buy_share=1.0, size_range=(1, 1),
-                gap_ms=(0, 2), venues=2, expiry_override=expiry, leg_offset_ms=offset, fixed_sizes=size,
+                symbols,
+                start,
+                3,
+                dte=dte,
+                moneyness=0.0,
+                is_call=call,
+                side_buy_share=1.0,
+                size_range=(1, 1),
+                gap_ms=(0, 2),
+                venues=2,
+                expiry_override=expiry,
+                leg_offset_ms=offset,
+                fixed_sizes=size,
                 side_override=np.full(k, True),
             )
             self._add(leg, "structure_trade", "trap", ids)
@@ -391,9 +464,16 @@ class TapeBuilder:
         day = self.rng.integers(0, self.config.days, prints)
         ts = start + day * DAY_MS + OPEN_MS + self.rng.integers(0, CLOSE_MS - OPEN_MS, prints)
         frame = self._leg(
-            symbols, ts.astype(np.int64), 1, dte=self.rng.integers(1, 120, prints),
-            moneyness=self.rng.uniform(-0.1, 0.15, prints), is_call=self.rng.random(prints) < 0.55,
-            side_buy_share=0.5, size_range=(1, 10), gap_ms=(0, 0), venues=8,
+            symbols,
+            ts.astype(np.int64),
+            1,
+            dte=self.rng.integers(1, 120, prints),
+            moneyness=self.rng.uniform(-0.1, 0.15, prints),
+            is_call=self.rng.random(prints) < 0.55,
+            side_buy_share=0.5,
+            size_range=(1, 10),
+            gap_ms=(0, 0),
+            venues=8,
         )
         frame["conditions"] = np.where(self.rng.random(prints) < 0.03, "LATE", "")
         self._add(frame, BACKGROUND, "background", self._scenario_ids(prints, 1))

@@ -1,0 +1,322 @@
+"""Rules for the six profiles (seed 004, phase 4): probability, direction, confidence band, reason codes and
+suppression reasons per event, and abstention when no profile clears ``PRIMARY_THRESHOLD``.
+
+Each profile is a list of weighted pieces of evidence. Its probability is the weight share of the evidence
+present, times the multipliers of the guards that fire (each guard adds a suppression reason). Required
+evidence caps the probability at ``MISSING_REQUIRED_CAP`` when absent. Everything is vectorized over events.
+
+False-positive guards (from the seed):
+- auction, cross, complex, late or out-of-sequence prints never read as directional (``SPECIAL_PRINT``);
+- stale quotes and illiquid wide spreads make the aggressor side unreliable (``STALE_QUOTE``,
+  ``WIDE_SPREAD``);
+- short-dated OTM call frenzies in small lots are retail, not institutional (``RETAIL_PATTERN``);
+- hedge_reactive needs 0-2 DTE at the money with a move of the underlying;
+- arbitrage needs matched legs and near-flat net delta;
+- structures (vertical, straddle, roll, box, 0DTE gamma punch) are reasons, never profiles.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from smart_money.options_flow.tape import PROFILES
+
+PRIMARY_THRESHOLD = 0.6
+MISSING_REQUIRED_CAP = 0.2
+BANDS = ((0.85, "high"), (0.7, "medium"))
+DIRECTIONAL = ("institutional_directional", "retail_whale", "event_driven")
+
+# thresholds (README: Options flow)
+AGGRESSIVE_SHARE = 0.6
+LARGE_PREMIUM = 100_000.0
+MEANINGFUL_PREMIUM = 25_000.0
+MANY_PRINTS = 8
+STALE_QUOTE_MS = 2_000.0
+WIDE_SPREAD = 0.25  # of the mid, and
+WIDE_SPREAD_ABS = 0.10  # dollars: a cheap option's one- or two-cent spread is not illiquidity
+RETAIL_DTE = 7
+RETAIL_LOT = 200.0
+EVENT_WINDOW_DAYS = 10
+EVENT_EXPIRY_DAYS = 14
+FLAT_DELTA = 0.1
+HEDGE_MOVE = 0.005
+ATM = 0.01
+DIRECTION_DELTA = 0.1
+
+
+@dataclass(frozen=True)
+class Evidence:
+    code: str
+    weight: float
+    required: bool = False
+
+
+def _evidence(f: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
+    """Boolean evidence per profile, keyed by reason code."""
+    buyer = f["buy_share"].to_numpy() >= AGGRESSIVE_SHARE
+    seller = f["sell_share"].to_numpy() >= AGGRESSIVE_SHARE
+    dte = f["dte"].to_numpy()
+    otm = f["moneyness"].to_numpy()
+    calls = f["call_share"].to_numpy() >= 0.8
+    single = f["n_legs"].to_numpy() == 1
+    multi = ~single
+    to_event = f["days_to_event"].to_numpy()
+    after_event = f["expiry_after_event_days"].to_numpy()
+    aligned = (to_event <= EVENT_WINDOW_DAYS) & (after_event >= 0) & (after_event <= EVENT_EXPIRY_DAYS)
+    move = f["underlying_move"].to_numpy()
+    delta = f["net_delta"].to_numpy()
+    return {
+        "institutional_directional": {
+            "AGGRESSIVE_BUYER": buyer,
+            "LARGE_PREMIUM": f["premium"].to_numpy() >= LARGE_PREMIUM,
+            "DTE_21_180": (dte >= 21) & (dte <= 180),
+            "NEAR_OTM": (otm >= -0.02) & (otm <= 0.10),
+            "MULTI_VENUE_SWEEP": (f["venue_count"].to_numpy() >= 3)
+            & (f["inter_fill_ms"].fillna(1e9).to_numpy() <= 250),
+            "CONCENTRATED_STRIKE": single & (f["strike_concentration"].to_numpy() >= 0.9),
+        },
+        "retail_whale": {
+            "SHORT_DATED": dte <= RETAIL_DTE,
+            "OTM_CALLS": calls & (otm >= 0.04),
+            "AGGRESSIVE_BUYER": buyer,
+            "SMALL_LOTS": f["avg_size"].to_numpy() <= RETAIL_LOT,
+            "IV_POP": f["iv_shock"].to_numpy() >= 0.03,
+            "MANY_PRINTS": f["n_prints"].to_numpy() >= MANY_PRINTS,
+        },
+        "event_driven": {
+            "EVENT_ALIGNED_EXPIRY": aligned,
+            "PRE_EVENT_WINDOW": to_event <= 7,
+            "SPREAD_WIDENING": f["spread_widening"].to_numpy() >= 1.25,
+            "IV_RISING": f["iv_shock"].to_numpy() >= 0.02,
+            "AGGRESSIVE_BUYER": buyer,
+            "MEANINGFUL_PREMIUM": f["premium"].to_numpy() >= MEANINGFUL_PREMIUM,
+        },
+        "vol_seller": {
+            "AGGRESSIVE_SELLER": seller,
+            "OTM": otm >= 0.03,
+            "DTE_14_90": (dte >= 14) & (dte <= 90),
+            "IV_FLAT_OR_FALLING": f["iv_shock"].to_numpy() <= 0.005,
+            "MEANINGFUL_PREMIUM": f["premium"].to_numpy() >= MEANINGFUL_PREMIUM,
+        },
+        "arbitrage": {
+            "MULTI_LEG": multi,
+            "LEG_SYMMETRY": f["leg_size_symmetry"].to_numpy() >= 0.9,
+            "FLAT_DELTA": np.abs(delta) <= FLAT_DELTA,
+            "PARITY_STRUCTURE": multi & f["both_sides"].to_numpy() & f["calls_and_puts"].to_numpy(),
+            "COMPLEX_ORDER": f["special_share"].to_numpy() > 0,
+        },
+        "hedge_reactive": {
+            "ZERO_TO_TWO_DTE": dte <= 2,
+            "AT_THE_MONEY": f["atm_proximity"].to_numpy() <= ATM,
+            "UNDERLYING_MOVE": np.abs(move) >= HEDGE_MOVE,
+            "FAST_BURST": (f["inter_fill_ms"].fillna(1e9).to_numpy() <= 100)
+            & (f["n_prints"].to_numpy() >= 5),
+            "WITH_THE_MOVE": np.sign(delta) == np.sign(move),
+        },
+    }
+
+
+WEIGHTS = {
+    "institutional_directional": {
+        "AGGRESSIVE_BUYER": Evidence("AGGRESSIVE_BUYER", 2, True),
+        "LARGE_PREMIUM": Evidence("LARGE_PREMIUM", 2, True),
+        "DTE_21_180": Evidence("DTE_21_180", 1),
+        "NEAR_OTM": Evidence("NEAR_OTM", 1),
+        "MULTI_VENUE_SWEEP": Evidence("MULTI_VENUE_SWEEP", 1),
+        "CONCENTRATED_STRIKE": Evidence("CONCENTRATED_STRIKE", 1),
+    },
+    "retail_whale": {
+        "SHORT_DATED": Evidence("SHORT_DATED", 2, True),
+        "OTM_CALLS": Evidence("OTM_CALLS", 2, True),
+        "AGGRESSIVE_BUYER": Evidence("AGGRESSIVE_BUYER", 1),
+        "SMALL_LOTS": Evidence("SMALL_LOTS", 1),
+        "IV_POP": Evidence("IV_POP", 1),
+        "MANY_PRINTS": Evidence("MANY_PRINTS", 1, True),
+    },
+    "event_driven": {
+        "EVENT_ALIGNED_EXPIRY": Evidence("EVENT_ALIGNED_EXPIRY", 3, True),
+        "PRE_EVENT_WINDOW": Evidence("PRE_EVENT_WINDOW", 1),
+        "SPREAD_WIDENING": Evidence("SPREAD_WIDENING", 1),
+        "IV_RISING": Evidence("IV_RISING", 1),
+        "AGGRESSIVE_BUYER": Evidence("AGGRESSIVE_BUYER", 1),
+        "MEANINGFUL_PREMIUM": Evidence("MEANINGFUL_PREMIUM", 1, True),
+    },
+    "vol_seller": {
+        "AGGRESSIVE_SELLER": Evidence("AGGRESSIVE_SELLER", 3, True),
+        "OTM": Evidence("OTM", 1, True),
+        "DTE_14_90": Evidence("DTE_14_90", 1),
+        "IV_FLAT_OR_FALLING": Evidence("IV_FLAT_OR_FALLING", 1),
+        "MEANINGFUL_PREMIUM": Evidence("MEANINGFUL_PREMIUM", 1, True),
+    },
+    "arbitrage": {
+        "MULTI_LEG": Evidence("MULTI_LEG", 1, True),
+        "LEG_SYMMETRY": Evidence("LEG_SYMMETRY", 2, True),
+        "FLAT_DELTA": Evidence("FLAT_DELTA", 2, True),
+        "PARITY_STRUCTURE": Evidence("PARITY_STRUCTURE", 2, True),
+        "COMPLEX_ORDER": Evidence("COMPLEX_ORDER", 1),
+    },
+    "hedge_reactive": {
+        "ZERO_TO_TWO_DTE": Evidence("ZERO_TO_TWO_DTE", 2, True),
+        "AT_THE_MONEY": Evidence("AT_THE_MONEY", 2, True),
+        "UNDERLYING_MOVE": Evidence("UNDERLYING_MOVE", 2, True),
+        "FAST_BURST": Evidence("FAST_BURST", 1),
+        "WITH_THE_MOVE": Evidence("WITH_THE_MOVE", 1),
+    },
+}
+
+
+def _guards(f: pd.DataFrame) -> dict[str, dict[str, tuple[np.ndarray, float]]]:
+    """Per profile: suppression reason -> (fires, multiplier)."""
+    special = f["special_share"].to_numpy() > 0
+    stale = f["quote_age_ms"].to_numpy() > STALE_QUOTE_MS
+    wide = (f["spread_rel"].to_numpy() > WIDE_SPREAD) & (f["spread_abs"].to_numpy() > WIDE_SPREAD_ABS)
+    retail = (
+        (f["dte"].to_numpy() <= RETAIL_DTE)
+        & (f["call_share"].to_numpy() >= 0.8)
+        & (f["moneyness"].to_numpy() >= 0.04)
+        & (f["avg_size"].to_numpy() <= RETAIL_LOT)
+    )
+    structure = (f["n_legs"].to_numpy() >= 2) & (np.abs(f["net_delta"].to_numpy()) <= FLAT_DELTA)
+    directional = {
+        "SPECIAL_PRINT": (special, 0.1),
+        "STALE_QUOTE": (stale, 0.2),
+        "WIDE_SPREAD": (wide, 0.2),
+        "NON_DIRECTIONAL_STRUCTURE": (structure, 0.2),
+    }
+    return {
+        "institutional_directional": {**directional, "RETAIL_PATTERN": (retail, 0.3)},
+        "retail_whale": dict(directional),
+        "event_driven": dict(directional),
+        "vol_seller": {
+            "SPECIAL_PRINT": (special, 0.5),
+            "STALE_QUOTE": (stale, 0.3),
+            "WIDE_SPREAD": (wide, 0.3),
+        },
+        "arbitrage": {"STALE_QUOTE": (stale, 0.5)},
+        "hedge_reactive": {"SPECIAL_PRINT": (special, 0.3), "STALE_QUOTE": (stale, 0.3)},
+    }
+
+
+def structure_reasons(f: pd.DataFrame) -> pd.Series:
+    """Structure labels as reason codes (never profiles)."""
+    multi = f["n_legs"].to_numpy() >= 2
+    two = f["n_legs"].to_numpy() == 2
+    same_expiry = f["n_expiries"].to_numpy() == 1
+    cp = f["calls_and_puts"].to_numpy()
+    both = f["both_sides"].to_numpy()
+    labels = {
+        "STRUCTURE_BOX": multi & (f["n_legs"].to_numpy() == 4) & cp & both & same_expiry,
+        "STRUCTURE_STRADDLE": two & cp & ~both & same_expiry & (f["n_strikes"].to_numpy() == 1),
+        "STRUCTURE_STRANGLE": two & cp & ~both & same_expiry & (f["n_strikes"].to_numpy() == 2),
+        "STRUCTURE_VERTICAL": two & ~cp & both & same_expiry & (f["n_strikes"].to_numpy() == 2),
+        "STRUCTURE_ROLL": two & both & (f["n_expiries"].to_numpy() == 2),
+        "ZERO_DTE_GAMMA_PUNCH": (f["dte"].to_numpy() < 1)
+        & (f["atm_proximity"].to_numpy() <= ATM)
+        & (f["n_prints"].to_numpy() >= 5),
+    }
+    out = np.full(len(f), "", dtype=object)
+    for code, fires in labels.items():
+        out = np.where(fires, np.where(out == "", code, out + ";" + code), out)
+    return pd.Series(out, index=f.index)
+
+
+def direction(f: pd.DataFrame) -> np.ndarray:
+    """Net delta of the aggressor-signed flow: bullish, bearish or neutral."""
+    delta = f["net_delta"].to_numpy()
+    return np.select([delta > DIRECTION_DELTA, delta < -DIRECTION_DELTA], ["bullish", "bearish"], "neutral")
+
+
+def score(features: pd.DataFrame) -> pd.DataFrame:
+    """Per event: ``<profile>_probability`` for the six profiles, the primary profile (or abstention), its
+    direction, confidence band, reason codes and suppressed reasons, and the structure reasons."""
+    f = features.reset_index(drop=True)
+    evidence = _evidence(f)
+    guards = _guards(f)
+    flow_direction = direction(f)
+    out = pd.DataFrame({"event_id": f["event_id"]})
+    reasons, suppressed = {}, {}
+    for profile in PROFILES:
+        weights = WEIGHTS[profile]
+        total = sum(e.weight for e in weights.values())
+        present = np.zeros(len(f))
+        missing_required = np.zeros(len(f), dtype=bool)
+        codes = np.full(len(f), "", dtype=object)
+        for code, spec in weights.items():
+            fires = evidence[profile][code]
+            present += spec.weight * fires
+            if spec.required:
+                missing_required |= ~fires
+            codes = np.where(fires, np.where(codes == "", code, codes + ";" + code), codes)
+        probability = present / total
+        probability = np.where(missing_required, np.minimum(probability, MISSING_REQUIRED_CAP), probability)
+        blocked = np.full(len(f), "", dtype=object)
+        for reason, (fires, multiplier) in guards[profile].items():
+            probability = np.where(fires, probability * multiplier, probability)
+            blocked = np.where(fires, np.where(blocked == "", reason, blocked + ";" + reason), blocked)
+        out[f"{profile}_probability"] = np.round(probability, 4)
+        reasons[profile], suppressed[profile] = codes, blocked
+    probabilities = out[[f"{p}_probability" for p in PROFILES]].to_numpy()
+    best = probabilities.argmax(axis=1)
+    best_probability = probabilities[np.arange(len(f)), best]
+    abstained = best_probability < PRIMARY_THRESHOLD
+    primary = np.array(PROFILES, dtype=object)[best]
+    out["primary_profile_id"] = np.where(abstained, None, primary)
+    out["primary_probability"] = best_probability
+    profile_direction = np.where(
+        np.isin(primary, DIRECTIONAL) | (primary == "hedge_reactive"),
+        flow_direction,
+        np.where(primary == "vol_seller", "short_volatility", "neutral"),
+    )
+    out["primary_direction"] = np.where(abstained, None, profile_direction)
+    out["confidence_band"] = np.where(
+        abstained, "none", np.select([best_probability >= b for b, _ in BANDS], [n for _, n in BANDS], "low")
+    )
+    out["abstained"] = abstained
+    rows = np.arange(len(f))
+    out["reasons"] = np.array(
+        [reasons[PROFILES[b]][i] for i, b in zip(rows, best, strict=True)], dtype=object
+    )
+    out["suppressed_reasons"] = _all_suppressed(suppressed, len(f))
+    out["structure_reasons"] = structure_reasons(f).to_numpy()
+    out["flow_direction"] = flow_direction
+    for profile in PROFILES:
+        out[f"{profile}_reasons"] = reasons[profile]
+    return out
+
+
+def _all_suppressed(suppressed: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """The distinct suppression reasons of every profile, ``;``-joined (one string per event)."""
+    combined = [set() for _ in range(n)]
+    for codes in suppressed.values():
+        for i in np.flatnonzero(codes != ""):
+            combined[i].update(codes[i].split(";"))
+    return np.array([";".join(sorted(c)) for c in combined], dtype=object)
+
+
+def profile_scores(scored: pd.DataFrame, features: pd.DataFrame) -> list[list[dict]]:
+    """The ``profile_scores`` list per event: profile_id, probability, confidence_band, direction, reasons."""
+    flow = direction(features.reset_index(drop=True))
+    out = []
+    for i, row in enumerate(scored.itertuples(index=False)):
+        items = []
+        for profile in PROFILES:
+            p = float(getattr(row, f"{profile}_probability"))
+            band = "high" if p >= BANDS[0][0] else "medium" if p >= BANDS[1][0] else "low"
+            kind = (
+                flow[i]
+                if profile in DIRECTIONAL or profile == "hedge_reactive"
+                else ("short_volatility" if profile == "vol_seller" else "neutral")
+            )
+            codes = getattr(row, f"{profile}_reasons")
+            items.append(
+                {
+                    "profile_id": profile,
+                    "probability": p,
+                    "confidence_band": band,
+                    "direction": kind,
+                    "reasons": [c for c in codes.split(";") if c],
+                }
+            )
+        out.append(items)
+    return out
