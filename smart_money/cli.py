@@ -55,9 +55,10 @@ def materialize_range(
     defs=None,
     instance=None,
     run_config: dict | None = None,
+    selection=None,
 ):
-    """Materialize every asset (and check) of ``group`` for months ``first``..``last`` as one run
-    (``first``/``last`` None: an unpartitioned group such as ``model``).
+    """Materialize every asset (and check) of ``group`` (or of ``selection``) for months ``first``..``last``
+    as one run (``first``/``last`` None: an unpartitioned group such as ``model``).
 
     ``defs`` defaults to definitions built from the current environment; ``instance`` to DAGSTER_HOME's.
     """
@@ -69,7 +70,7 @@ def materialize_range(
     instance = instance or dg.DagsterInstance.get()
     return dg.materialize(
         [*defs.assets, *defs.asset_checks],
-        selection=dg.AssetSelection.groups(group),
+        selection=selection if selection is not None else dg.AssetSelection.groups(group),
         resources=defs.resources,
         instance=instance,
         tags={RANGE_START: f"{first:%Y-%m-%d}", RANGE_END: f"{last:%Y-%m-%d}"} if first is not None else None,
@@ -157,12 +158,23 @@ def build(args: argparse.Namespace) -> int:
     print(f"  data: {settings.data_dir()}    DAGSTER_HOME: {os.environ['DAGSTER_HOME']}")
     began = time.monotonic()
     results = []
-    steps = [("raw", raw_first, raw_last), ("features", sample_first, sample_last), ("model", None, None)]
+    import dagster as dg
+
+    flow = dg.AssetSelection.groups("options_flow")
+    evaluation = dg.AssetSelection.assets("options_flow_evaluation")
+    steps = [("raw", raw_first, raw_last, None)]
+    if settings.options_flow_features():
+        steps += [
+            ("options_flow", sample_first, sample_last, flow - evaluation),
+            ("options_flow_evaluation", None, None, evaluation if synthetic else None),
+        ]
+    steps += [("features", sample_first, sample_last, None), ("model", None, None, None)]
+    steps = [s for s in steps if not (s[0] == "options_flow_evaluation" and s[3] is None)]
     if args.skip_raw:
-        steps = steps[1:]
+        steps = [s for s in steps if s[0] != "raw"]
     if args.skip_model:
         steps = steps[:-1]
-    for group, first, last in steps:
+    for group, first, last, selection in steps:
         window = f"months {first:%Y-%m} .. {last:%Y-%m}" if first is not None else "unpartitioned"
         print(f"\n== group '{group}': {window} (one run) ==", flush=True)
         step_began = time.monotonic()
@@ -170,7 +182,9 @@ def build(args: argparse.Namespace) -> int:
         if group == "model":  # the splits cover the same sample months as the features run
             window = {"sample_start": f"{sample_first:%Y-%m}", "sample_end": f"{sample_last:%Y-%m}"}
             run_config = {"ops": {"dataset_splits": {"config": window}}}
-        result = materialize_range(group, first, last, args.log_level, defs=defs, run_config=run_config)
+        result = materialize_range(
+            group, first, last, args.log_level, defs=defs, run_config=run_config, selection=selection
+        )
         results.append((group, result))
         print(
             f"== group '{group}' {'succeeded' if result.success else 'FAILED'} "

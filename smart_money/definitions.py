@@ -10,6 +10,7 @@ from smart_money.defs import (
     features,
     labels,
     model,
+    options_flow,
     predictions,
     raw,
     registry,
@@ -29,14 +30,22 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *automation.with_automation(
-                [*raw.assets, *features.assets, *labels.assets], automation.monthly_partitioned()
+                [*raw.assets, *features.assets, *labels.assets, *options_flow.assets[:3]],
+                automation.monthly_partitioned(),
             ),
+            *automation.with_automation(options_flow.assets[3:], automation.monthly_unpartitioned()),
             *automation.with_automation(
                 [*dataset.assets, *model.assets, *report.assets, *registry.assets, *predictions.assets],
                 automation.monthly_unpartitioned(),
             ),
         ],
-        asset_checks=[*checks.checks, *dataset.checks, *registry.checks, *automation.checks],
+        asset_checks=[
+            *checks.checks,
+            *dataset.checks,
+            *registry.checks,
+            *automation.checks,
+            *options_flow.checks,
+        ],
         sensors=[automation.automation_sensor()],
         resources={"source": source_from_env()},
         executor=executor,

@@ -127,6 +127,22 @@ def automation_on() -> bool:
     return value == "on"
 
 
+def option_prints_path() -> str | None:
+    """``SMART_MONEY_OPTION_PRINTS``: a Parquet/CSV file or folder of option prints to import instead of the
+    simulated tape (README: Options flow)."""
+    return _env("SMART_MONEY_OPTION_PRINTS")
+
+
+def options_flow_features() -> bool:
+    """``SMART_MONEY_OPTIONS_FLOW``: on/off; whether the features table gets the options-flow columns
+    (default on for the synthetic source, off otherwise)."""
+    default = "on" if source_name() == "synthetic" else "off"
+    value = (_env("SMART_MONEY_OPTIONS_FLOW") or default).lower()
+    if value not in ("on", "off"):
+        raise SettingsError(f"SMART_MONEY_OPTIONS_FLOW={value!r}: use 'on' or 'off'")
+    return value == "on"
+
+
 def admin_token() -> str | None:
     """``SMART_MONEY_ADMIN_TOKEN``: the bearer token of the serve admin API; never logged or stored."""
     return _env("SMART_MONEY_ADMIN_TOKEN")

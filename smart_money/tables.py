@@ -275,6 +275,111 @@ FEATURE_TOGGLE_AUDIT = TableSpec(
 
 SERVING_TABLES = (FEATURE_TOGGLE_AUDIT,)
 
+# ---- options flow (issue 6) ------------------------------------------------------------------------------
+RAW_OPTION_PRINTS = TableSpec(
+    "raw_option_prints",
+    "one row per option print (child trade) with the NBBO, underlying quote and IV at the print",
+    (
+        ("print_id", pa.string()),
+        ("symbol", pa.string()),
+        ("ts", pa.int64()),
+        ("known_at", DATE),
+        ("expiry", DATE),
+        ("strike", pa.float64()),
+        ("option_type", pa.string()),
+        ("price", pa.float64()),
+        ("size", pa.int64()),
+        ("venue", pa.string()),
+        ("conditions", pa.string()),
+        ("bid", pa.float64()),
+        ("ask", pa.float64()),
+        ("quote_age_ms", pa.int64()),
+        ("underlying_bid", pa.float64()),
+        ("underlying_ask", pa.float64()),
+        ("underlying_last", pa.float64()),
+        ("implied_volatility", pa.float64()),
+        ("source", pa.string()),
+    ),
+)
+
+RAW_CORPORATE_EVENTS = TableSpec(
+    "raw_corporate_events",
+    "one row per scheduled corporate event (earnings and others) per symbol, by the month it became known",
+    (
+        ("symbol", pa.string()),
+        ("event_date", DATE),
+        ("kind", pa.string()),
+        ("known_at", DATE),
+        ("eps_actual", pa.float64()),
+        ("eps_estimated", pa.float64()),
+        ("revenue_actual", pa.float64()),
+        ("revenue_estimated", pa.float64()),
+        ("source", pa.string()),
+    ),
+)
+
+SYNTHETIC_FLOW_TRUTH = TableSpec(
+    "synthetic_flow_truth",
+    "one row per simulated option print: its scenario and true profile or trap (never read by the rules)",
+    (
+        ("print_id", pa.string()),
+        ("scenario_id", pa.string()),
+        ("truth", pa.string()),
+        ("truth_kind", pa.string()),
+        ("known_at", DATE),
+        ("source", pa.string()),
+    ),
+)
+
+PROFILE_SCORE = pa.struct(
+    [
+        ("profile_id", pa.string()),
+        ("probability", pa.float64()),
+        ("confidence_band", pa.string()),
+        ("direction", pa.string()),
+        ("reasons", pa.list_(pa.string())),
+    ]
+)
+
+
+def smart_money_events_spec() -> TableSpec:
+    """Parent events with their typed features and profile scores (month of the event's start)."""
+    from smart_money.options_flow.event_features import FEATURE_COLUMNS
+    from smart_money.options_flow.tape import PROFILES
+
+    bools = ("both_sides", "calls_and_puts")
+    columns = [
+        ("event_id", pa.string()),
+        ("symbol", pa.string()),
+        ("event_kind", pa.string()),
+        ("member_print_ids", pa.list_(pa.string())),
+        ("start_ts", DATE),
+        ("end_ts", DATE),
+        ("window_ms", pa.int64()),
+        ("known_at", DATE),
+        *[(name, pa.bool_() if name in bools else pa.float64()) for name in FEATURE_COLUMNS],
+        ("profile_scores", pa.list_(PROFILE_SCORE)),
+        ("primary_profile_id", pa.string()),
+        ("primary_direction", pa.string()),
+        ("primary_probability", pa.float64()),
+        ("confidence_band", pa.string()),
+        ("abstained", pa.bool_()),
+        ("reasons", pa.list_(pa.string())),
+        ("suppressed_reasons", pa.list_(pa.string())),
+        ("structure_reasons", pa.list_(pa.string())),
+        *[(f"{p}_probability", pa.float64()) for p in PROFILES],
+        ("source", pa.string()),
+    ]
+    return TableSpec("smart_money_events", "one row per parent event of option prints", tuple(columns))
+
+
+OPTIONS_FLOW_TABLES = (
+    "raw_option_prints",
+    "raw_corporate_events",
+    "synthetic_flow_truth",
+    "smart_money_events",
+)
+
 
 def features_spec() -> TableSpec:
     """The features table: keys, every catalog feature (float64), and the source."""
@@ -298,7 +403,18 @@ RAW_TABLES = (
 def spec(name: str) -> TableSpec:
     if name == "features":
         return features_spec()
-    for table in (UNIVERSE, *RAW_TABLES, SYNTHETIC_TRUTH, LABELS, *MODEL_TABLES, *SERVING_TABLES):
+    if name == "smart_money_events":
+        return smart_money_events_spec()
+    options_flow = (RAW_OPTION_PRINTS, RAW_CORPORATE_EVENTS, SYNTHETIC_FLOW_TRUTH)
+    for table in (
+        UNIVERSE,
+        *RAW_TABLES,
+        SYNTHETIC_TRUTH,
+        LABELS,
+        *MODEL_TABLES,
+        *SERVING_TABLES,
+        *options_flow,
+    ):
         if table.name == name:
             return table
     raise KeyError(f"unknown warehouse table {name!r}")

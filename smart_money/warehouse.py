@@ -251,6 +251,12 @@ def refresh_catalog(data_dir: Path | None = None, timeout_s: float = 60.0) -> li
     if "universe" in names:
         history = _view_sql("universe", data_dir).split(" QUALIFY")[0]
         statements.append(f"CREATE OR REPLACE VIEW universe_history AS {history}")
+    if "smart_money_events" in names:  # the compatibility shape: one line per alert
+        statements.append(
+            "CREATE OR REPLACE VIEW smart_money_alerts AS SELECT symbol, end_ts AS time, "
+            "primary_profile_id AS label, primary_direction AS direction, primary_probability AS score, "
+            "event_id FROM smart_money_events WHERE NOT abstained"
+        )
     if "feature_toggle_audit" in names:
         audit = _view_sql("feature_toggle_audit", data_dir)
         statements.append(
@@ -282,6 +288,7 @@ def table_names() -> list[str]:
         "synthetic_truth",
         "features",
         "labels",
+        *tables.OPTIONS_FLOW_TABLES,
         *[t.name for t in tables.MODEL_TABLES],
         *[t.name for t in tables.SERVING_TABLES],
     ]

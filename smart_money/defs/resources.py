@@ -52,6 +52,9 @@ class SmartMoneySource(dg.ConfigurableResource):
     ) -> pd.DataFrame | None:
         return self.client().synthetic_truth(symbols, start, end)
 
+    def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        return self.client().corporate_events(symbols, start, end)
+
     def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:
         """Request/cache figures and the records quarantined for ``table`` since the last call."""
         return {}, pd.DataFrame(columns=["table", "symbol", "reason", "record"])
@@ -155,6 +158,9 @@ class FmpSource(SmartMoneySource):
         if self._source is None:
             self._source = FmpMarketSource(self.settings(), log=dg.get_dagster_logger().info)
         return self._source
+
+    def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        return self.client().corporate_events(symbols, start, end)
 
     def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:
         source = self.client()

@@ -42,6 +42,7 @@ FEATURE_COLUMNS = (
     "n_strikes",
     "n_expiries",
     "net_delta",
+    "directional_bias",
     # event calendar
     "days_to_event",
     "expiry_after_event_days",
@@ -93,6 +94,7 @@ def event_features(events: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame
             "spread_abs": (e["ask"] - e["bid"]).to_numpy(float),
             "spot": spot,
             "w_delta": size * side * delta,
+            "w_bias": size * side * np.where(is_call, 1.0, -1.0),
             "contract": e["contract"].to_numpy(),
             "strike": strike,
             "expiry_ms": expiry_ms,
@@ -128,6 +130,7 @@ def event_features(events: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame
         spot_first=("spot", "first"),
         spot_last=("spot", "last"),
         w_delta=("w_delta", "sum"),
+        w_bias=("w_bias", "sum"),
         n_strikes=("strike", "nunique"),
         n_expiries=("expiry_ms", "nunique"),
         first_expiry_ms=("expiry_ms", "min"),
@@ -149,6 +152,8 @@ def event_features(events: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame
     out["spread_widening"] = out["spread_last"] / np.maximum(out["spread_first"], 1e-6)
     out["underlying_move"] = out["spot_last"] / out["spot_first"] - 1.0
     out["net_delta"] = out["w_delta"] / total
+    # +1: all size bought calls or sold puts (bullish); -1: bought puts or sold calls; 0: balanced
+    out["directional_bias"] = out["w_bias"] / total
     out["both_sides"] = (out["side_min"] < 0) & (out["side_max"] > 0)
     by_contract = frame.groupby(["event_id", "contract"], sort=False)["size"].sum()
     per_event = by_contract.groupby(level=0, sort=False)
@@ -180,6 +185,9 @@ def _calendar(out: pd.DataFrame, calendar: pd.DataFrame) -> tuple[np.ndarray, np
         {
             "symbol": calendar["symbol"].to_numpy(),
             "event_ms": pd.to_datetime(calendar["event_date"]).to_numpy("datetime64[ms]").astype(np.int64),
+            "known_ms": pd.to_datetime(calendar["known_at"]).to_numpy("datetime64[ms]").astype(np.int64)
+            if "known_at" in calendar
+            else np.iinfo(np.int64).min,
         }
     )
     left = left.sort_values("day")
@@ -187,7 +195,9 @@ def _calendar(out: pd.DataFrame, calendar: pd.DataFrame) -> tuple[np.ndarray, np
     matched = pd.merge_asof(
         left, right, left_on="day", right_on="event_ms", by="symbol", direction="forward"
     ).sort_values("row")
+    # point in time: a calendar entry not yet public when the event started does not exist for it
     event_ms = matched["event_ms"].to_numpy(float)
+    event_ms[matched["known_ms"].to_numpy(float) > out["start_ts"].to_numpy(float)] = np.nan
     days = (event_ms - matched["day"].to_numpy(float)) / DAY_MS
     after = (out["first_expiry_ms"].to_numpy(float) - event_ms) / DAY_MS
     return days, after

@@ -42,7 +42,7 @@ EVENT_EXPIRY_DAYS = 14
 FLAT_DELTA = 0.1
 HEDGE_MOVE = 0.005
 ATM = 0.01
-DIRECTION_DELTA = 0.1
+DIRECTION_BIAS = 0.3
 
 
 @dataclass(frozen=True)
@@ -222,9 +222,10 @@ def structure_reasons(f: pd.DataFrame) -> pd.Series:
 
 
 def direction(f: pd.DataFrame) -> np.ndarray:
-    """Net delta of the aggressor-signed flow: bullish, bearish or neutral."""
-    delta = f["net_delta"].to_numpy()
-    return np.select([delta > DIRECTION_DELTA, delta < -DIRECTION_DELTA], ["bullish", "bearish"], "neutral")
+    """The aggressor-signed call/put bias of the flow (bought calls and sold puts are bullish): bullish,
+    bearish or neutral (balanced structures)."""
+    bias = f["directional_bias"].to_numpy()
+    return np.select([bias > DIRECTION_BIAS, bias < -DIRECTION_BIAS], ["bullish", "bearish"], "neutral")
 
 
 def score(features: pd.DataFrame) -> pd.DataFrame:

@@ -68,6 +68,7 @@ class TapeConfig:
     mode: str = "test"  # "test" | "demo"
     background_ratio: float = 0.0  # neutral background prints per scenario print (demo: e.g. 3.0)
     seed: int = 11
+    id_prefix: str = "P"  # print ids are <prefix><9 digits>: give each month its own prefix
 
     def __post_init__(self):
         if self.mode not in ("test", "demo"):
@@ -79,15 +80,35 @@ def attention_names(symbols: tuple[str, ...]) -> set[str]:
     return {s for i, s in enumerate(symbols) if i % 5 == 0}
 
 
-def corporate_events(config: TapeConfig) -> pd.DataFrame:
-    """One earnings date per symbol, a few days after the tape's first day (so event scenarios can align)."""
-    start = pd.Timestamp(config.start)
+CALENDAR_NOTICE_DAYS = 21  # a scheduled event is public this many days before it (companies confirm dates)
+
+
+def synthetic_calendar(symbols, first_month, last_month) -> pd.DataFrame:
+    """The simulated market's scheduled corporate events: per symbol one a month, on day 6-10 of the month
+    (earnings in the months after a quarter ends, other scheduled events otherwise), public
+    ``CALENDAR_NOTICE_DAYS`` before. Columns as ``raw_corporate_events`` (without source)."""
+    months = pd.date_range(
+        pd.Timestamp(first_month).to_period("M").to_timestamp(),
+        pd.Timestamp(last_month).to_period("M").to_timestamp(),
+        freq="MS",
+    )
     rows = []
-    for i, symbol in enumerate(config.symbols):
-        rows.append(
-            {"symbol": symbol, "event_date": start + pd.Timedelta(days=5 + i % 5), "kind": "earnings"}
-        )
-    return pd.DataFrame(rows)
+    for month in months:
+        kind = "earnings" if month.month in (1, 4, 7, 10) else "scheduled_event"
+        for i, symbol in enumerate(symbols):
+            day = month + pd.Timedelta(days=5 + i % 5)
+            rows.append({"symbol": symbol, "event_date": day, "kind": kind})
+    frame = pd.DataFrame(rows, columns=["symbol", "event_date", "kind"])
+    frame["known_at"] = frame["event_date"] - pd.Timedelta(days=CALENDAR_NOTICE_DAYS)
+    for column in ("eps_actual", "eps_estimated", "revenue_actual", "revenue_estimated"):
+        frame[column] = np.nan
+    return frame
+
+
+def corporate_events(config: TapeConfig) -> pd.DataFrame:
+    """The calendar the tape's event-driven scenarios align with (the months the tape covers and the next)."""
+    start = pd.Timestamp(config.start)
+    return synthetic_calendar(config.symbols, start, start + pd.Timedelta(days=config.days + 31))
 
 
 def spot_prices(symbols: tuple[str, ...], seed: int) -> dict[str, float]:
@@ -317,7 +338,11 @@ class TapeBuilder:
     def event_driven(self):
         k = self._k()
         symbols = self._pick(self.plain, k)
-        events = self.events.set_index("symbol")["event_date"]
+        first = pd.Timestamp(self.config.start)
+        upcoming = self.events[self.events["event_date"] >= first + pd.Timedelta(days=2)]
+        events = (
+            upcoming.sort_values("event_date").drop_duplicates("symbol").set_index("symbol")["event_date"]
+        )
         event_day = pd.DatetimeIndex(events.loc[symbols].to_numpy())
         first_day = pd.Timestamp(self.config.start)
         # trade 2-5 days before the event (inside the tape), expiry 1-10 days after it
@@ -497,7 +522,7 @@ class TapeBuilder:
         self.background(int(round(scenario_prints * self.config.background_ratio)))
         tape = pd.concat(self._frames, ignore_index=True)
         tape = tape.sort_values(["ts", "symbol", "strike", "option_type"], kind="stable", ignore_index=True)
-        tape["print_id"] = "P" + pd.Series(np.arange(len(tape))).astype(str).str.zfill(9)
+        tape["print_id"] = self.config.id_prefix + pd.Series(np.arange(len(tape))).astype(str).str.zfill(9)
         tape["expiry"] = pd.to_datetime(tape["expiry"]).astype("datetime64[ms]")
         truth = tape[["print_id", "scenario_id", "truth", "truth_kind"]].copy()
         prints = tape[list(PRINT_COLUMNS)].copy()

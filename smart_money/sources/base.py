@@ -50,3 +50,10 @@ class Source(ABC):
     ) -> pd.DataFrame | None:
         """The hidden state behind simulated data, by month; None for real sources."""
         return None
+
+    def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """Scheduled corporate events (earnings and others) that became known in the window (table
+        ``raw_corporate_events``); empty for a source without a calendar."""
+        from smart_money import tables
+
+        return tables.spec("raw_corporate_events").empty()
