@@ -32,10 +32,12 @@ AGGRESSIVE_SHARE = 0.6
 LARGE_PREMIUM = 100_000.0
 MEANINGFUL_PREMIUM = 25_000.0
 MANY_PRINTS = 8
+MIN_BURST = 3  # an event bet is a burst of prints, not one print that happens to expire after an event
 STALE_QUOTE_MS = 2_000.0
 WIDE_SPREAD = 0.25  # of the mid, and
 WIDE_SPREAD_ABS = 0.10  # dollars: a cheap option's one- or two-cent spread is not illiquidity
 RETAIL_DTE = 7
+INSTITUTIONAL_MIN_DTE = 14
 RETAIL_LOT = 200.0
 EVENT_WINDOW_DAYS = 10
 EVENT_EXPIRY_DAYS = 14
@@ -91,6 +93,7 @@ def _evidence(f: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
             "IV_RISING": f["iv_shock"].to_numpy() >= 0.02,
             "AGGRESSIVE_BUYER": buyer,
             "MEANINGFUL_PREMIUM": f["premium"].to_numpy() >= MEANINGFUL_PREMIUM,
+            "BURST": f["n_prints"].to_numpy() >= MIN_BURST,
         },
         "vol_seller": {
             "AGGRESSIVE_SELLER": seller,
@@ -141,6 +144,7 @@ WEIGHTS = {
         "IV_RISING": Evidence("IV_RISING", 1),
         "AGGRESSIVE_BUYER": Evidence("AGGRESSIVE_BUYER", 1),
         "MEANINGFUL_PREMIUM": Evidence("MEANINGFUL_PREMIUM", 1, True),
+        "BURST": Evidence("BURST", 1, True),
     },
     "vol_seller": {
         "AGGRESSIVE_SELLER": Evidence("AGGRESSIVE_SELLER", 3, True),
@@ -185,7 +189,12 @@ def _guards(f: pd.DataFrame) -> dict[str, dict[str, tuple[np.ndarray, float]]]:
         "NON_DIRECTIONAL_STRUCTURE": (structure, 0.2),
     }
     return {
-        "institutional_directional": {**directional, "RETAIL_PATTERN": (retail, 0.3)},
+        "institutional_directional": {
+            **directional,
+            "RETAIL_PATTERN": (retail, 0.3),
+            # days-to-expiry under a week is hedging, event or retail flow, not a positioned view
+            "SHORT_DATED_FLOW": (f["dte"].to_numpy() < INSTITUTIONAL_MIN_DTE, 0.6),
+        },
         "retail_whale": dict(directional),
         "event_driven": dict(directional),
         "vol_seller": {

@@ -206,6 +206,7 @@ class TapeBuilder:
         leg_offset_ms: int = 0,
         fixed_sizes=None,
         side_override=None,
+        strike_override=None,
     ) -> pd.DataFrame:
         k = len(symbols)
         rng = self.rng
@@ -222,7 +223,7 @@ class TapeBuilder:
         money = np.broadcast_to(np.asarray(moneyness, dtype=float), (k,))
         calls = np.broadcast_to(np.asarray(is_call, dtype=bool), (k,))
         signed = np.where(calls, money, -money)  # OTM calls above spot, OTM puts below
-        strike = _strike(spot0, signed)
+        strike = _strike(spot0, signed) if strike_override is None else np.asarray(strike_override, float)
         gaps = rng.integers(gap_ms[0], gap_ms[1] + 1, (k, n))
         gaps[:, 0] = leg_offset_ms
         ts = start_ms[:, None] + np.cumsum(gaps, axis=1)
@@ -239,6 +240,10 @@ class TapeBuilder:
         if side_override is not None:
             buy = np.broadcast_to(np.asarray(side_override, dtype=bool)[:, None], (k, n))
         else:
+            if self.noise == 0 and side_buy_share not in (
+                0.5,
+            ):  # test mode: every print on the template's side
+                side_buy_share = 1.0 if side_buy_share > 0.5 else 0.0
             buy = rng.random((k, n)) < side_buy_share
         price = np.where(buy, ask, bid)
         if fixed_sizes is not None:
@@ -355,7 +360,7 @@ class TapeBuilder:
             start,
             n,
             dte=0,
-            moneyness=self.rng.uniform(0.0, 0.04, k),
+            moneyness=self.rng.uniform(0.0, 0.025, k),
             is_call=self.rng.random(k) < 0.5,
             side_buy_share=0.95 if self.noise == 0 else 0.85,
             size_range=(100, 400),
@@ -396,18 +401,20 @@ class TapeBuilder:
         size = self.rng.integers(100, 500, k)
         trade_day = pd.to_datetime(start, unit="ms").normalize()
         expiry = trade_day + pd.to_timedelta(dte, unit="D")
+        spot = np.array([self.spots[s] for s in symbols])
+        strikes = {m: _strike(spot, np.full(k, m)) for m in (-0.05, 0.05)}  # K1 below, K2 above the spot
         legs = []
         for offset, (money, call, buy) in enumerate(
             ((-0.05, True, True), (0.05, True, False), (0.05, False, True), (-0.05, False, False))
         ):
-            signed_money = money if call else -money  # undo the OTM sign convention of _leg
             legs.append(
                 self._leg(
                     symbols,
                     start,
                     1,
                     dte=dte,
-                    moneyness=signed_money,
+                    moneyness=0.0,
+                    strike_override=strikes[money],
                     is_call=call,
                     side_buy_share=1.0,
                     size_range=(1, 1),
@@ -461,6 +468,7 @@ class TapeBuilder:
         trade_day = pd.to_datetime(start, unit="ms").normalize()
         expiry = trade_day + pd.to_timedelta(dte, unit="D")
         ids = self._scenario_ids(k, 3)
+        strike = _strike(np.array([self.spots[s] for s in symbols]), np.zeros(k))
         for offset, call in enumerate((True, False)):
             leg = self._leg(
                 symbols,
@@ -477,6 +485,7 @@ class TapeBuilder:
                 leg_offset_ms=offset,
                 fixed_sizes=size,
                 side_override=np.full(k, True),
+                strike_override=strike,
             )
             self._add(leg, "structure_trade", "trap", ids)
 
