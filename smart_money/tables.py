@@ -331,23 +331,19 @@ SYNTHETIC_FLOW_TRUTH = TableSpec(
     ),
 )
 
-PROFILE_SCORE = pa.struct(
-    [
-        ("profile_id", pa.string()),
-        ("probability", pa.float64()),
-        ("confidence_band", pa.string()),
-        ("direction", pa.string()),
-        ("reasons", pa.list_(pa.string())),
-    ]
-)
-
 
 def smart_money_events_spec() -> TableSpec:
-    """Parent events with their typed features and profile scores (month of the event's start)."""
+    """Parent events with their typed features and the flat per-profile scores (month of the event's start).
+    The catalog view adds ``profile_scores`` (a list of structs) and list versions of the reason columns."""
     from smart_money.options_flow.event_features import FEATURE_COLUMNS
     from smart_money.options_flow.tape import PROFILES
 
     bools = ("both_sides", "calls_and_puts")
+    per_profile = [
+        (f"{p}_{k}", pa.float64() if k == "probability" else pa.string())
+        for p in PROFILES
+        for k in ("probability", "confidence_band", "direction", "reasons")
+    ]
     columns = [
         ("event_id", pa.string()),
         ("symbol", pa.string()),
@@ -358,16 +354,15 @@ def smart_money_events_spec() -> TableSpec:
         ("window_ms", pa.int64()),
         ("known_at", DATE),
         *[(name, pa.bool_() if name in bools else pa.float64()) for name in FEATURE_COLUMNS],
-        ("profile_scores", pa.list_(PROFILE_SCORE)),
+        *per_profile,
         ("primary_profile_id", pa.string()),
         ("primary_direction", pa.string()),
         ("primary_probability", pa.float64()),
         ("confidence_band", pa.string()),
         ("abstained", pa.bool_()),
-        ("reasons", pa.list_(pa.string())),
-        ("suppressed_reasons", pa.list_(pa.string())),
-        ("structure_reasons", pa.list_(pa.string())),
-        *[(f"{p}_probability", pa.float64()) for p in PROFILES],
+        ("reasons", pa.string()),
+        ("suppressed_reasons", pa.string()),
+        ("structure_reasons", pa.string()),
         ("source", pa.string()),
     ]
     return TableSpec("smart_money_events", "one row per parent event of option prints", tuple(columns))

@@ -230,7 +230,27 @@ def _view_sql(table: str, data_dir: Path) -> str:
     select = f"SELECT * FROM read_parquet('{glob}', union_by_name = true{hive})"
     if table == "universe":
         return select + " QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY as_of DESC) = 1"
+    if table == "smart_money_events":
+        return _events_view_sql(select)
     return select
+
+
+def _events_view_sql(select: str) -> str:
+    """``smart_money_events`` as the issue's contract: reason columns as lists, and ``profile_scores`` as a
+    list of {profile_id, probability, confidence_band, direction, reasons} built from the flat columns."""
+    from smart_money.options_flow.tape import PROFILES
+
+    def codes(column: str) -> str:
+        return f"list_filter(string_split({column}, ';'), x -> x <> '')"
+
+    scores = ", ".join(
+        f"struct_pack(profile_id := '{p}', probability := {p}_probability, "
+        f"confidence_band := {p}_confidence_band, direction := {p}_direction, "
+        f"reasons := {codes(p + '_reasons')})"
+        for p in PROFILES
+    )
+    lists = ", ".join(f"{codes(c)} AS {c}" for c in ("reasons", "suppressed_reasons", "structure_reasons"))
+    return f"SELECT * REPLACE ({lists}), [{scores}] AS profile_scores FROM ({select})"
 
 
 def has_data(table: str, data_dir: Path | None = None) -> bool:

@@ -6,15 +6,39 @@ shape (one line per alert) the ``smart_money_alerts`` view also gives.
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from smart_money.options_flow import parent_events, profiles
 from smart_money.options_flow.event_features import FEATURE_COLUMNS, event_features
 
 BOOL_FEATURES = ("both_sides", "calls_and_puts")
+SCORE_COLUMNS = (
+    *[
+        f"{p}_{k}"
+        for p in profiles.PROFILES
+        for k in ("probability", "confidence_band", "direction", "reasons")
+    ],
+    "primary_profile_id",
+    "primary_direction",
+    "primary_probability",
+    "confidence_band",
+    "abstained",
+    "reasons",
+    "suppressed_reasons",
+    "structure_reasons",
+)
 
 
-def _split(codes: pd.Series) -> list[list[str]]:
-    return [[c for c in str(v).split(";") if c] for v in codes]
+def _members(reconstructed: pd.DataFrame, order: pd.Series) -> pd.arrays.ArrowExtensionArray:
+    """Each event's print ids as an Arrow list column, built from the contiguous rows of each event
+    (``reconstruct`` sorts them so) without a per-event Python loop."""
+    ids = reconstructed["event_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    offsets = pa.array(np.r_[starts, len(ids)].astype(np.int32))
+    values = pa.array(reconstructed["print_id"].to_numpy(), type=pa.string())
+    lists = pa.ListArray.from_arrays(offsets, values)
+    position = pd.Series(np.arange(len(starts)), index=ids[starts])
+    return pd.arrays.ArrowExtensionArray(lists.take(pa.array(position.reindex(order).to_numpy())))
 
 
 def classify(prints: pd.DataFrame, calendar: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -31,9 +55,8 @@ def events_table(reconstructed: pd.DataFrame, calendar: pd.DataFrame) -> pd.Data
 
         return tables.spec("smart_money_events").empty()
     scored = profiles.score(features)
-    members = reconstructed.groupby("event_id", sort=False)["print_id"].agg(list)
     out = features[["event_id", "symbol", "event_kind"]].copy()
-    out["member_print_ids"] = members.reindex(out["event_id"]).to_numpy()
+    out["member_print_ids"] = _members(reconstructed, out["event_id"])
     out["start_ts"] = pd.to_datetime(features["start_ts"], unit="ms")
     out["end_ts"] = pd.to_datetime(features["end_ts"], unit="ms")
     out["window_ms"] = features["window_ms"].astype(np.int64)
@@ -42,17 +65,8 @@ def events_table(reconstructed: pd.DataFrame, calendar: pd.DataFrame) -> pd.Data
     for name in FEATURE_COLUMNS:
         values = features[name]
         out[name] = values.astype(float) if name not in BOOL_FEATURES else values.astype(bool)
-    out["profile_scores"] = profiles.profile_scores(scored, features)
-    out["primary_profile_id"] = scored["primary_profile_id"].to_numpy()
-    out["primary_direction"] = scored["primary_direction"].to_numpy()
-    out["primary_probability"] = scored["primary_probability"].to_numpy(float)
-    out["confidence_band"] = scored["confidence_band"].to_numpy()
-    out["abstained"] = scored["abstained"].to_numpy(bool)
-    out["reasons"] = _split(scored["reasons"])
-    out["suppressed_reasons"] = _split(scored["suppressed_reasons"])
-    out["structure_reasons"] = _split(scored["structure_reasons"])
-    for profile in profiles.PROFILES:
-        out[f"{profile}_probability"] = scored[f"{profile}_probability"].to_numpy(float)
+    for column in SCORE_COLUMNS:
+        out[column] = scored[column].to_numpy()
     return out.sort_values(["start_ts", "event_id"], ignore_index=True)
 
 

@@ -9,16 +9,17 @@
    previous print of that contract exceeds ``BURST_GAP_MS``. The aggressor side is the event's direction
    proxy (its buy/sell mix is a feature); venues printed within the burst are its venue-burst context.
 
-Event ids are a hash of the event's kind and member print ids: the same prints give the same id, so a batch
+Event ids are a fixed-key hash of the event's kind, smallest member print id and size: the same prints
+give the same id, so a batch
 replay and a chunked streaming run (``stream``) agree exactly. An event closes ``BURST_GAP_MS`` after its last
 print; a print arriving later starts a new event and never changes a closed one.
 """
 
-import hashlib
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
+from pandas.util import hash_array
 
 from smart_money.options_flow.tape import PRINT_COLUMNS, SPECIAL_CONDITIONS
 
@@ -103,12 +104,20 @@ def _reconstruct(prints: pd.DataFrame) -> pd.DataFrame:
 
 
 def _event_ids(p: pd.DataFrame) -> np.ndarray:
-    members = p.groupby("_group", sort=False).agg(kind=("event_kind", "first"), ids=("print_id", list))
-    ids = {
-        g: "E" + hashlib.sha1((kind + ":" + ",".join(sorted(pids))).encode()).hexdigest()[:16]
-        for g, kind, pids in zip(members.index, members["kind"], members["ids"], strict=True)
-    }
-    return p["_group"].map(ids).to_numpy()
+    """``E`` + 16 hex digits of a fixed-key hash of (kind, smallest member print id, member count): a print
+    is in exactly one event, so the same prints always give the same id. Vectorized (no per-print loop)."""
+    grouped = p.groupby("_group", sort=False)
+    key = (
+        grouped["event_kind"].transform("first")
+        + ":"
+        + grouped["print_id"].transform("min")
+        + ":"
+        + grouped["print_id"].transform("size").astype(str)
+    )
+    codes, uniques = pd.factorize(key)
+    hashed = hash_array(np.asarray(uniques, dtype=object))
+    labels = np.char.add("E", np.char.zfill(np.char.mod("%x", hashed.astype(np.uint64)), 16))
+    return labels[codes]
 
 
 def stream(chunks: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:

@@ -207,27 +207,38 @@ def _guards(f: pd.DataFrame) -> dict[str, dict[str, tuple[np.ndarray, float]]]:
     }
 
 
-def structure_reasons(f: pd.DataFrame) -> pd.Series:
-    """Structure labels as reason codes (never profiles)."""
-    multi = f["n_legs"].to_numpy() >= 2
+def structure_reasons(f: pd.DataFrame) -> np.ndarray:
+    """Structure labels as reason codes (never profiles), ``;``-joined per event."""
     two = f["n_legs"].to_numpy() == 2
     same_expiry = f["n_expiries"].to_numpy() == 1
-    cp = f["calls_and_puts"].to_numpy()
-    both = f["both_sides"].to_numpy()
+    cp = f["calls_and_puts"].to_numpy(bool)
+    both = f["both_sides"].to_numpy(bool)
+    strikes = f["n_strikes"].to_numpy()
     labels = {
-        "STRUCTURE_BOX": multi & (f["n_legs"].to_numpy() == 4) & cp & both & same_expiry,
-        "STRUCTURE_STRADDLE": two & cp & ~both & same_expiry & (f["n_strikes"].to_numpy() == 1),
-        "STRUCTURE_STRANGLE": two & cp & ~both & same_expiry & (f["n_strikes"].to_numpy() == 2),
-        "STRUCTURE_VERTICAL": two & ~cp & both & same_expiry & (f["n_strikes"].to_numpy() == 2),
+        "STRUCTURE_BOX": (f["n_legs"].to_numpy() == 4) & cp & both & same_expiry,
+        "STRUCTURE_STRADDLE": two & cp & ~both & same_expiry & (strikes == 1),
+        "STRUCTURE_STRANGLE": two & cp & ~both & same_expiry & (strikes == 2),
+        "STRUCTURE_VERTICAL": two & ~cp & both & same_expiry & (strikes == 2),
         "STRUCTURE_ROLL": two & both & (f["n_expiries"].to_numpy() == 2),
         "ZERO_DTE_GAMMA_PUNCH": (f["dte"].to_numpy() < 1)
         & (f["atm_proximity"].to_numpy() <= ATM)
         & (f["n_prints"].to_numpy() >= 5),
     }
-    out = np.full(len(f), "", dtype=object)
-    for code, fires in labels.items():
-        out = np.where(fires, np.where(out == "", code, out + ";" + code), out)
-    return pd.Series(out, index=f.index)
+    return codes_text(labels)
+
+
+def codes_text(flags: dict[str, np.ndarray]) -> np.ndarray:
+    """``;``-joined names of the flags that fire, per row. Vectorized: the flags become a bit mask and only
+    the distinct masks (a handful) are turned into text."""
+    names = list(flags)
+    if not names:
+        return np.array([], dtype=object)
+    mask = np.zeros(len(next(iter(flags.values()))), dtype=np.int64)
+    for bit, name in enumerate(names):
+        mask |= np.asarray(flags[name], dtype=bool).astype(np.int64) << bit
+    distinct, inverse = np.unique(mask, return_inverse=True)
+    text = np.array([";".join(n for b, n in enumerate(names) if m >> b & 1) for m in distinct], dtype=object)
+    return text[inverse.reshape(-1)]
 
 
 def direction(f: pd.DataFrame) -> np.ndarray:
@@ -237,96 +248,79 @@ def direction(f: pd.DataFrame) -> np.ndarray:
     return np.select([bias > DIRECTION_BIAS, bias < -DIRECTION_BIAS], ["bullish", "bearish"], "neutral")
 
 
+def _band(probability: np.ndarray) -> np.ndarray:
+    return np.select([probability >= b for b, _ in BANDS], [n for _, n in BANDS], "low")
+
+
 def score(features: pd.DataFrame) -> pd.DataFrame:
-    """Per event: ``<profile>_probability`` for the six profiles, the primary profile (or abstention), its
-    direction, confidence band, reason codes and suppressed reasons, and the structure reasons."""
+    """Per event and profile: ``<profile>_probability``, ``_confidence_band``, ``_direction`` and
+    ``_reasons``; then the primary profile (or abstention), its probability, direction and band, its reasons,
+    every suppression reason and the structure reasons. Vectorized over events."""
     f = features.reset_index(drop=True)
+    n = len(f)
     evidence = _evidence(f)
     guards = _guards(f)
     flow_direction = direction(f)
     out = pd.DataFrame({"event_id": f["event_id"]})
-    reasons, suppressed = {}, {}
+    suppressed: dict[str, np.ndarray] = {}
     for profile in PROFILES:
         weights = WEIGHTS[profile]
         total = sum(e.weight for e in weights.values())
-        present = np.zeros(len(f))
-        missing_required = np.zeros(len(f), dtype=bool)
-        codes = np.full(len(f), "", dtype=object)
+        present = np.zeros(n)
+        missing_required = np.zeros(n, dtype=bool)
         for code, spec in weights.items():
             fires = evidence[profile][code]
             present += spec.weight * fires
             if spec.required:
                 missing_required |= ~fires
-            codes = np.where(fires, np.where(codes == "", code, codes + ";" + code), codes)
         probability = present / total
         probability = np.where(missing_required, np.minimum(probability, MISSING_REQUIRED_CAP), probability)
-        blocked = np.full(len(f), "", dtype=object)
         for reason, (fires, multiplier) in guards[profile].items():
             probability = np.where(fires, probability * multiplier, probability)
-            blocked = np.where(fires, np.where(blocked == "", reason, blocked + ";" + reason), blocked)
-        out[f"{profile}_probability"] = np.round(probability, 4)
-        reasons[profile], suppressed[profile] = codes, blocked
+            suppressed[reason] = suppressed.get(reason, np.zeros(n, dtype=bool)) | fires
+        probability = np.round(probability, 4)
+        out[f"{profile}_probability"] = probability
+        out[f"{profile}_confidence_band"] = _band(probability)
+        out[f"{profile}_direction"] = _profile_direction(profile, flow_direction)
+        out[f"{profile}_reasons"] = codes_text({c: evidence[profile][c] for c in weights})
     probabilities = out[[f"{p}_probability" for p in PROFILES]].to_numpy()
     best = probabilities.argmax(axis=1)
-    best_probability = probabilities[np.arange(len(f)), best]
+    rows = np.arange(n)
+    best_probability = probabilities[rows, best]
     abstained = best_probability < PRIMARY_THRESHOLD
     primary = np.array(PROFILES, dtype=object)[best]
+    directions = out[[f"{p}_direction" for p in PROFILES]].to_numpy(object)[rows, best]
     out["primary_profile_id"] = np.where(abstained, None, primary)
     out["primary_probability"] = best_probability
-    profile_direction = np.where(
-        np.isin(primary, DIRECTIONAL) | (primary == "hedge_reactive"),
-        flow_direction,
-        np.where(primary == "vol_seller", "short_volatility", "neutral"),
-    )
-    out["primary_direction"] = np.where(abstained, None, profile_direction)
-    out["confidence_band"] = np.where(
-        abstained, "none", np.select([best_probability >= b for b, _ in BANDS], [n for _, n in BANDS], "low")
-    )
+    out["primary_direction"] = np.where(abstained, None, directions)
+    out["confidence_band"] = np.where(abstained, "none", _band(best_probability))
     out["abstained"] = abstained
-    rows = np.arange(len(f))
-    out["reasons"] = np.array(
-        [reasons[PROFILES[b]][i] for i, b in zip(rows, best, strict=True)], dtype=object
-    )
-    out["suppressed_reasons"] = _all_suppressed(suppressed, len(f))
-    out["structure_reasons"] = structure_reasons(f).to_numpy()
+    out["reasons"] = out[[f"{p}_reasons" for p in PROFILES]].to_numpy(object)[rows, best]
+    out["suppressed_reasons"] = codes_text({r: suppressed[r] for r in sorted(suppressed)})
+    out["structure_reasons"] = structure_reasons(f)
     out["flow_direction"] = flow_direction
-    for profile in PROFILES:
-        out[f"{profile}_reasons"] = reasons[profile]
     return out
 
 
-def _all_suppressed(suppressed: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """The distinct suppression reasons of every profile, ``;``-joined (one string per event)."""
-    combined = [set() for _ in range(n)]
-    for codes in suppressed.values():
-        for i in np.flatnonzero(codes != ""):
-            combined[i].update(codes[i].split(";"))
-    return np.array([";".join(sorted(c)) for c in combined], dtype=object)
+def _profile_direction(profile: str, flow_direction: np.ndarray) -> np.ndarray:
+    """Directional profiles (and hedge_reactive) take the flow's direction; vol_seller is short volatility;
+    arbitrage is neutral."""
+    if profile in DIRECTIONAL or profile == "hedge_reactive":
+        return flow_direction
+    return np.full(
+        len(flow_direction), "short_volatility" if profile == "vol_seller" else "neutral", dtype=object
+    )
 
 
-def profile_scores(scored: pd.DataFrame, features: pd.DataFrame) -> list[list[dict]]:
-    """The ``profile_scores`` list per event: profile_id, probability, confidence_band, direction, reasons."""
-    flow = direction(features.reset_index(drop=True))
-    out = []
-    for i, row in enumerate(scored.itertuples(index=False)):
-        items = []
-        for profile in PROFILES:
-            p = float(getattr(row, f"{profile}_probability"))
-            band = "high" if p >= BANDS[0][0] else "medium" if p >= BANDS[1][0] else "low"
-            kind = (
-                flow[i]
-                if profile in DIRECTIONAL or profile == "hedge_reactive"
-                else ("short_volatility" if profile == "vol_seller" else "neutral")
-            )
-            codes = getattr(row, f"{profile}_reasons")
-            items.append(
-                {
-                    "profile_id": profile,
-                    "probability": p,
-                    "confidence_band": band,
-                    "direction": kind,
-                    "reasons": [c for c in codes.split(";") if c],
-                }
-            )
-        out.append(items)
-    return out
+def profile_scores(row) -> list[dict]:
+    """The ``profile_scores`` list of one event row (a mapping with the flat per-profile columns)."""
+    return [
+        {
+            "profile_id": profile,
+            "probability": float(row[f"{profile}_probability"]),
+            "confidence_band": row[f"{profile}_confidence_band"],
+            "direction": row[f"{profile}_direction"],
+            "reasons": [c for c in str(row[f"{profile}_reasons"]).split(";") if c],
+        }
+        for profile in PROFILES
+    ]
