@@ -304,7 +304,7 @@ RAW_OPTION_PRINTS = TableSpec(
 
 RAW_CORPORATE_EVENTS = TableSpec(
     "raw_corporate_events",
-    "one row per scheduled corporate event (earnings and others) per symbol, by the month it became known",
+    "one row per scheduled corporate event (earnings and others) per symbol, by the month of the event",
     (
         ("symbol", pa.string()),
         ("event_date", DATE),

@@ -241,7 +241,7 @@ def _events_view_sql(select: str) -> str:
     from smart_money.options_flow.tape import PROFILES
 
     def codes(column: str) -> str:
-        return f"list_filter(string_split({column}, ';'), x -> x <> '')"
+        return f"list_filter(string_split({column}, ';'), lambda x: x <> '')"
 
     scores = ", ".join(
         f"struct_pack(profile_id := '{p}', probability := {p}_probability, "

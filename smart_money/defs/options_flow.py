@@ -140,12 +140,13 @@ def option_prints(context: dg.AssetExecutionContext, config: OptionPrintsConfig,
 )
 def raw_corporate_events(context: dg.AssetExecutionContext, source: SmartMoneySource) -> dg.MaterializeResult:
     """Scheduled corporate events: one row per symbol × event (earnings and others) with its date and
-    kind; known_at = when the date became public. Synthetic calendar by default, FMP's earnings calendar
-    with fmp."""
+    kind, partitioned by the month of the event (a calendar is read ahead); known_at = when the date became
+    public, and only rows known at a print's time are used. Synthetic calendar by default, FMP's earnings
+    calendar with fmp."""
     months = _months(context)
     listed = warehouse.read_months("universe", months, require=True)
     frame = source.corporate_events(sorted(listed["symbol"].unique()), months[0], _month_end(months[-1]))
-    counts = warehouse.write_months("raw_corporate_events", frame, months, "known_at")
+    counts = warehouse.write_months("raw_corporate_events", frame, months, "event_date")
     warehouse.refresh_catalog()
     return dg.MaterializeResult(
         metadata=table_metadata(frame, {"months_written": len(counts), "source": source.source_name})
@@ -158,7 +159,7 @@ def raw_corporate_events(context: dg.AssetExecutionContext, source: SmartMoneySo
     backfill_policy=_SINGLE_RUN,
     deps=[
         dg.AssetDep("raw_option_prints"),
-        dg.AssetDep(raw_corporate_events, partition_mapping=lookback(2)),
+        dg.AssetDep(raw_corporate_events, partition_mapping=lookback(0, ahead=1)),
     ],
     kinds={"parquet", "duckdb"},
 )
@@ -171,9 +172,8 @@ def smart_money_events(context: dg.AssetExecutionContext) -> dg.MaterializeResul
     frames = []
     for month in months:
         prints = warehouse.read_months("raw_option_prints", [month], require=True)
-        calendar = warehouse.read_months(
-            "raw_corporate_events", timeline.months_between(month - pd.DateOffset(months=2), month)
-        )
+        # this month's and next month's scheduled events; the features keep those known at each print
+        calendar = warehouse.read_months("raw_corporate_events", [month, month + pd.DateOffset(months=1)])
         events, _ = classify.classify(prints, calendar)
         frames.append(events.assign(source=prints["source"].iloc[0] if len(prints) else "none"))
         context.log.info(f"smart_money_events: {month:%Y-%m}: {len(prints)} prints -> {len(events)} events")

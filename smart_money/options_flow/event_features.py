@@ -196,7 +196,7 @@ def _calendar(out: pd.DataFrame, calendar: pd.DataFrame) -> tuple[np.ndarray, np
         left, right, left_on="day", right_on="event_ms", by="symbol", direction="forward"
     ).sort_values("row")
     # point in time: a calendar entry not yet public when the event started does not exist for it
-    event_ms = matched["event_ms"].to_numpy(float)
+    event_ms = matched["event_ms"].to_numpy(float, copy=True)
     event_ms[matched["known_ms"].to_numpy(float) > out["start_ts"].to_numpy(float)] = np.nan
     days = (event_ms - matched["day"].to_numpy(float)) / DAY_MS
     after = (out["first_expiry_ms"].to_numpy(float) - event_ms) / DAY_MS

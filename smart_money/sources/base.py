@@ -52,8 +52,8 @@ class Source(ABC):
         return None
 
     def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        """Scheduled corporate events (earnings and others) that became known in the window (table
-        ``raw_corporate_events``); empty for a source without a calendar."""
+        """Scheduled corporate events (earnings and others) dated in the window, each with ``known_at``, the
+        date it became public (table ``raw_corporate_events``); empty for a source without a calendar."""
         from smart_money import tables
 
         return tables.spec("raw_corporate_events").empty()

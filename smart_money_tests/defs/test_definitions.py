@@ -30,8 +30,14 @@ EXPECTED = {
     "evaluation_report": ("model", {"smart_money_model"}),
     "model_registry": ("model", {"evaluation_report"}),
     "predictions": ("model", {"model_registry", "features"}),
+    "raw_option_prints": ("options_flow", {"universe"}),
+    "synthetic_flow_truth": ("options_flow", {"universe"}),
+    "raw_corporate_events": ("options_flow", {"universe"}),
+    "smart_money_events": ("options_flow", {"raw_option_prints", "raw_corporate_events"}),
+    "options_flow_evaluation": ("options_flow", {"smart_money_events", "synthetic_flow_truth"}),
 }
 TABLE_ASSETS_UNPARTITIONED = {"dataset_splits", "evaluation_report", "model_registry", "predictions"}
+UNPARTITIONED_OUTSIDE_MODEL = {"options_flow_evaluation"}
 EXPECTED_CHECKS = {
     "universe": {"universe_schema"},
     "raw_prices": {"raw_prices_schema", "raw_prices_completeness"},
@@ -49,6 +55,7 @@ EXPECTED_CHECKS = {
     "dataset_splits": {"dataset_splits_embargo"},
     "model_registry": {"model_registry_promotion"},
     "predictions": {"predictions_freshness"},
+    "smart_money_events": {"smart_money_events_integrity"},
 }
 NON_BLOCKING_CHECKS = {"predictions_freshness"}  # a warning about age must not stop a run
 
@@ -86,6 +93,9 @@ def test_every_table_asset_says_what_a_row_is_and_data_assets_are_partitioned_mo
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         name = key.to_user_string()
+        if name in UNPARTITIONED_OUTSIDE_MODEL:
+            assert node.partitions_def is None and "one row per" not in (node.description or ""), name
+            continue
         if node.group_name == "model":
             assert node.partitions_def is None, name  # trained and evaluated over the whole sample window
             if name in TABLE_ASSETS_UNPARTITIONED:

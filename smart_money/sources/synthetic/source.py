@@ -64,13 +64,12 @@ class SyntheticMarketSource(Source):
         return truth[mask].reset_index(drop=True)
 
     def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        """The simulated calendar (``options_flow.tape.synthetic_calendar``), by the date each event became
-        known; the option tape's event-driven scenarios align with it."""
-        from smart_money.options_flow.tape import CALENDAR_NOTICE_DAYS, synthetic_calendar
+        """The simulated calendar (``options_flow.tape.synthetic_calendar``): events dated in the window,
+        each with the date it became known; the option tape's event-driven scenarios align with it."""
+        from smart_money.options_flow.tape import synthetic_calendar
 
         start, end = to_timestamp(start), to_timestamp(end)
         names = list(symbols) if symbols is not None else list(self.world.universe["symbol"])
-        notice = pd.Timedelta(days=CALENDAR_NOTICE_DAYS)
-        frame = synthetic_calendar(names, start + notice, end + notice)
-        frame = frame[(frame["known_at"] >= start) & (frame["known_at"] < end)].reset_index(drop=True)
+        frame = synthetic_calendar(names, start, end)
+        frame = frame[(frame["event_date"] >= start) & (frame["event_date"] < end)].reset_index(drop=True)
         return frame.assign(source=self.name)
