@@ -55,7 +55,26 @@ def load_raw(
             if table in tables
             else warehouse.read_months(table, [], data_dir)
         )
+    frames["options_events"] = options_events(first_month, last_month, data_dir)
     return RawFrames(**frames)
+
+
+def options_events(first_month: pd.Timestamp, last_month: pd.Timestamp, data_dir: Path | None = None):
+    """The months of ``smart_money_events`` the options-flow features need (30 days back), or an empty
+    frame when the options flow is off (``SMART_MONEY_OPTIONS_FLOW``) or has never been materialized."""
+    from smart_money import settings
+
+    columns = ["symbol", "known_at", "primary_profile_id", "primary_direction", "premium", "abstained"]
+    empty = warehouse.read_months("smart_money_events", [], data_dir)[columns]
+    if not settings.options_flow_features():
+        return empty
+    available = set(warehouse.existing_months("smart_money_events", data_dir))
+    # load_raw is asked from the features' look-back start: the events need one month before the sample
+    first = timeline.month_start(first_month) + pd.DateOffset(months=timeline.FEATURE_LOOKBACK_MONTHS - 1)
+    wanted = [m for m in timeline.months_between(first, last_month) if m in available]
+    if not wanted:
+        return empty
+    return warehouse.read_months("smart_money_events", wanted, data_dir)[columns]
 
 
 def feature_lookback_start(month: pd.Timestamp) -> pd.Timestamp:

@@ -1,5 +1,5 @@
 """Simulated markets built through the real Dagster runtime, as `make run` builds them (500 symbols × 36
-sample months): the model tests, the serving tests and the notebook test read them."""
+sample months, the options flow included): the model, serving, options-flow and notebook tests read them."""
 
 import json
 from pathlib import Path
@@ -32,9 +32,11 @@ def build_market(root: Path, signal_strength: str, instance: dg.DagsterInstance 
         for name, value in env.items():
             mp.setenv(name, value)
         defs = build_definitions()
-        for group, window in (("raw", RAW), ("features", SAMPLES)):
+        flow = dg.AssetSelection.groups("options_flow") - dg.AssetSelection.assets("options_flow_evaluation")
+        steps = (("raw", RAW, None), ("options_flow", SAMPLES, flow), ("features", SAMPLES, None))
+        for group, window, selection in steps:  # as `make run` does (the options-flow evaluation aside)
             assert cli.materialize_range(
-                group, *window, log_level="WARNING", defs=defs, instance=instance
+                group, *window, log_level="WARNING", defs=defs, instance=instance, selection=selection
             ).success
         result = cli.materialize_range("model", None, None, log_level="WARNING", defs=defs, instance=instance)
         materialized = {

@@ -38,6 +38,8 @@ FEATURES_GROUP = "features"
                 raw_prices,
             )
         ],
+        # optional options-flow columns (NaN when the options_flow group is off)
+        dg.AssetDep("smart_money_events", partition_mapping=lookback(1)),
     ],
     kinds={"parquet", "duckdb"},
 )

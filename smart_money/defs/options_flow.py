@@ -31,7 +31,7 @@ class OptionPrintsConfig(dg.Config):
         description="A Parquet/CSV file or folder of option prints to import instead of the simulated tape "
         "(default: SMART_MONEY_OPTION_PRINTS). Without it a non-synthetic source has no prints.",
     )
-    n_symbols: int = Field(default=50, description="Simulated tape: the first N universe symbols.")
+    n_symbols: int = Field(default=500, description="Simulated tape: the first N universe symbols.")
     scenarios_per_kind: int = Field(default=10, description="Simulated tape: scenarios per template a month.")
     mode: str = Field(default="demo", description="Simulated tape: 'demo' (background flow) or 'test'.")
     background_ratio: float = Field(

@@ -5,7 +5,7 @@ returns one float64 column per catalog feature. Each family only reads raw rows 
 ``known_at <= sample_date``; see ``docs/features.md``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -16,6 +16,7 @@ from smart_money.features.hedgefund import hedgefund_features, holdings_features
 from smart_money.features.insider import insider_features
 from smart_money.features.institutional import institutional_features
 from smart_money.features.market import market_features
+from smart_money.features.options_flow import options_flow_features
 
 __all__ = [
     "FEATURES",
@@ -30,6 +31,7 @@ __all__ = [
     "insider_features",
     "institutional_features",
     "market_features",
+    "options_flow_features",
 ]
 
 
@@ -42,6 +44,8 @@ class RawFrames:
     congress_trades: pd.DataFrame
     etf_holdings: pd.DataFrame
     prices: pd.DataFrame
+    # parent events of option prints (smart_money_events); empty when the options flow is off
+    options_events: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def build_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
@@ -52,6 +56,7 @@ def build_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
         congress_features(grid, raw.congress_trades),
         etf_features(grid, raw.etf_holdings),
         market_features(grid, raw.prices),
+        options_flow_features(grid, raw.options_events),
     )
     out = grid[["symbol", "sample_date"]].reset_index(drop=True)
     columns = {

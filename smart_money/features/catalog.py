@@ -318,6 +318,42 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "covar(r, r_m) / var(r_m) of daily log returns dated in the last 365 days, where r_m is the "
         "equal-weighted mean log return of every symbol priced that day.",
     ),
+    # ---- options flow (smart_money_events; optional: NaN when the options_flow group is off) -------
+    FeatureSpec(
+        "options_net_directional_premium_30d",
+        "options_flow",
+        "30d",
+        "dollars",
+        "NaN when smart_money_events has no data (options flow off); 0 if no event in the window",
+        "Premium of institutional_directional events called bullish minus those called bearish, over "
+        "parent events of option prints that closed (known_at) in the last 30 days.",
+    ),
+    FeatureSpec(
+        "options_event_driven_count_30d",
+        "options_flow",
+        "30d",
+        "count",
+        "NaN when smart_money_events has no data; 0 if no event in the window",
+        "Number of events whose primary profile is event_driven, known in the last 30 days.",
+    ),
+    FeatureSpec(
+        "options_retail_whale_share_30d",
+        "options_flow",
+        "30d",
+        "fraction 0-1",
+        "NaN when smart_money_events has no data or no event is in the window",
+        "Share of the symbol's option events known in the last 30 days whose primary profile is "
+        "retail_whale.",
+    ),
+    FeatureSpec(
+        "options_abstention_share_30d",
+        "options_flow",
+        "30d",
+        "fraction 0-1",
+        "NaN when smart_money_events has no data or no event is in the window",
+        "Share of the symbol's option events known in the last 30 days on which every profile "
+        "abstained (background flow).",
+    ),
 )
 
 FEATURE_NAMES: tuple[str, ...] = tuple(spec.name for spec in FEATURES)
@@ -344,6 +380,7 @@ became public:
 | congress_trades | STOCK Act disclosure date (not the transaction date) |
 | etf_holdings | holdings as-of date |
 | prices | trading date |
+| smart_money_events | when the parent event of option prints closed (its last print + 2 s) |
 
 "In the last N days" means `t - N days < known_at <= t`. Cross-sectional parts (e.g. which hedge
 funds are the top 20 by AUM) are also recomputed at each `t` from public rows only. Ratios over

@@ -290,6 +290,35 @@ def create_app(
             "data": {"symbol": symbol, "as_of": f"{sample:%Y-%m-%d}", "days": days, "events": events},
         }
 
+    @app.get("/api/symbols/{symbol}/options-events")
+    def symbol_options_events(symbol: str, date: str | None = None, days: int = 30) -> dict:
+        """The symbol's recent profiled options events (profile, direction, reasons), point in time."""
+        try:
+            symbol = _symbol(symbol)
+        except ValueError as exc:
+            raise ApiError(400, "invalid_request", f"symbol: {exc}", "symbol") from None
+        try:
+            _date(date)
+        except ValueError as exc:
+            raise ApiError(400, "invalid_request", f"date: {exc}", "date") from None
+        if not 1 <= days <= 365:
+            raise ApiError(400, "invalid_request", "days: must be between 1 and 365", "days")
+        try:
+            sample = service.sample_date_for(symbol, as_of(date))
+        except NotFound as exc:
+            raise not_found(exc) from None
+        found = service.options_events(sample, symbol, days)
+        return {
+            "success": True,
+            "data": {
+                "symbol": symbol,
+                "as_of": f"{sample:%Y-%m-%d}",
+                "days": days,
+                "available": found is not None,
+                "events": [] if found is None else found.get(symbol, []),
+            },
+        }
+
     # ---- admin -----------------------------------------------------------------------------------------
     def require_admin(request: Request) -> None:
         header = request.headers.get("authorization", "")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from smart_money import settings, warehouse
+from smart_money import settings, timeline, warehouse
 from smart_money.modeling import predictions as prediction_logic
 from smart_money.modeling import registry as registry_logic
 from smart_money.modeling import rules, training
@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 
 SIGNALS = tuple(rules.CATEGORY_VALUES)
 TOP_FEATURE_CONTRIBUTIONS = 5
-FEATURE_DIGITS = 7  # significant digits of feature values in responses (the float's full repr is noise)
+FEATURE_DIGITS = 7
+OPTIONS_DAYS = 30  # the options-flow events a prediction lists: closed in the 30 days up to its date
+OPTIONS_EVENTS = 5  # significant digits of feature values in responses (the float's full repr is noise)
 
 
 class NotFound(LookupError):
@@ -258,7 +260,9 @@ class PredictionService:
                 return snap.bodies[key]
             frame = snap.features[snap.features["sample_date"] == sample].reset_index(drop=True)
             started = time.perf_counter()
-            payloads = self._payloads(snap, frame, data_source=snap.data_source)
+            payloads = self._payloads(
+                snap, frame, data_source=snap.data_source, recent=self.options_events(sample)
+            )
             encoded = {p["symbol"]: encode(p) for p in payloads}
             if not snap.zdict and encoded:
                 snap.zdict = next(iter(encoded.values()))
@@ -286,7 +290,46 @@ class PredictionService:
                 frame[name] = np.nan
         return encode(self._payloads(snap, frame, data_source="request")[0])
 
-    def _payloads(self, snap: Snapshot, frame: pd.DataFrame, data_source: str) -> list[dict]:
+    def options_events(
+        self, as_of: pd.Timestamp, symbol: str | None = None, days: int = OPTIONS_DAYS
+    ) -> dict[str, list[dict]] | None:
+        """Per symbol, its most recent profiled (non-abstained) options events that closed in
+        ``(as_of - days, as_of]``, newest first, with their reasons; None when there is no options flow."""
+        months = set(warehouse.existing_months("smart_money_events", self.data_dir))
+        if not months:
+            return None
+        as_of = pd.Timestamp(as_of)
+        first = as_of - pd.Timedelta(days=days)
+        wanted = [m for m in timeline.months_between(first, as_of) if m in months]
+        events = warehouse.read_months("smart_money_events", wanted, self.data_dir)
+        keep = (~events["abstained"]) & (events["known_at"] <= as_of) & (events["known_at"] > first)
+        if symbol is not None:
+            keep &= events["symbol"] == symbol
+        events = events[keep].sort_values(["symbol", "known_at"], ascending=[True, False])
+        events = events.groupby("symbol", sort=False).head(OPTIONS_EVENTS)
+        out: dict[str, list[dict]] = {}
+        for r in events.itertuples(index=False):  # at most OPTIONS_EVENTS per symbol
+            out.setdefault(r.symbol, []).append(
+                {
+                    "event_id": r.event_id,
+                    "time": f"{pd.Timestamp(r.end_ts):%Y-%m-%dT%H:%M:%S}",
+                    "kind": r.event_kind,
+                    "profile": r.primary_profile_id,
+                    "direction": r.primary_direction,
+                    "probability": round(float(r.primary_probability), 4),
+                    "confidence_band": r.confidence_band,
+                    "premium": round(float(r.premium), 2),
+                    "dte": _json_value(float(r.dte)),
+                    "reasons": [c for c in r.reasons.split(";") if c],
+                    "structure_reasons": [c for c in r.structure_reasons.split(";") if c],
+                    "suppressed_reasons": [c for c in r.suppressed_reasons.split(";") if c],
+                }
+            )
+        return out
+
+    def _payloads(
+        self, snap: Snapshot, frame: pd.DataFrame, data_source: str, recent: dict | None = None
+    ) -> list[dict]:
         serving = snap.serving
         result = prediction_logic.predict(frame, serving.model, serving.base_rate, serving.version)
         top = None
@@ -344,6 +387,9 @@ class PredictionService:
                     },
                     "signals": {s: cols[s][i] for s in SIGNALS},
                     "model": serving.info,
+                    "options_flow": None
+                    if recent is None
+                    else {"window_days": OPTIONS_DAYS, "events": recent.get(symbol, [])},
                     "data_source": data_source,
                     "synthetic": snap.synthetic if data_source != "request" else False,
                     "timestamp": now_ms,

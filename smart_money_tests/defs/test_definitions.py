@@ -22,6 +22,7 @@ EXPECTED = {
             "raw_institutional_holdings",
             "raw_congress_trades",
             "raw_etf_holdings",
+            "smart_money_events",
         },
     ),
     "labels": ("features", {"universe", "raw_prices", "features"}),

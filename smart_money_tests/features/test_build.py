@@ -128,7 +128,22 @@ def random_panel(seed: int = 7) -> tuple[pd.DataFrame, RawFrames]:
         },
         columns=ETF_COLUMNS,
     )
-    return grid, RawFrames(insider, institutional, congress, etf, prices)
+    o = 1500
+    options = pd.DataFrame(
+        {
+            "symbol": rng.choice(universe, o),
+            # intraday close times: an event of the sample day itself is not yet usable
+            "known_at": _days(rng, o, pd.Timestamp("2023-06-01"), LAST + pd.Timedelta(days=30))
+            + pd.to_timedelta(rng.integers(0, 86_400_000, o), unit="ms"),
+            "primary_profile_id": rng.choice(
+                ["institutional_directional", "event_driven", "retail_whale", "vol_seller", None], o
+            ),
+            "primary_direction": rng.choice(["bullish", "bearish", "neutral"], o),
+            "premium": rng.uniform(1e3, 1e6, o),
+        }
+    )
+    options["abstained"] = options["primary_profile_id"].isna()
+    return grid, RawFrames(insider, institutional, congress, etf, prices, options)
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +204,11 @@ def test_empty_raw_frames(typed: bool) -> None:
         "volatility_30d",  # market context: no prices, no volatility
         "volatility_90d",
         "beta_1y",
+        # the options-flow family is optional: no events at all means the group is off
+        "options_net_directional_premium_30d",
+        "options_event_driven_count_30d",
+        "options_retail_whale_share_30d",
+        "options_abstention_share_30d",
     }
     # ratios over shares_outstanding stay NaN when shares_outstanding is missing (row 3)
     nan_without_so = {"insider_ownership_change_90d", "inst_momentum_score", "hedgefund_conviction_score"}
@@ -225,6 +245,7 @@ def test_rows_published_after_every_sample_date_change_nothing(
         congress_trades=future_copies(raw.congress_trades, []),
         etf_holdings=future_copies(raw.etf_holdings, ["shares"]),
         prices=pd.concat([raw.prices, future_prices], ignore_index=True),
+        options_events=future_copies(raw.options_events, ["premium"]),
     )
     pd.testing.assert_frame_equal(build_features(grid, leaked), out)
 
@@ -315,7 +336,25 @@ def _probe_tables(known_at: pd.Timestamp) -> dict[str, pd.DataFrame]:
         ],
         columns=ETF_COLUMNS,
     )
-    return {"insider": insider, "institutional": institutional, "congress": congress, "etf": etf}
+    options = pd.DataFrame(
+        [
+            {
+                "symbol": "AAA",
+                "known_at": known_at,
+                "primary_profile_id": "institutional_directional",
+                "primary_direction": "bullish",
+                "premium": 9.9e7,
+                "abstained": False,
+            }
+        ]
+    )
+    return {
+        "insider": insider,
+        "institutional": institutional,
+        "congress": congress,
+        "etf": etf,
+        "options": options,
+    }
 
 
 def test_publishing_a_record_by_t_changes_its_family(
@@ -335,6 +374,7 @@ def test_publishing_a_record_by_t_changes_its_family(
             ),
             congress_trades=pd.concat([raw.congress_trades, probe["congress"]], ignore_index=True),
             etf_holdings=pd.concat([raw.etf_holdings, probe["etf"]], ignore_index=True),
+            options_events=pd.concat([raw.options_events, probe["options"]], ignore_index=True),
         )
         return build_features(grid, augmented)[target.to_numpy()].iloc[0]
 

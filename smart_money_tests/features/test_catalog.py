@@ -10,6 +10,7 @@ from smart_money.features.hedgefund import HEDGEFUND_FEATURES
 from smart_money.features.insider import INSIDER_FEATURES
 from smart_money.features.institutional import INSTITUTIONAL_FEATURES
 from smart_money.features.market import MARKET_FEATURES
+from smart_money.features.options_flow import OPTIONS_FLOW_FEATURES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,6 +50,10 @@ EXTRA = (
     "volatility_30d",
     "volatility_90d",
     "beta_1y",
+    "options_net_directional_premium_30d",
+    "options_event_driven_count_30d",
+    "options_retail_whale_share_30d",
+    "options_abstention_share_30d",
 )
 
 
@@ -66,6 +71,7 @@ def test_families_match_the_code() -> None:
         "congress": CONGRESS_FEATURES,
         "etf": ETF_FEATURES,
         "market": MARKET_FEATURES,
+        "options_flow": OPTIONS_FLOW_FEATURES,
     }
     assert {family: set(names) for family, names in catalog.FAMILIES.items()} == {
         family: set(names) for family, names in produced.items()

@@ -139,6 +139,28 @@ def _market(r: dict, prices: pd.DataFrame, s: str, t: pd.Timestamp) -> None:
     r["beta_1y"] = own.cov(rm) / rm.var() if len(own) >= 60 and rm.var() > 0 else math.nan
 
 
+def _options(r: dict, events: pd.DataFrame, s: str, t: pd.Timestamp) -> None:
+    """Options-flow summaries, literally: events of the symbol closed in (t - 30 days, t]."""
+    if events.empty:
+        for name in (
+            "net_directional_premium",
+            "event_driven_count",
+            "retail_whale_share",
+            "abstention_share",
+        ):
+            r[f"options_{name}_30d"] = math.nan
+        return
+    w = events[(events["symbol"] == s) & (events["known_at"] <= t) & (events["known_at"] > t - 30 * DAY)]
+    inst = w[w["primary_profile_id"] == "institutional_directional"]
+    bullish = inst.loc[inst["primary_direction"] == "bullish", "premium"].sum()
+    bearish = inst.loc[inst["primary_direction"] == "bearish", "premium"].sum()
+    r["options_net_directional_premium_30d"] = bullish - bearish
+    r["options_event_driven_count_30d"] = float((w["primary_profile_id"] == "event_driven").sum())
+    share = (lambda mask: mask.sum() / len(w)) if len(w) else (lambda mask: math.nan)
+    r["options_retail_whale_share_30d"] = share(w["primary_profile_id"] == "retail_whale")
+    r["options_abstention_share_30d"] = share(w["abstained"])
+
+
 def reference_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
     rows = []
     for _, g in grid.iterrows():
@@ -162,6 +184,7 @@ def reference_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
         total = now["shares"].sum()
         r["etf_concentration"] = now["shares"].nlargest(5).sum() / total if total > 0 else math.nan
         _market(r, raw.prices, s, t)
+        _options(r, raw.options_events, s, t)
         rows.append(r)
     return pd.DataFrame(rows)[list(FEATURE_NAMES)].astype("float64")
 

@@ -11,6 +11,7 @@ import pytest
 from smart_money import cli, warehouse
 from smart_money.features.catalog import FEATURE_NAMES
 from smart_money.modeling import rules
+from smart_money.options_flow.tape import PROFILES
 from smart_money_tests.serve.conftest import ADMIN_TOKEN, RunningServer, copy_warehouse
 
 URL = "/api/ml/smart-money-flow"
@@ -340,3 +341,25 @@ def test_a_missing_model_folder_falls_back_to_the_rules_and_says_so(built_defaul
         assert data["model"]["status"] == "model_unavailable" and "cannot be loaded" in data["model"]["error"]
         assert data["ml_score"] is None and data["conviction_score"] == data["rules_score"]
         assert server.client.get("/healthz").json()["model_version"] == "rules-only"
+
+
+def test_predictions_list_the_symbols_recent_profiled_options_events(served):
+    served.enable()
+    symbols = [f"SYN{i:03d}" for i in range(1, 101)]
+    batch = served.client.post(f"{URL}/batch", json={"symbols": symbols}).json()["data"]
+    with_events = [d for d in batch if d["options_flow"] and d["options_flow"]["events"]]
+    assert with_events, "no symbol has options events in the default market"
+    data = with_events[0]
+    sample = pd.Timestamp(data["sample_date"])
+    events = data["options_flow"]["events"]
+    assert data["options_flow"]["window_days"] == 30 and 1 <= len(events) <= 5
+    times = [pd.Timestamp(e["time"]) for e in events]
+    assert times == sorted(times, reverse=True)
+    assert all(sample - pd.Timedelta(days=31) < t <= sample for t in times)  # closed before the sample date
+    for e in events:
+        assert e["profile"] in PROFILES and e["reasons"] and 0.6 <= e["probability"] <= 1
+    same = served.client.get(f"/api/symbols/{data['symbol']}/options-events").json()["data"]
+    assert same["available"] is True and same["events"] == events
+    _error(served.client.get(f"/api/symbols/{data['symbol']}/options-events?days=0"), 400, "days")
+    _error(served.client.get(f"/api/symbols/{data['symbol']}/options-events?date=soon"), 400, "date")
+    _error(served.client.get("/api/symbols/NOPE/options-events"), 404)

@@ -57,7 +57,10 @@ def _wait(driver, condition, timeout: float = 20):
 
 def test_page_searches_a_symbol_and_renders_gauge_breakdown_and_timeline(served, browser, tmp_path):
     served.enable(reason="browser test")
-    expected = served.client.post("/api/ml/smart-money-flow", json={"symbol": "SYN001"}).json()["data"]
+    symbols = [f"SYN{i:03d}" for i in range(1, 101)]
+    batch = served.client.post("/api/ml/smart-money-flow/batch", json={"symbols": symbols}).json()["data"]
+    expected = next(d for d in batch if d["options_flow"]["events"])  # one with options events to show
+    symbol = expected["symbol"]
     browser.get(served.url + "/")
     _wait(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
     banner = browser.find_element(By.ID, "synthetic-banner")
@@ -65,9 +68,9 @@ def test_page_searches_a_symbol_and_renders_gauge_breakdown_and_timeline(served,
     model_info = browser.find_element(By.ID, "model-info").text
     assert expected["model"]["version"] in model_info and "accuracy" in model_info
 
-    browser.find_element(By.ID, "symbol-input").send_keys("syn001")
+    browser.find_element(By.ID, "symbol-input").send_keys(symbol.lower())
     browser.find_element(By.ID, "search-button").click()
-    _wait(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-rendered") == "SYN001")
+    _wait(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-rendered") == symbol)
 
     assert browser.find_element(By.ID, "result").is_displayed()
     assert browser.find_element(By.ID, "gauge-value").text == f"{expected['conviction_score']:.0f}"
@@ -91,11 +94,16 @@ def test_page_searches_a_symbol_and_renders_gauge_breakdown_and_timeline(served,
     assert "30 days" in tooltip.text
 
     rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tbody tr.event")
-    activity = served.client.get("/api/symbols/SYN001/activity").json()["data"]["events"]
+    activity = served.client.get(f"/api/symbols/{symbol}/activity").json()["data"]["events"]
     assert len(rows) == len(activity) > 0
     assert rows[0].find_elements(By.TAG_NAME, "td")[0].text == activity[0]["date"]
     reasons = browser.find_elements(By.CSS_SELECTOR, "#reasons li")
     assert [r.text for r in reasons] == expected["reasons"]
+    flow = browser.find_elements(By.CSS_SELECTOR, "#options-events tbody tr.option-event")
+    events = expected["options_flow"]["events"]
+    assert [r.get_attribute("data-event-id") for r in flow] == [e["event_id"] for e in events]
+    first = flow[0].find_elements(By.TAG_NAME, "td")
+    assert first[1].text == events[0]["profile"] and events[0]["reasons"][0] in first[4].text
 
     shot = tmp_path / "smart-money-page.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000

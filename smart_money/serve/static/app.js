@@ -109,6 +109,31 @@ function renderTimeline(events) {
   }
 }
 
+function renderOptions(flow) {
+  const body = $("options-events").querySelector("tbody");
+  body.replaceChildren();
+  const events = flow ? flow.events : [];
+  if (!flow) { text($("options-note"), "No options flow in this warehouse (the options_flow group has not run)."); }
+  if (!events.length) {
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.colSpan = 5; td.textContent = flow ? "no profiled options event in the window" : "n/a";
+    tr.append(td); body.append(tr);
+    return;
+  }
+  for (const e of events) {
+    const tr = document.createElement("tr");
+    tr.className = "option-event";
+    tr.dataset.eventId = e.event_id;
+    const why = [...e.reasons, ...e.structure_reasons].join(", ") +
+      (e.suppressed_reasons.length ? ` (suppressed elsewhere: ${e.suppressed_reasons.join(", ")})` : "");
+    for (const v of [e.time.replace("T", " "), e.profile, e.direction, (100 * e.probability).toFixed(0) + "% " + e.confidence_band, why]) {
+      const td = document.createElement("td"); td.textContent = v; tr.append(td);
+    }
+    body.append(tr);
+  }
+}
+
 async function search(event) {
   if (event) event.preventDefault();
   const symbol = $("symbol-input").value.trim().toUpperCase();
@@ -126,6 +151,7 @@ async function search(event) {
     return;
   }
   renderPrediction(body.data);
+  renderOptions(body.data.options_flow);
   const query = date ? `?date=${date}` : "";
   const timeline = await api(`/api/symbols/${encodeURIComponent(symbol)}/activity${query}`);
   renderTimeline(timeline.status === 200 ? timeline.body.data.events : []);
