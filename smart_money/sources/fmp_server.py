@@ -20,6 +20,7 @@ import json
 import socket
 import threading
 import time
+import zlib
 from collections import Counter, defaultdict
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -87,6 +88,35 @@ class SyntheticFmpData:
             )
         }
         self.universe = w.universe.set_index("symbol")
+
+    def earnings(self, first: str, last: str) -> list[dict]:
+        """``/stable/earnings-calendar`` for dates first..last: the simulated calendar's earnings, with
+        estimates, and actuals only for dates up to the server's as-of date."""
+        from smart_money.options_flow.tape import synthetic_calendar
+
+        first_day, last_day = pd.Timestamp(first), pd.Timestamp(last)
+        calendar = synthetic_calendar(list(self.universe.index), first_day, last_day)
+        calendar = calendar[
+            (calendar["kind"] == "earnings")
+            & (calendar["event_date"] >= first_day)
+            & (calendar["event_date"] <= last_day)
+        ]
+        rows = []
+        for r in calendar.itertuples(index=False):
+            reported = r.event_date <= self.as_of
+            estimate = round(1.0 + (zlib.crc32(r.symbol.encode()) % 100) / 100.0, 2)
+            rows.append(
+                {
+                    "symbol": r.symbol,
+                    "date": _day(r.event_date),
+                    "epsActual": round(estimate * 1.05, 2) if reported else None,
+                    "epsEstimated": estimate,
+                    "revenueActual": 1.05e9 if reported else None,
+                    "revenueEstimated": 1.0e9,
+                    "lastUpdated": _day(min(r.event_date, self.as_of)),
+                }
+            )
+        return rows
 
     def symbol(self, symbol: str) -> dict | None:
         symbol = symbol.upper()
@@ -335,6 +365,8 @@ def make_handler(state: FmpServerState):
                 return self._send(400, {"Error Message": f"bad query: {exc}"})
 
         def _route(self, path: str, q: dict):
+            if path == "/stable/earnings-calendar":
+                return state.data.earnings(q.get("from", "0000-01-01"), q.get("to", "9999-12-31"))
             kind = {
                 "/stable/profile": "profile",
                 "/stable/shares-float": "shares_float",

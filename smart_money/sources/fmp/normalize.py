@@ -319,6 +319,29 @@ def universe_row(symbol: str, profile, shares_float, as_of: pd.Timestamp) -> tup
     return _run("universe", [{"symbol": symbol}], convert, symbol)
 
 
+def earnings(records) -> tuple[list[dict], list[dict]]:
+    """``/stable/earnings-calendar`` rows: symbol, date, epsActual, epsEstimated, revenueActual,
+    revenueEstimated, lastUpdated. FMP does not say when a date was announced: ``known_at`` is the event
+    date minus ``CALENDAR_NOTICE_DAYS`` (companies confirm dates about three weeks ahead). The actual EPS and
+    revenue are public only from the event date on; no feature reads them."""
+    from smart_money.options_flow.tape import CALENDAR_NOTICE_DAYS
+
+    def convert(r: dict) -> dict:
+        day = _date(r.get("date"), "date")
+        return {
+            "symbol": _symbol(r, None),
+            "event_date": day,
+            "kind": "earnings",
+            "known_at": day - pd.Timedelta(days=CALENDAR_NOTICE_DAYS),
+            "eps_actual": _number(r.get("epsActual"), "epsActual", minimum=None, required=False),
+            "eps_estimated": _number(r.get("epsEstimated"), "epsEstimated", minimum=None, required=False),
+            "revenue_actual": _number(r.get("revenueActual"), "revenueActual", required=False),
+            "revenue_estimated": _number(r.get("revenueEstimated"), "revenueEstimated", required=False),
+        }
+
+    return _run("raw_corporate_events", records, convert)
+
+
 def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     """Rows as a frame with the table's columns (an empty list gives the empty typed frame)."""
     spec = tables.spec(table)

@@ -40,6 +40,7 @@ PATHS = {
     "senate": "/stable/senate-trades",
     "house": "/stable/house-trades",
     "etf": "/stable/etf/asset-exposure",
+    "earnings": "/stable/earnings-calendar",
 }
 
 
@@ -309,6 +310,31 @@ class FmpMarketSource(Source):
 
         frame = normalize.frame("raw_congress_trades", self._each(self._symbols(symbols), one, "congress"))
         return self._window(frame, start, end)
+
+    def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """FMP's earnings calendar for events dated in ``[start, end)``: one request per calendar month (all
+        symbols at once), cached like every other response, then kept for the universe's symbols."""
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        wanted = set(self._symbols(symbols))
+        rows, quarantined = [], []
+        chunk = start
+        while chunk < end:
+            chunk_end = min(chunk + pd.offsets.MonthBegin(1), end)
+            last_day = chunk_end - pd.Timedelta(days=1)
+            key = cache_key("ALL", f"{chunk:%Y-%m-%d}", f"{chunk_end:%Y-%m-%d}", "earnings")
+            params = {"from": f"{chunk:%Y-%m-%d}", "to": f"{last_day:%Y-%m-%d}"}
+            payload = self._fetch("earnings", key, chunk_end.date(), params, "earnings calendar")
+            r, q = normalize.earnings(payload)
+            rows.extend(row for row in r if row["symbol"] in wanted)
+            quarantined.extend(x for x in q if x.get("symbol") in wanted)
+            chunk = chunk_end
+        with self._lock:
+            self._quarantine.extend(quarantined)
+        frame = normalize.frame("raw_corporate_events", rows)
+        frame = frame[(frame["event_date"] >= start) & (frame["event_date"] < end)]
+        return frame.drop_duplicates(["symbol", "event_date"]).sort_values(
+            ["event_date", "symbol"], ignore_index=True
+        )
 
     def etf_holdings(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """FMP has no history of ETF exposure, only today's snapshot, kept in the cache under its date.
