@@ -203,3 +203,24 @@ def test_each_server_has_its_own_cache_folder(server, tmp_path):
     assert local.cache.root != real.cache.root
     assert real.cache.root == tmp_path / "financialmodelingprep.com"
     assert local.cache.root.name == server.url.split("//", 1)[1].replace(":", "-")
+
+
+def test_the_earnings_calendar_comes_through_fmp_point_in_time(server, tmp_path):
+    server.state.reset()
+    source = make_source(server, tmp_path)
+    window = (pd.Timestamp("2024-10-01"), pd.Timestamp("2025-01-01"))
+    events = source.corporate_events(None, *window)
+    assert server.state.counts["/stable/earnings-calendar"] == 3  # one request a month, all symbols
+    expected = SyntheticMarketSource(CONFIG).corporate_events(list(SYMBOLS), *window)
+    expected = expected[expected["kind"] == "earnings"]
+    columns = ["symbol", "event_date", "kind", "known_at"]
+    pd.testing.assert_frame_equal(
+        events[columns].sort_values(["event_date", "symbol"], ignore_index=True),
+        expected[columns].sort_values(["event_date", "symbol"], ignore_index=True),
+        check_dtype=False,
+    )
+    assert len(events) and (events["known_at"] < events["event_date"]).all()
+    assert events["eps_estimated"].notna().all()
+    again = make_source(server, tmp_path).corporate_events(None, *window)
+    pd.testing.assert_frame_equal(again, events)
+    assert server.state.counts["/stable/earnings-calendar"] == 3  # the cache answered
