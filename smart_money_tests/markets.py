@@ -32,9 +32,15 @@ def build_market(root: Path, signal_strength: str, instance: dg.DagsterInstance 
         for name, value in env.items():
             mp.setenv(name, value)
         defs = build_definitions()
-        flow = dg.AssetSelection.groups("options_flow") - dg.AssetSelection.assets("options_flow_evaluation")
-        steps = (("raw", RAW, None), ("options_flow", SAMPLES, flow), ("features", SAMPLES, None))
-        for group, window, selection in steps:  # as `make run` does (the options-flow evaluation aside)
+        evaluation = dg.AssetSelection.assets("options_flow_evaluation")
+        flow = dg.AssetSelection.groups("options_flow") - evaluation
+        steps = (
+            ("raw", RAW, None),
+            ("options_flow", SAMPLES, flow),
+            ("options_flow", (None, None), evaluation),
+            ("features", SAMPLES, None),
+        )
+        for group, window, selection in steps:  # as `make run` does
             assert cli.materialize_range(
                 group, *window, log_level="WARNING", defs=defs, instance=instance, selection=selection
             ).success

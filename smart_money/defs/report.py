@@ -1,12 +1,13 @@
 """``evaluation_report`` (group ``model``): the HTML report and the ``evaluation_scores`` table."""
 
 import base64
+import json
 from pathlib import Path
 
 import dagster as dg
 import numpy as np
 
-from smart_money import warehouse
+from smart_money import settings, warehouse
 from smart_money.defs.dataset import MODEL_GROUP
 from smart_money.defs.model import read_scores, smart_money_model
 from smart_money.defs.reporting import upstream_metadata
@@ -56,8 +57,10 @@ def evaluation_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     test = scores["segment"].to_numpy() == "test"
     contributions = model.contributions(rows[test])
     status, reason = evaluation.promotion_decision(metadata["metrics"], leaky=metadata["split"]["leaky"])
+    flow_path = settings.data_dir() / "options_flow" / "evaluation.json"  # optional: the options_flow group
+    options_flow = json.loads(flow_path.read_text()) if flow_path.exists() else None
     report = report_logic.render(
-        metadata, scores, model.gain_importance(), contributions, rows[test], status, reason
+        metadata, scores, model.gain_importance(), contributions, rows[test], status, reason, options_flow
     )
     training.write_text_atomic(folder / REPORT_FILE, report.html)
     warehouse.write_keyed("evaluation_scores", scores, {"model_version": metadata["version"]})

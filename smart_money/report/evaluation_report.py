@@ -96,8 +96,10 @@ def render(
     contribution_features: pd.DataFrame,
     status: str,
     reason: str,
+    options_flow: dict | None = None,
 ) -> Report:
-    """Build the report from the artifact's metadata, the scored rows and the reloaded model's SHAP."""
+    """Build the report from the artifact's metadata, the scored rows and the reloaded model's SHAP (and the
+    options-flow evaluation, when the options_flow group has produced one)."""
     metrics = metadata["metrics"]
     version = metadata["version"]
     test = scores[scores["segment"] == "test"]
@@ -175,8 +177,35 @@ def render(
         )
     )
     parts.append(_section("Finance view", _finance(metrics, test, figures)))
+    if options_flow is not None:
+        parts.append(_section("Options flow (rules)", _options_flow(options_flow)))
     page = _PAGE.format(title=html.escape(f"smart-money evaluation {version}"), body="\n".join(parts))
     return Report(html=page, headline_markdown=headline_markdown(metrics, version, status), plots=figures)
+
+
+def _options_flow(result: dict) -> str:
+    """The options-flow rules against the simulated truth (``options_flow_evaluation``)."""
+    profiles = [
+        [name, str(v["events"]), str(v["predicted"]), _fmt(v["precision"]), _fmt(v["recall"])]
+        for name, v in result["per_profile"].items()
+    ]
+    traps = [
+        [name, str(v["events"]), _fmt(v["false_positive_rate"]), ", ".join(v["forbidden"])]
+        for name, v in result["traps"].items()
+    ]
+    calibration = [
+        [c["bin"], str(c["pairs"]), _fmt(c["mean_probability"]), _fmt(c["observed_rate"])]
+        for c in result["calibration"]
+    ]
+    return (
+        f"<p>{result['events']} parent events of option prints; abstention rate "
+        f"{_fmt(result['abstention_rate'])} (background flow abstains). Rules first: no training; the "
+        "truth is the simulated tape's hidden labels, which the rules never read.</p>"
+        + _table(["profile", "events", "called", "precision", "recall"], profiles)
+        + _table(["trap", "events", "false-positive rate", "must not be called"], traps)
+        + "<p>Calibration of the profile probabilities (every event × profile pair):</p>"
+        + _table(["probability bin", "pairs", "mean probability", "observed rate"], calibration)
+    )
 
 
 def _section(title: str, body: str) -> str:

@@ -32,6 +32,7 @@ REPORT_SECTIONS = (
     "Feature importance (gain)",
     "SHAP summary",
     "Finance view",
+    "Options flow (rules)",
 )
 
 
