@@ -24,8 +24,13 @@ PARTITIONED = [
     "synthetic_truth",
     "features",
     "labels",
+    "raw_option_prints",
+    "synthetic_flow_truth",
+    "raw_corporate_events",
+    "smart_money_events",
 ]
 MODEL_GROUP = ["dataset_splits", "smart_money_model", "evaluation_report", "model_registry", "predictions"]
+FLOW = dg.AssetSelection.groups("options_flow") - dg.AssetSelection.assets("options_flow_evaluation")
 
 
 def _requested(result, keys) -> dict[str, set[str]]:
@@ -48,7 +53,7 @@ def test_monthly_automation_refreshes_the_newest_months_then_retrains_and_predic
     monkeypatch.setenv("SMART_MONEY_MODELS_DIR", str(tmp_path / "models"))
     defs = build_definitions()
     before = warehouse.read_keyed("model_registry")
-    keys = PARTITIONED + MODEL_GROUP
+    keys = [*PARTITIONED, *MODEL_GROUP, "options_flow_evaluation"]
 
     with dg.instance_for_test() as instance:
 
@@ -62,25 +67,28 @@ def test_monthly_automation_refreshes_the_newest_months_then_retrains_and_predic
         first = _requested(tick, keys)
         # the month that just ended and the one before (labels complete, late filings land)
         assert first == {key: {"2024-11-01", "2024-12-01"} for key in PARTITIONED if key in first}
-        assert {"universe", "raw_prices", "raw_insider_trades"} <= set(first)
+        assert {"universe", "raw_prices", "raw_option_prints", "smart_money_events"} <= set(first)
         assert not set(first) & set(MODEL_GROUP)  # the model waits for the new data
 
         # run what was requested, as the daemon would (one run per group, as `smart-money build` does)
         months = (pd.Timestamp("2024-11-01"), pd.Timestamp("2024-12-01"))
-        for group in ("raw", "features"):
+        for group, selection in (("raw", None), ("options_flow", FLOW), ("features", None)):
             assert cli.materialize_range(
-                group, *months, log_level="WARNING", defs=defs, instance=instance
+                group, *months, log_level="WARNING", defs=defs, instance=instance, selection=selection
             ).success
         settle = evaluate(datetime.datetime(2025, 1, 2, 6, 10, tzinfo=UTC), tick.cursor)
         second = _requested(settle, keys)
         for _ in range(3):  # parents still catching up are requested on later evaluations of the same tick
             if set(MODEL_GROUP) <= set(second) or not second:
                 break
-            for group in ("raw", "features"):
-                cli.materialize_range(group, *months, log_level="WARNING", defs=defs, instance=instance)
+            for group, selection in (("raw", None), ("options_flow", FLOW), ("features", None)):
+                cli.materialize_range(
+                    group, *months, log_level="WARNING", defs=defs, instance=instance, selection=selection
+                )
             settle = evaluate(datetime.datetime(2025, 1, 2, 6, 15, tzinfo=UTC), settle.cursor)
             second = {**second, **_requested(settle, keys)}
         assert set(MODEL_GROUP) <= set(second), second
+        assert "options_flow_evaluation" in second  # it follows its parents like the model group
 
         result = cli.materialize_range("model", None, None, log_level="WARNING", defs=defs, instance=instance)
         assert result.success
