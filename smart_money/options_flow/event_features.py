@@ -10,6 +10,8 @@ import pandas as pd
 
 from smart_money.options_flow.tape import DAY_MS, bs_delta
 
+EVENT_SPAN_DAYS = 14
+
 FEATURE_COLUMNS = (
     # execution quality and aggression
     "n_prints",
@@ -46,6 +48,7 @@ FEATURE_COLUMNS = (
     # event calendar
     "days_to_event",
     "expiry_after_event_days",
+    "pre_event_concentration",
 )
 
 
@@ -167,6 +170,16 @@ def event_features(events: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame
     days, after = _calendar(out, calendar)
     out["days_to_event"] = days
     out["expiry_after_event_days"] = after
+    # share of the premium in expiries that span the next known event by at most EVENT_SPAN_DAYS
+    event_ms = pd.Series(out["first_expiry_ms"].to_numpy(float) - after * DAY_MS, index=out.index)
+    per_print = event_ms.reindex(frame["event_id"]).to_numpy()
+    spans = (frame["expiry_ms"].to_numpy(float) >= per_print) & (
+        frame["expiry_ms"].to_numpy(float) <= per_print + EVENT_SPAN_DAYS * DAY_MS
+    )
+    spanning = pd.Series(frame["premium"].to_numpy() * spans).groupby(
+        frame["event_id"].to_numpy(), sort=False
+    )
+    out["pre_event_concentration"] = spanning.sum().reindex(out.index).to_numpy() / out["premium"].to_numpy()
     keys = ["symbol", "event_kind", "start_ts", "end_ts", "window_ms"]
     return out.reset_index()[["event_id", *keys, *FEATURE_COLUMNS]]
 
