@@ -46,10 +46,12 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## bench: the default full build from an empty data dir, then training + baselines + report (wall times)
+## bench: the default full build from an empty data dir, training + report, the API, the options classifier
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/model.py
+	$(BIN)/python benchmarks/serve.py
+	$(BIN)/python benchmarks/options_flow.py
 
 clean:
 	rm -rf data/parquet data/warehouse.duckdb .dagster_home
