@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from smart_money import settings, timeline, warehouse
 from smart_money.modeling import predictions as prediction_logic
@@ -301,7 +302,25 @@ class PredictionService:
         as_of = pd.Timestamp(as_of)
         first = as_of - pd.Timedelta(days=days)
         wanted = [m for m in timeline.months_between(first, as_of) if m in months]
-        events = warehouse.read_months("smart_money_events", wanted, self.data_dir)
+        columns = [
+            "event_id",
+            "symbol",
+            "event_kind",
+            "end_ts",
+            "known_at",
+            "abstained",
+            "primary_profile_id",
+            "primary_direction",
+            "primary_probability",
+            "confidence_band",
+            "premium",
+            "dte",
+            "reasons",
+            "structure_reasons",
+            "suppressed_reasons",
+        ]  # not the member print lists: the largest column and not shown
+        paths = [warehouse.partition_path("smart_money_events", m, self.data_dir) for m in wanted]
+        events = pd.concat([pq.read_table(p, columns=columns).to_pandas() for p in paths], ignore_index=True)
         keep = (~events["abstained"]) & (events["known_at"] <= as_of) & (events["known_at"] > first)
         if symbol is not None:
             keep &= events["symbol"] == symbol
