@@ -240,9 +240,7 @@ class TapeBuilder:
         if side_override is not None:
             buy = np.broadcast_to(np.asarray(side_override, dtype=bool)[:, None], (k, n))
         else:
-            if self.noise == 0 and side_buy_share not in (
-                0.5,
-            ):  # test mode: every print on the template's side
+            if self.noise == 0 and side_buy_share != 0.5:  # test mode: every print on the template's side
                 side_buy_share = 1.0 if side_buy_share > 0.5 else 0.0
             buy = rng.random((k, n)) < side_buy_share
         price = np.where(buy, ask, bid)
@@ -276,9 +274,7 @@ class TapeBuilder:
         )
         return frame
 
-    def _add(
-        self, frame: pd.DataFrame, truth: str, kind: str, scenario: np.ndarray, legs_per: int = 1
-    ) -> None:
+    def _add(self, frame: pd.DataFrame, truth: str, kind: str, scenario: np.ndarray) -> None:
         frame = frame.copy()
         frame["scenario_id"] = scenario
         frame["truth"] = truth
