@@ -159,6 +159,12 @@ class FmpSource(SmartMoneySource):
             self._source = FmpMarketSource(self.settings(), log=dg.get_dagster_logger().info)
         return self._source
 
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Close the HTTP connection pool when the run's step is done."""
+        if self._source is not None:
+            self._source.client.close()
+            self._source = None
+
     def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         return self.client().corporate_events(symbols, start, end)
 

@@ -12,11 +12,14 @@
 
 import logging
 import random
+import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 import tenacity
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://financialmodelingprep.com"
 DEFAULT_RATE_PER_MINUTE = 300
+RETRY_AFTER_CAP_S = 300.0  # a server asking for longer is treated as asking for five minutes
+_LIMIT_REACHED = re.compile(r"limit\s*reach", re.IGNORECASE)
 
 
 class FmpError(RuntimeError):
@@ -53,10 +58,26 @@ class RateLimiter:
         self._clock = clock
         self._updated = clock()
         self._lock = threading.Lock()
+        self._paused_until = float("-inf")
         self.waited_s = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """Hold every thread back for ``seconds`` (the server said 429: the whole client slows down)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
     def acquire(self) -> None:
         while True:
+            with self._lock:
+                now = self._clock()
+                if now < self._paused_until:
+                    wait = self._paused_until - now
+                    self.waited_s += wait
+                else:
+                    wait = 0.0
+            if wait:
+                time.sleep(wait)
+                continue
             with self._lock:
                 now = self._clock()
                 self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
@@ -141,7 +162,7 @@ class FmpClient:
             backoff = min(self.retry.max_s, self.retry.initial_s * 2 ** (state.attempt_number - 1))
             backoff *= random.uniform(0.5, 1.0)  # jitter: clients that failed together do not retry together
             if isinstance(exc, _Retryable) and exc.retry_after is not None:
-                return max(backoff, exc.retry_after)
+                return max(backoff, min(exc.retry_after, RETRY_AFTER_CAP_S))
             return backoff
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
@@ -185,7 +206,14 @@ class FmpClient:
             raise FmpAccessError(
                 f"FMP {where}: HTTP {status} {self._message(response)}; {ACCESS_HINT[status]}"
             )
-        if status == 429 or status >= 500:
+        if 300 <= status < 400:
+            location = response.headers.get("Location", "?")
+            raise FmpError(f"FMP {where}: HTTP {status} redirect to {location}; check FMP_BASE_URL")
+        if status == 429:
+            retry_after = _retry_after(response)
+            self.limiter.pause(retry_after if retry_after is not None else self.retry.initial_s)
+            raise _Retryable(f"HTTP 429 {self._message(response)}", retry_after)
+        if status >= 500:
             raise _Retryable(f"HTTP {status} {self._message(response)}", _retry_after(response))
         if status >= 400:
             raise FmpError(f"FMP {where}: HTTP {status} {self._message(response)}")
@@ -197,7 +225,7 @@ class FmpClient:
             ) from None
         if isinstance(body, dict) and "Error Message" in body:
             message = str(body["Error Message"])
-            if "limit" in message.lower():
+            if _LIMIT_REACHED.search(message):
                 raise _Retryable(f"HTTP 200 'Error Message': {self.scrub(message)}", _retry_after(response))
             code = 401 if "api key" in message.lower() else 402
             raise FmpAccessError(f"FMP {where}: {self.scrub(message)}; {ACCESS_HINT[code]}")
@@ -215,13 +243,21 @@ class FmpClient:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds (a number or an HTTP date), capped at ``RETRY_AFTER_CAP_S``."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        return None
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(0.0, seconds), RETRY_AFTER_CAP_S)
 
 
 def paginate(

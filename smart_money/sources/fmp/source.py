@@ -124,10 +124,20 @@ class FmpMarketSource(Source):
             self._universe = sorted(symbols)
         return self._universe
 
-    def _fetch(self, kind: str, key: str, range_end: date | None, params: dict, symbol: str):
+    def _fetch(self, kind: str, key: str, range_end: date | None, params: dict, symbol: str, final=False):
         return self.cache.get_or_fetch(
-            kind, key, range_end, lambda: self.client.get_json(PATHS[kind], params, symbol)
+            kind, key, range_end, lambda: self._get_list(kind, params, symbol), final=final
         )
+
+    def _get_list(self, kind: str, params: dict, symbol: str) -> list:
+        """Every endpoint used answers a JSON list; anything else is an error and is never cached."""
+        payload = self.client.get_json(PATHS[kind], params, symbol)
+        if not isinstance(payload, list):
+            raise FmpError(
+                f"FMP {PATHS[kind]} for {symbol}: expected a JSON list, got {type(payload).__name__} "
+                f"({str(payload)[:120]}); nothing was cached"
+            )
+        return payload
 
     def _pages(
         self,
@@ -357,8 +367,7 @@ class FmpMarketSource(Source):
         def one(symbol: str):
             if live:
                 key = cache_key(symbol, "snapshot", f"{as_of:%Y-%m-%d}", "etf")
-                fetch = lambda: self.client.get_json(PATHS["etf"], {"symbol": symbol}, symbol)  # noqa: E731
-                payload = self.cache.get_or_fetch("etf", key, None, fetch, final=True)
+                payload = self._fetch("etf", key, None, {"symbol": symbol}, symbol, final=True)
                 return normalize.etf_holdings(payload, symbol, as_of.date())
             for day in pd.date_range(start, end - pd.Timedelta(days=1))[::-1]:  # the newest stored one
                 payload = self.cache.peek("etf", cache_key(symbol, "snapshot", f"{day:%Y-%m-%d}", "etf"))

@@ -30,15 +30,15 @@ def fresh(server):
     return server
 
 
-def make_source(server, cache_dir, **overrides) -> FmpMarketSource:
+def make_source(server, cache_dir, client=None, **overrides) -> FmpMarketSource:
     settings = dict(
         api_key=KEY,
         symbols=SYMBOLS,
-        base_url=server.url,
+        base_url=server.url if server is not None else "https://fmp.invalid",
         rate_per_minute=60_000,
         cache_dir=cache_dir,
         as_of=AS_OF,
         max_workers=4,
     )
     settings.update(overrides)
-    return FmpMarketSource(FmpSettings(**settings))
+    return FmpMarketSource(FmpSettings(**settings), client=client)

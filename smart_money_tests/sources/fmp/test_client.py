@@ -130,3 +130,79 @@ def test_an_unknown_universe_preset_is_a_clear_error():
     source = FmpSource(api_key="k", universe_preset="Top50", cache_dir="unused")
     with pytest.raises(settings.SettingsError, match="universe_preset='Top50'"):
         source.settings()
+
+
+def _mock(responses: list) -> tuple[FmpClient, list]:
+    """A client over httpx.MockTransport answering ``responses`` in turn (no network)."""
+    import httpx
+
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return responses[min(len(seen), len(responses)) - 1]
+
+    client = FmpClient(
+        KEY,
+        "https://fmp.invalid",
+        rate_per_minute=60_000,
+        retry=RetryPolicy(attempts=3, initial_s=0.01, max_s=0.05),
+        transport=httpx.MockTransport(handler),
+    )
+    return client, seen
+
+
+def test_retry_after_as_seconds_or_http_date_is_capped():
+    import email.utils
+    from datetime import UTC, datetime, timedelta
+
+    import httpx
+
+    from smart_money.sources.fmp.client import RETRY_AFTER_CAP_S, _retry_after
+
+    def after(value: str):
+        return _retry_after(httpx.Response(429, headers={"Retry-After": value}))
+
+    assert after("2") == 2.0 and after("-5") == 0.0 and after("99999") == RETRY_AFTER_CAP_S
+    soon = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= after(soon) <= 30
+    assert after("not a date") is None
+
+
+def test_a_429_pauses_every_thread_of_the_client():
+    import httpx
+
+    client, seen = _mock(
+        [httpx.Response(429, headers={"Retry-After": "0.3"}, json={}), httpx.Response(200, json=[{"a": 1}])]
+    )
+    assert client.get_json("/stable/profile", {"symbol": "X"}) == [{"a": 1}] and len(seen) == 2
+    # the 429 paused the shared limiter: any thread's next request waits for the Retry-After
+    client, _ = _mock([httpx.Response(429, headers={"Retry-After": "0.3"}, json={})])
+    client.retry = RetryPolicy(attempts=1)
+    with pytest.raises(FmpError):
+        client.get_json("/stable/profile", {"symbol": "X"})
+    began = time.monotonic()
+    client.limiter.acquire()  # what another thread's request does first
+    assert time.monotonic() - began >= 0.25 and client.limiter.waited_s >= 0.25
+
+
+def test_a_redirect_is_an_error_not_a_retry():
+    import httpx
+
+    client, seen = _mock([httpx.Response(301, headers={"Location": "https://elsewhere.example/"})])
+    with pytest.raises(FmpError, match="redirect to https://elsewhere.example/; check FMP_BASE_URL"):
+        client.get_json("/stable/profile", {"symbol": "X"})
+    assert len(seen) == 1
+
+
+def test_only_a_limit_reached_body_is_retried():
+    import httpx
+
+    client, seen = _mock([httpx.Response(200, json={"Error Message": "Invalid limit parameter"})])
+    with pytest.raises(FmpAccessError):
+        client.get_json("/stable/insider-trading/search", {"symbol": "X"})
+    assert len(seen) == 1
+    limit = {"Error Message": "Limit Reach . Please upgrade your plan or visit our documentation"}
+    client, seen = _mock([httpx.Response(200, json=limit), httpx.Response(200, json=[])])
+    assert client.get_json("/stable/insider-trading/search", {"symbol": "X"}) == []
+    assert len(seen) == 2

@@ -224,3 +224,16 @@ def test_the_earnings_calendar_comes_through_fmp_point_in_time(server, tmp_path)
     again = make_source(server, tmp_path).corporate_events(None, *window)
     pd.testing.assert_frame_equal(again, events)
     assert server.state.counts["/stable/earnings-calendar"] == 3  # the cache answered
+
+
+def test_a_payload_that_is_not_a_list_is_an_error_and_never_cached(tmp_path):
+    import httpx
+
+    from smart_money.sources.fmp.client import FmpClient, FmpError
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"unexpected": "object"}))
+    client = FmpClient(KEY, "https://fmp.invalid", rate_per_minute=60_000, transport=transport)
+    source = make_source(None, tmp_path, base_url="https://fmp.invalid", client=client)
+    with pytest.raises(FmpError, match="expected a JSON list, got dict"):
+        source.insider_trades(["SYN001"], pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01"))
+    assert not any(p.is_file() for p in tmp_path.rglob("*.json"))
