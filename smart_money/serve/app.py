@@ -267,9 +267,8 @@ def create_app(
     async def symbols(q: str = "", limit: int = 20) -> dict:
         return {"success": True, "data": service.symbols(q.strip(), max(1, min(limit, 10_000)))}
 
-    @app.get("/api/symbols/{symbol}/activity")
-    def symbol_activity(symbol: str, date: str | None = None, days: int = activity.DEFAULT_DAYS) -> dict:
-        """Recent smart-money actions public on or before the symbol's sample date (or ``date``)."""
+    def symbol_window(symbol: str, date: str | None, days: int, max_days: int) -> tuple[str, pd.Timestamp]:
+        """Validate a symbol look-up's path and query (400s name the field) and find its sample date (404)."""
         try:
             symbol = _symbol(symbol)
         except ValueError as exc:
@@ -278,12 +277,17 @@ def create_app(
             _date(date)
         except ValueError as exc:
             raise ApiError(400, "invalid_request", f"date: {exc}", "date") from None
-        if not 1 <= days <= 730:
-            raise ApiError(400, "invalid_request", "days: must be between 1 and 730", "days")
+        if not 1 <= days <= max_days:
+            raise ApiError(400, "invalid_request", f"days: must be between 1 and {max_days}", "days")
         try:
-            sample = service.sample_date_for(symbol, as_of(date))
+            return symbol, service.sample_date_for(symbol, as_of(date))
         except NotFound as exc:
             raise not_found(exc) from None
+
+    @app.get("/api/symbols/{symbol}/activity")
+    def symbol_activity(symbol: str, date: str | None = None, days: int = activity.DEFAULT_DAYS) -> dict:
+        """Recent smart-money actions public on or before the symbol's sample date (or ``date``)."""
+        symbol, sample = symbol_window(symbol, date, days, 730)
         events = activity.recent_actions(symbol, sample, data_dir, days)
         return {
             "success": True,
@@ -293,20 +297,7 @@ def create_app(
     @app.get("/api/symbols/{symbol}/options-events")
     def symbol_options_events(symbol: str, date: str | None = None, days: int = 30) -> dict:
         """The symbol's recent profiled options events (profile, direction, reasons), point in time."""
-        try:
-            symbol = _symbol(symbol)
-        except ValueError as exc:
-            raise ApiError(400, "invalid_request", f"symbol: {exc}", "symbol") from None
-        try:
-            _date(date)
-        except ValueError as exc:
-            raise ApiError(400, "invalid_request", f"date: {exc}", "date") from None
-        if not 1 <= days <= 365:
-            raise ApiError(400, "invalid_request", "days: must be between 1 and 365", "days")
-        try:
-            sample = service.sample_date_for(symbol, as_of(date))
-        except NotFound as exc:
-            raise not_found(exc) from None
+        symbol, sample = symbol_window(symbol, date, days, 365)
         found = service.options_events(sample, symbol, days)
         return {
             "success": True,
