@@ -120,7 +120,7 @@ class PredictionService:
     # ---- loading ---------------------------------------------------------------------------------------
     def _signature(self) -> tuple:
         paths = [warehouse.keyed_path("model_registry", {}, self.data_dir)]
-        for table in ("features", "universe"):
+        for table in ("features", "universe", "smart_money_events"):  # events: the listed options flow
             paths += [warehouse.partition_path(table, m, self.data_dir) for m in self._months(table)]
         out = []
         for path in paths:
