@@ -1,6 +1,6 @@
 """Benchmark: a full raw backfill of 500 symbols through the FMP client against the local FMP-shaped server.
 
-Starts the server as its own process (``python -m smart_money.sources.fmp_server``, loopback HTTP) and
+Starts the server as its own process (``python -m smart_money.testing.fmp_server``, loopback HTTP) and
 runs the FMP source's six tables over the default history (2019-01 .. 2025-01) with a cold cache, then
 again with the warm cache, and prints requests per endpoint (target: at most symbols × endpoints × pages),
 wall time (bounded by the configured rate only) and the re-run's requests (target 0) and time.
@@ -32,7 +32,7 @@ def _start_server(n_symbols: int, port: int) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
-        "smart_money.sources.fmp_server",
+        "smart_money.testing.fmp_server",
         "--port",
         str(port),
         "--api-key",
@@ -67,7 +67,7 @@ def main() -> int:
     from smart_money import timeline
     from smart_money.sources.fmp import FmpMarketSource, FmpSettings
     from smart_money.sources.fmp.source import HOLDERS_PAGE, INSIDER_PAGE
-    from smart_money.sources.fmp_server import SyntheticFmpData
+    from smart_money.testing.fmp_server import SyntheticFmpData
     from smart_money.sources.synthetic.market import MarketConfig
 
     root = Path(tempfile.mkdtemp(prefix="smart-money-fmp-bench-"))

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from smart_money.sources.fmp import FmpMarketSource, FmpSettings
-from smart_money.sources.fmp_server import LocalFmpServer
+from smart_money.testing.fmp_server import LocalFmpServer
 from smart_money.sources.synthetic.market import MarketConfig
 
 KEY = "sk-test-7f3a9c1e5b"  # distinctive, so a leak is easy to grep for

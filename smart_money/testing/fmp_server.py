@@ -4,7 +4,7 @@ It is how the FMP client is tested end to end over real HTTP (loopback), and how
 demonstrated offline. Everything it serves is synthetic (symbols ``SYN###``; profiles carry
 ``"isSynthetic": true``, which real FMP does not send).
 
-    python -m smart_money.sources.fmp_server --port 8765 --api-key demo [--n-symbols 500] [--fail-every 0]
+    python -m smart_money.testing.fmp_server --port 8765 --api-key demo [--n-symbols 500] [--fail-every 0]
 
 Behaviour: the ``apikey`` header or query parameter must match (else 401 with FMP's "Invalid API KEY"
 body); ``/api/v3`` and ``/api/v4`` answer 403 "Legacy Endpoint"; pages (``page`` from 0, ``limit``) newest
