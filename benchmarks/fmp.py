@@ -67,8 +67,8 @@ def main() -> int:
     from smart_money import timeline
     from smart_money.sources.fmp import FmpMarketSource, FmpSettings
     from smart_money.sources.fmp.source import HOLDERS_PAGE, INSIDER_PAGE
-    from smart_money.testing.fmp_server import SyntheticFmpData
     from smart_money.sources.synthetic.market import MarketConfig
+    from smart_money.testing.fmp_server import SyntheticFmpData
 
     root = Path(tempfile.mkdtemp(prefix="smart-money-fmp-bench-"))
     start, end = pd.Timestamp(timeline.HISTORY_START), pd.Timestamp("2025-02-01")

@@ -5,6 +5,7 @@ Every variable is documented in README.md ("Configuration").
 """
 
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,29 @@ from smart_money import timeline
 SOURCES = ("synthetic", "fmp")
 UNIVERSE_PRESETS = ("test", "custom", "top50", "top100", "top500")
 TEST_SYMBOLS = ("AAPL", "NVDA", "TSLA")
+DEFAULT_DATA_DIR = "data"
+
+
+@dataclass(frozen=True)
+class FmpDefaults:
+    """The FMP source's defaults, in one place: the environment readers below, the ``FmpSource`` resource,
+    ``FmpSettings`` and ``FmpClient`` all take them from :data:`FMP_DEFAULTS` (README: FMP source)."""
+
+    base_url: str = "https://financialmodelingprep.com"
+    rate_per_minute: float = 300.0  # FMP's Starter plan
+    cache_ttl_days: float = 7.0  # expiry of cached ranges fetched while still open
+    max_workers: int = 4  # symbols fetched in parallel, under one shared rate limit
+    retry_attempts: int = 6  # attempts per request on 429 / 5xx / timeouts
+    universe_preset: str = "test"
+    cache_subdir: str = "cache/fmp"  # the response cache, under the data directory
+
+    @property
+    def cache_dir(self) -> str:
+        """The response cache under the default data directory (``data/cache/fmp``)."""
+        return f"{DEFAULT_DATA_DIR}/{self.cache_subdir}"
+
+
+FMP_DEFAULTS = FmpDefaults()
 
 
 class SettingsError(ValueError):
@@ -28,7 +52,7 @@ def _env(name: str) -> str | None:
 
 def data_dir() -> Path:
     """Root of the Parquet partitions and the DuckDB catalog (``SMART_MONEY_DATA_DIR``, default ./data)."""
-    return Path(_env("SMART_MONEY_DATA_DIR") or "data").resolve()
+    return Path(_env("SMART_MONEY_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
 
 
 def models_dir() -> Path:
@@ -155,19 +179,19 @@ def fmp_api_key() -> str | None:
 
 
 def fmp_base_url() -> str:
-    return _env("FMP_BASE_URL") or "https://financialmodelingprep.com"
+    return _env("FMP_BASE_URL") or FMP_DEFAULTS.base_url
 
 
 def fmp_rate_per_minute() -> float:
-    return _float("FMP_RATE_PER_MINUTE", 300.0, 1.0, 1_000_000.0)
+    return _float("FMP_RATE_PER_MINUTE", FMP_DEFAULTS.rate_per_minute, 1.0, 1_000_000.0)
 
 
 def fmp_cache_ttl_days() -> float:
-    return _float("FMP_CACHE_TTL_DAYS", 7.0, 0.0, 3650.0)
+    return _float("FMP_CACHE_TTL_DAYS", FMP_DEFAULTS.cache_ttl_days, 0.0, 3650.0)
 
 
 def fmp_max_workers() -> int:
-    return _int("FMP_MAX_WORKERS", 4, 1)
+    return _int("FMP_MAX_WORKERS", FMP_DEFAULTS.max_workers, 1)
 
 
 def fmp_as_of() -> date | None:
@@ -182,14 +206,15 @@ def fmp_as_of() -> date | None:
 
 
 def cache_dir() -> Path:
-    return data_dir() / "cache" / "fmp"
+    return data_dir() / FMP_DEFAULTS.cache_subdir
 
 
 def universe_preset() -> str:
     """``SMART_MONEY_UNIVERSE``: test (AAPL, NVDA, TSLA), custom (SMART_MONEY_SYMBOLS or _FILE), top50,
     top100, top500 (largest S&P 500 members by market cap). Default: custom when symbols are given, else
     test."""
-    default = "custom" if (_env("SMART_MONEY_SYMBOLS") or _env("SMART_MONEY_SYMBOLS_FILE")) else "test"
+    has_symbols = _env("SMART_MONEY_SYMBOLS") or _env("SMART_MONEY_SYMBOLS_FILE")
+    default = "custom" if has_symbols else FMP_DEFAULTS.universe_preset
     preset = (_env("SMART_MONEY_UNIVERSE") or default).lower()
     if preset not in UNIVERSE_PRESETS:
         raise SettingsError(f"SMART_MONEY_UNIVERSE={preset!r}: use one of {', '.join(UNIVERSE_PRESETS)}")
@@ -203,8 +228,6 @@ def custom_symbols() -> list[str]:
     if listed:
         symbols = [s.strip().upper() for s in listed.split(",") if s.strip()]
     elif path:
-        from smart_money.sources.fmp.source import read_symbols_file
-
         if not Path(path).exists():
             raise SettingsError(f"SMART_MONEY_SYMBOLS_FILE={path!r} does not exist")
         symbols = read_symbols_file(Path(path))
@@ -215,3 +238,13 @@ def custom_symbols() -> list[str]:
     if not symbols:
         raise SettingsError("the custom symbol list is empty")
     return list(dict.fromkeys(symbols))
+
+
+def read_symbols_file(path: Path) -> list[str]:
+    """Symbols from a text file: one per line or comma-separated; '#' starts a comment."""
+    text = Path(path).read_text()
+    symbols = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0]
+        symbols.extend(s.strip().upper() for s in line.replace(",", " ").split() if s.strip())
+    return symbols

@@ -1,5 +1,5 @@
-"""Local stand-ins of the real services the project talks to (FMP today, EDGAR next), for tests and benchmarks.
+"""Local stand-ins of the real services the project talks to (FMP today, EDGAR next).
 
-Each serves the real paths and response shapes over loopback HTTP, from the simulated market, so the HTTP
-clients are tested end to end without reaching the network.
+Tests and benchmarks use them: each serves the real paths and response shapes over loopback HTTP, from the
+simulated market, so the HTTP clients are tested end to end without reaching the network.
 """

@@ -3,25 +3,26 @@
 One file per response under ``data/cache/fmp/<data_type>/``, named by the key
 ``{symbol}_{start}_{end}_{data_type}[_p{page}]`` (the API key is never part of a key, a path or a file).
 A file is one JSON header line ``{key, fetched_at, as_of, sha256, bytes}`` followed by the payload's JSON
-text,
-written atomically (temporary file, then rename); a file whose header does not parse, names another key, or
-whose payload has another length or SHA-256 (truncated, edited) is counted as corrupt and fetched again.
+text, written atomically (:func:`smart_money.files.write_atomic`); a file whose header does not parse, names
+another key, or whose payload has another length or SHA-256 (truncated, edited) is counted as corrupt and
+fetched again.
 An entry is final (never expires) only when it was fetched after its range had closed, that is when the
 source's date at fetch time (``as_of``: today, or ``FMP_AS_OF``) was at least ``SETTLE_DAYS`` past the
-range's end; an entry fetched while its range was still open expires after ``ttl_days`` (default 7), also
+range's end; an entry fetched while its range was still open expires after ``ttl_days``, also
 once the range has closed since: it may lack what was published later.
 """
 
 import hashlib
 import json
-import os
 import re
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from smart_money import files
+from smart_money.settings import FMP_DEFAULTS
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 SETTLE_DAYS = 3  # FMP indexes a filing a day or two after it is public
@@ -57,7 +58,12 @@ def cache_key(symbol: str, start: str, end: str, data_type: str, page: int | Non
 class ResponseCache:
     """Get-or-fetch for JSON payloads, keyed as the module docstring says."""
 
-    def __init__(self, root: Path, ttl_days: float = 7.0, today: Callable[[], date] = date.today):
+    def __init__(
+        self,
+        root: Path,
+        ttl_days: float = FMP_DEFAULTS.cache_ttl_days,
+        today: Callable[[], date] = date.today,
+    ):
         self.root = Path(root)
         self.ttl = timedelta(days=ttl_days)
         self.today = today
@@ -137,12 +143,5 @@ class ResponseCache:
             "bytes": len(body),
         }
         data = json.dumps(header).encode() + b"\n" + body
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        files.write_bytes_atomic(path, data)
         self.stats.add(bytes_written=len(data))

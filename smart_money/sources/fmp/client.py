@@ -1,6 +1,6 @@
 """HTTP client for FMP's stable API: one connection pool, a shared rate limit, retries that know FMP.
 
-- Rate: a token bucket shared by every thread (default 300 requests/minute, FMP's Starter plan).
+- Rate: a token bucket shared by every thread (default ``FMP_DEFAULTS.rate_per_minute``, FMP's Starter plan).
 - Retries (tenacity): 429, 5xx, timeouts and connection errors, with exponential back-off and jitter,
   honouring ``Retry-After``. FMP also answers some errors with HTTP 200 and ``{"Error Message": ...}``: a
   "Limit Reach" body is retried like a 429 and an "Invalid API KEY" body fails like a 401.
@@ -24,10 +24,10 @@ from email.utils import parsedate_to_datetime
 import httpx
 import tenacity
 
+from smart_money.settings import FMP_DEFAULTS
+
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://financialmodelingprep.com"
-DEFAULT_RATE_PER_MINUTE = 300
 RETRY_AFTER_CAP_S = 300.0  # a server asking for longer is treated as asking for five minutes
 _LIMIT_REACHED = re.compile(r"limit\s*reach", re.IGNORECASE)
 
@@ -92,7 +92,7 @@ class RateLimiter:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 6
+    attempts: int = FMP_DEFAULTS.retry_attempts
     initial_s: float = 0.5
     max_s: float = 30.0
 
@@ -110,8 +110,8 @@ class FmpClient:
     def __init__(
         self,
         api_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        rate_per_minute: float = DEFAULT_RATE_PER_MINUTE,
+        base_url: str = FMP_DEFAULTS.base_url,
+        rate_per_minute: float = FMP_DEFAULTS.rate_per_minute,
         retry: RetryPolicy = RetryPolicy(),
         timeout_s: float = 30.0,
         max_connections: int = 8,
@@ -259,25 +259,3 @@ def _retry_after(response: httpx.Response) -> float | None:
         seconds = (when - datetime.now(UTC)).total_seconds()
     return min(max(0.0, seconds), RETRY_AFTER_CAP_S)
 
-
-def paginate(
-    client: FmpClient,
-    path: str,
-    params: dict,
-    limit: int,
-    symbol: str | None = None,
-    fetch: Callable[[int], list] | None = None,
-) -> list:
-    """Every row of a paged endpoint (``page`` from 0) until a short or empty page."""
-    rows: list = []
-    page = 0
-    while True:
-        batch = (
-            fetch(page) if fetch else client.get_json(path, {**params, "page": page, "limit": limit}, symbol)
-        )
-        if not isinstance(batch, list):
-            raise FmpError(f"FMP {path} for {symbol}: expected a list, got {type(batch).__name__}")
-        rows.extend(batch)
-        if len(batch) < limit:
-            return rows
-        page += 1

@@ -12,17 +12,18 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
 
+from smart_money.settings import FMP_DEFAULTS
 from smart_money.sources.base import Source, Symbols
 from smart_money.sources.fmp import normalize
 from smart_money.sources.fmp.cache import ResponseCache, cache_key
-from smart_money.sources.fmp.client import DEFAULT_BASE_URL, DEFAULT_RATE_PER_MINUTE, FmpClient, FmpError
+from smart_money.sources.fmp.client import FmpClient, FmpError, RetryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +49,13 @@ PATHS = {
 class FmpSettings:
     api_key: str
     symbols: tuple[str, ...]
-    base_url: str = DEFAULT_BASE_URL
-    rate_per_minute: float = DEFAULT_RATE_PER_MINUTE
-    cache_dir: Path = Path("data/cache/fmp")
-    cache_ttl_days: float = 7.0
-    max_workers: int = 4
+    base_url: str = FMP_DEFAULTS.base_url
+    rate_per_minute: float = FMP_DEFAULTS.rate_per_minute
+    cache_dir: Path = Path(FMP_DEFAULTS.cache_dir)
+    cache_ttl_days: float = FMP_DEFAULTS.cache_ttl_days
+    max_workers: int = FMP_DEFAULTS.max_workers
     as_of: date | None = None  # the source's "today" (None: the real date); lets a replay be deterministic
-    retry_attempts: int = 6
+    retry_attempts: int = FMP_DEFAULTS.retry_attempts
     top_n: int | None = None  # keep the n largest of ``symbols`` by /stable/profile marketCap
 
     def __repr__(self) -> str:  # never show the key
@@ -64,20 +65,12 @@ class FmpSettings:
         )
 
 
-@dataclass
-class FetchStats:
-    quarantined: list[dict] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 class FmpMarketSource(Source):
     name = "fmp"
 
     def __init__(
         self, settings: FmpSettings, client: FmpClient | None = None, log: Callable[[str], None] | None = None
     ):
-        from smart_money.sources.fmp.client import RetryPolicy
-
         self.settings = settings
         self.client = client or FmpClient(
             settings.api_key,
@@ -406,16 +399,6 @@ def _sorted_newest_first_before(batch: list, field_name: str, start: pd.Timestam
         return False
     ordered = all(a >= b for a, b in zip(dates, dates[1:], strict=False))
     return ordered and bool(dates) and dates[-1] < start
-
-
-def read_symbols_file(path: Path) -> list[str]:
-    """Symbols from a text file: one per line or comma-separated; '#' starts a comment."""
-    text = Path(path).read_text()
-    symbols = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0]
-        symbols.extend(s.strip().upper() for s in line.replace(",", " ").split() if s.strip())
-    return symbols
 
 
 SP500_FILE = Path(__file__).parent / "data" / "sp500_2024-06-24.txt"

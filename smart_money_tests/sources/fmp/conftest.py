@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from smart_money.sources.fmp import FmpMarketSource, FmpSettings
-from smart_money.testing.fmp_server import LocalFmpServer
 from smart_money.sources.synthetic.market import MarketConfig
+from smart_money.testing.fmp_server import LocalFmpServer
 
 KEY = "sk-test-7f3a9c1e5b"  # distinctive, so a leak is easy to grep for
 AS_OF = date(2025, 1, 31)
