@@ -31,10 +31,11 @@ def main() -> int:
     os.environ["SMART_MONEY_SIGNAL_STRENGTH"] = args.signal_strength
     os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
     os.environ.setdefault("SMART_MONEY_N_SYMBOLS", "500")
-    from smart_money import cli, timeline, warehouse
+    from smart_money import cli, timeline
+    from smart_money.warehouse import Warehouse
 
     cli.ensure_dagster_home()
-    if not warehouse.has_data("labels"):
+    if not Warehouse(data_dir).has_data("labels"):
         began = time.monotonic()
         for group, first, last in [
             ("raw", timeline.month_start(timeline.HISTORY_START), timeline.month_start(timeline.HISTORY_END)),

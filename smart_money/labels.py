@@ -1,9 +1,10 @@
 """Forward-return labels per symbol × sample date, computed from prices after the sample date only.
 
-The default label is the seed's: 1 when the dividend-adjusted close on the first trading day on or after
-``t + 14`` calendar days is more than 5% above the close at ``t``. The other definitions a model may pick are
-stored beside it (see :data:`LABEL_DEFINITIONS`); ``label`` holds the chosen one and ``label_definition``
-names it. A label is NA (not 0) while its forward window is not complete. Labels never feed features.
+The default label (``return_threshold``) is 1 when the dividend-adjusted close on the first trading day on
+or after ``t + 14`` calendar days is more than 5% above the close at ``t``. The other definitions a model may
+pick are stored beside it (see :data:`LABEL_DEFINITIONS`); ``label`` holds the chosen one and
+``label_definition`` names it. A label is NA (not 0) while its forward window is not complete. Labels never
+feed features.
 """
 
 from dataclasses import dataclass
@@ -14,18 +15,18 @@ import pandas as pd
 from smart_money.timeline import LABEL_HORIZON_DAYS
 
 LABEL_DEFINITIONS = {
-    "return_threshold": "label_return: return_fwd > return_threshold (seed 000/002 default: +5% in 14 days)",
+    "return_threshold": "label_return: return_fwd > return_threshold (default: +5% in 14 days)",
     "market_excess": "label_market_excess: return_fwd minus the equal-weighted mean return_fwd of the "
     "universe "
     "on that sample date > excess_threshold",
     "vol_scaled": "label_vol_scaled: return_fwd / (trailing daily volatility × √days in window) > "
     "vol_scaled_threshold (a one-sigma up move by default)",
-    "composite": "label_composite (seed 000): 1 if the sector-relative return > excess_threshold, 0 if it is "
+    "composite": "label_composite: 1 if the sector-relative return > excess_threshold, 0 if it is "
     "< −excess_threshold, otherwise 1 only when insider buy:sell > 2:1 AND institutional ownership rose > 2 "
     "points in a quarter AND Congress net sentiment > 0 (uses features at t; flag it in any evaluation)",
-    "vol_spike": "label_vol_spike (seed 003): volatility of the next spike_lookahead_days daily returns > "
+    "vol_spike": "label_vol_spike: volatility of the next spike_lookahead_days daily returns > "
     "spike_multiple × trailing spike_history_days volatility",
-    "drawdown": "label_drawdown (seed 003): return_fwd < drawdown_threshold (a >10% drop by default)",
+    "drawdown": "label_drawdown: return_fwd < drawdown_threshold (a >10% drop by default)",
 }
 _COLUMN = {
     "return_threshold": "label_return",
@@ -158,7 +159,8 @@ def build_labels(
 
 
 def _strong_smart_money(grid: pd.DataFrame, features: pd.DataFrame | None) -> np.ndarray:
-    """Seed 000's "strong signals": insider buy:sell > 2:1, ownership +2 points/quarter, Congress net > 0."""
+    """The composite label's "strong signals": insider buy:sell > 2:1, ownership +2 points/quarter and
+    Congress net > 0, all at the sample date."""
     if features is None or features.empty:
         return np.zeros(len(grid), dtype=bool)
     needed = ["insider_buy_ratio_30d", "inst_ownership_change_1q", "congress_net_sentiment"]

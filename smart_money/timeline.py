@@ -26,7 +26,7 @@ from pandas.tseries.holiday import (
 HISTORY_START = date(2019, 1, 1)
 # The synthetic market runs to here so that the last default sample month (2024-12) has its label window.
 HISTORY_END = date(2025, 1, 31)
-# The seed's 36 sample months.
+# The default sample window: 36 months, 2022-01 .. 2024-12 (README: Configuration).
 SAMPLE_START = date(2022, 1, 1)
 SAMPLE_END = date(2024, 12, 1)
 SAMPLE_DAY = 15
@@ -119,11 +119,6 @@ def sample_dates(
             f"calendar starts after the sample date of {min(targets):%Y-%m}; extend the calendar"
         )
     return [pd.Timestamp(values[p]) for p in positions]
-
-
-def label_target_date(sample: pd.Timestamp, horizon_days: int = LABEL_HORIZON_DAYS) -> pd.Timestamp:
-    """The earliest date the label's exit price may come from: sample date + horizon (calendar days)."""
-    return to_timestamp(sample) + pd.Timedelta(days=horizon_days)
 
 
 def default_sample_months() -> list[pd.Timestamp]:

@@ -36,7 +36,7 @@ def test_months_in_a_half_open_window():
     assert timeline.months_in_window("2022-01-01", "2022-01-01") == []
 
 
-def test_default_sample_months_are_the_seeds_36():
+def test_default_sample_months_are_36_from_2022_01():
     months = timeline.default_sample_months()
     assert len(months) == 36
     assert months[0] == pd.Timestamp("2022-01-01") and months[-1] == pd.Timestamp("2024-12-01")

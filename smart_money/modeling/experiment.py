@@ -32,7 +32,7 @@ def _quiet(_: str) -> None:
 class ExperimentResult:
     model: FittedModel
     baselines: dict[str, FittedModel]
-    dataset: pd.DataFrame  # used rows of every segment with features, label, return_fwd, true_probability
+    training_set: pd.DataFrame  # used rows, every segment: features, label, return_fwd, true_probability
     scores: pd.DataFrame  # validation + test rows: every score beside the label
     metrics: dict
     base_rate: float
@@ -46,10 +46,11 @@ class ExperimentResult:
         return f"{self.created_at:%Y%m%dT%H%M%SZ}-{self.fingerprint[:8]}"
 
 
-def assemble_dataset(
+def assemble_training_set(
     splits: pd.DataFrame, features: pd.DataFrame, labels: pd.DataFrame, truth: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Used (not embargoed) split rows with every feature, the label, return_fwd and true_probability."""
+    """The training set ``run_experiment`` takes: one row per used (not embargoed) split row, with its
+    segment, every feature, the label, ``return_fwd`` and (simulated market only) ``true_probability``."""
     used = splits.loc[~splits["embargoed"], ["symbol", "sample_date", "segment", "label"]]
     frame = used.merge(features, on=["symbol", "sample_date"], how="left", validate="one_to_one")
     absent = frame[catalog.FEATURE_NAMES[0]].isna() & frame[list(catalog.FEATURE_NAMES)].isna().all(axis=1)
@@ -84,25 +85,26 @@ def oracle_applies(labels: pd.DataFrame) -> bool:
     )
 
 
-def fingerprint(dataset: pd.DataFrame) -> str:
-    """SHA-256 of the training data (keys, segment, label and every feature value)."""
+def fingerprint(training_set: pd.DataFrame) -> str:
+    """SHA-256 of the training set (keys, segment, label and every feature value)."""
     columns = ["symbol", "sample_date", "segment", "label", *catalog.FEATURE_NAMES]
-    hashed = pd.util.hash_pandas_object(dataset[columns], index=False).to_numpy()
+    hashed = pd.util.hash_pandas_object(training_set[columns], index=False).to_numpy()
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
 def run_experiment(
-    dataset: pd.DataFrame,
+    training_set: pd.DataFrame,
     config: ModelConfig | None = None,
     feature_names: list[str] | None = None,
     decision_threshold: float | None = None,
     oracle_available: bool = True,
     log: Log = _quiet,
 ) -> ExperimentResult:
-    """Train the model and its baselines on ``dataset`` (from ``assemble_dataset``) and measure them."""
+    """Train the model and its baselines on ``training_set`` (from ``assemble_training_set``) and measure
+    them."""
     config = config or ModelConfig()
     names = list(feature_names or catalog.FEATURE_NAMES)
-    segments = {s: dataset[dataset["segment"] == s] for s in ("train", "validation", "test")}
+    segments = {s: training_set[training_set["segment"] == s] for s in ("train", "validation", "test")}
     for segment, part in segments.items():
         log(f"{segment}: {len(part)} rows, positive share {part['label'].mean():.3f}")
     model = train(segments["train"], segments["validation"], names, config, log=log)
@@ -112,7 +114,7 @@ def run_experiment(
     }
     base_rate = float(segments["train"]["label"].mean())
     threshold = base_rate if decision_threshold is None else float(decision_threshold)
-    oracle = oracle_available and dataset["true_probability"].notna().all()
+    oracle = oracle_available and training_set["true_probability"].notna().all()
     parts = []
     for segment in EVALUATED_SEGMENTS:
         part = segments[segment]
@@ -142,13 +144,13 @@ def run_experiment(
     return ExperimentResult(
         model=model,
         baselines=baselines,
-        dataset=dataset,
+        training_set=training_set,
         scores=scores,
         metrics=metrics,
         base_rate=base_rate,
         threshold=threshold,
         oracle_available=bool(oracle),
-        fingerprint=fingerprint(dataset),
+        fingerprint=fingerprint(training_set),
     )
 
 

@@ -1,18 +1,18 @@
-"""The rules engine: four category signals with reason codes and a 0-100 rules score (seeds 000 and 003).
+"""The rules engine: four category signals with reason codes and a 0-100 rules score.
 
 Rules are explainable from day one and need no training, so they also serve cold start (no model yet). The
 combined conviction score is ``0.6 × rules + 0.4 × ML`` when a model exists and the rules score alone when
-none does. Every threshold is a module constant, documented in README (Model: rules engine).
+none does. Every threshold is a module constant, documented in README (The model: rules engine).
 """
 
 import numpy as np
 import pandas as pd
 
-# insider_activity: open-market buys vs sales filed in the last 30 days (seed: "ratio > 2:1").
+# insider_activity: open-market buys vs sales filed in the last 30 days (bullish at a buy:sell ratio of 2:1).
 INSIDER_BULLISH_BUY_RATIO = 2 / 3  # buys / (buys + sells) >= 2/3  <=>  buys:sells >= 2:1
 INSIDER_BEARISH_BUY_RATIO = 1 / 3  # sells:buys >= 2:1
 INSIDER_CLUSTER_MIN = 2  # distinct insiders buying within 7 days
-# institutional_flow: change in 13F ownership over one quarter (seed: "±2%"), fraction of shares outstanding.
+# institutional_flow: change in 13F ownership over one quarter (±2 points), a fraction of shares outstanding.
 INSTITUTIONAL_CHANGE = 0.02
 # congressional_sentiment: buys minus sells disclosed in the last 90 days.
 CONGRESS_NET = 1
@@ -34,7 +34,7 @@ CATEGORY_VALUES = {
     "congressional_sentiment": ("positive", "neutral", "negative"),
     "hedge_fund_positioning": ("long", "neutral", "short"),
 }
-# What each category reads and when it fires (the page's tooltips; README: Model, rules engine).
+# What each category reads and when it fires (the page's tooltips; README: The model, rules engine).
 CATEGORY_DESCRIPTIONS = {
     "insider_activity": "Form 4 open-market buys vs sales filed in the last 30 days: bullish when "
     "buys outnumber sales 2:1, bearish when sales outnumber buys 2:1 (±20 points).",

@@ -3,8 +3,8 @@
 A row is one labelled (symbol, sample_date). Segments are whole sample months, in time order, so no month
 feeds two segments. A row whose label window (sample_date .. label_date) reaches the first sample date of
 the next segment, or whose sample date lies within ``embargo_days`` of it, is dropped from training and
-scoring and counted as ``embargoed``. The seed's stratified random split is available only as an explicit,
-leaky option: rows of one month then sit in every segment and the report says so.
+scoring and counted as ``embargoed``. A stratified random split is available only as an explicit, leaky
+option: rows of one month then sit in every segment and the report says so.
 """
 
 from dataclasses import dataclass, field
@@ -27,7 +27,7 @@ class SplitConfig:
     """How labelled rows are divided into train / validation / test.
 
     method: ``time`` (fractions of the sample months, in order), ``segments`` (explicit inclusive date
-    ranges in ``segments``) or ``stratified_random`` (the seed's split: leaky, for comparison only).
+    ranges in ``segments``) or ``stratified_random`` (leaky, for comparison only).
     """
 
     method: str = "time"

@@ -16,6 +16,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from smart_money import files
 from smart_money.modeling.calibration import Calibrator
 from smart_money.modeling.normalizer import Normalizer
 
@@ -25,7 +26,7 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """LightGBM hyperparameters (the seed's defaults) and the training procedure."""
+    """LightGBM hyperparameters and the training procedure; defaults as README ("The model") lists them."""
 
     objective: str = "binary"
     metric: str = "auc"
@@ -189,20 +190,14 @@ def save_model(
         MODEL_FILE: model.booster.model_to_string(num_iteration=model.best_iteration or None),
         NORMALIZER_FILE: json.dumps(model.normalizer.to_dict(), indent=2),
         CALIBRATION_FILE: json.dumps(model.calibrator.to_dict()),
-        METADATA_FILE: json.dumps(json_safe(metadata), indent=2, default=_json_default, allow_nan=False),
+        METADATA_FILE: files.dumps(metadata, indent=2),
     }
     for name, text in texts.items():
-        (folder / name).write_text(text)
+        files.write_text_atomic(folder / name, text)
     if extra is not None:
         extra(folder)
     folder.rename(final)
     return final
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def load_model(folder: Path) -> tuple[FittedModel, dict]:
@@ -229,23 +224,3 @@ def load_model(folder: Path) -> tuple[FittedModel, dict]:
         raise ValueError(f"{folder}: metadata feature names differ from normalizer.json")
     return model, metadata
 
-
-def json_safe(value):
-    """Replace NaN/inf (undefined metrics) by None recursively, so the JSON is valid for strict readers."""
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} in metadata.json")

@@ -2,7 +2,7 @@
 
 Folds are expanding windows over sample months: fold k trains on the first k blocks and scores the next
 block, dropping training rows whose label window reaches the scored block (the same embargo as the split).
-The seed's grid is the default search space; the best mean fold AUC wins.
+``DEFAULT_GRID`` is the search space unless one is given (README: The model); the best mean fold AUC wins.
 """
 
 import itertools
@@ -16,7 +16,7 @@ from smart_money import timeline
 from smart_money.modeling.evaluation import auc
 from smart_money.modeling.training import ModelConfig, train
 
-SEED_GRID: dict[str, list] = {
+DEFAULT_GRID: dict[str, list] = {
     "learning_rate": [0.01, 0.05, 0.1],
     "max_depth": [4, 6, 8],
     "num_leaves": [31, 50, 75],
@@ -53,7 +53,7 @@ def tune(
     ``frame`` holds train + validation rows with features, label and label_date. Inside each fold the
     last month of the fitting window serves as early-stopping data (embargoed the same way).
     """
-    grid = grid or SEED_GRID
+    grid = grid or DEFAULT_GRID
     keys = list(grid)
     records = []
     folds = time_folds(frame, n_folds)

@@ -1,8 +1,8 @@
 """The evaluation report: one self-contained HTML page (plots embedded as base64 PNG).
 
 Every model number stands beside the volatility-only baseline, the logistic regression, the rules score and
-the base rate; on the simulated market also beside the oracle (the hidden true probability). The seed's
-targets are shown as the seed's targets, with the research context that makes them unrealistic.
+the base rate; on the simulated market also beside the oracle (the hidden true probability). The project's
+performance targets are shown with the research context that makes them unrealistic.
 """
 
 import base64
@@ -15,20 +15,6 @@ import pandas as pd
 from smart_money.modeling import evaluation
 from smart_money.report import plots
 
-SECTIONS = (
-    "Headline",
-    "Promotion",
-    "Seed targets",
-    "Data and splits",
-    "Classification metrics",
-    "Confusion matrix",
-    "ROC curve",
-    "Precision-recall curve",
-    "Calibration (reliability)",
-    "Feature importance (gain)",
-    "SHAP summary",
-    "Finance view",
-)
 MODELS = (
     ("model", "smart-money model"),
     ("volatility", "volatility-only baseline"),
@@ -137,7 +123,7 @@ def render(
     parts = [_header(metadata, synthetic)]
     parts.append(_section("Headline", _headline(metrics, metadata)))
     parts.append(_section("Promotion", f"<p><b>{html.escape(status)}</b>: {html.escape(reason)}</p>"))
-    parts.append(_section("Seed targets", _seed_targets(metrics)))
+    parts.append(_section("Performance targets", _performance_targets(metrics)))
     parts.append(_section("Data and splits", _splits(metadata)))
     parts.append(_section("Classification metrics", _classification(metrics)))
     parts.append(_section("Confusion matrix", _confusion(metrics)))
@@ -223,8 +209,8 @@ def _header(metadata: dict, synthetic: bool) -> str:
         )
     if metadata.get("split", {}).get("leaky"):
         banners.append(
-            '<p class="banner leaky">LEAKY SPLIT: stratified random split (the seed\'s) mixes months across '
-            "segments, so neighbouring rows share news and label windows. Metrics below are optimistic and "
+            '<p class="banner leaky">LEAKY SPLIT: a stratified random split mixes months across segments, '
+            "so neighbouring rows share news and label windows. Metrics below are optimistic and "
             "not comparable with a time split.</p>"
         )
     return (
@@ -250,9 +236,9 @@ def _headline(metrics: dict, metadata: dict) -> str:
     return note + _table(["AUC", "validation", "test"], headline_rows(metrics))
 
 
-def _seed_targets(metrics: dict) -> str:
+def _performance_targets(metrics: dict) -> str:
     rows = []
-    for name, target in evaluation.SEED_TARGETS.items():
+    for name, target in evaluation.PERFORMANCE_TARGETS.items():
         for segment in ("validation", "test"):
             value = metrics[segment][name]
             volatility = metrics[segment]["baselines"]["volatility"][name]
@@ -269,7 +255,7 @@ def _seed_targets(metrics: dict) -> str:
                 ]
             )
     return (
-        f"<p>The seed promised accuracy &gt; 70% and ROC AUC &gt; 0.75. Research context: "
+        f"<p>The project's targets: accuracy &gt; 70% and ROC AUC &gt; 0.75. Research context: "
         f"{html.escape(evaluation.RESEARCH_CONTEXT)} Accuracy depends on the decision threshold "
         f"({_fmt(metrics['test']['threshold'])}, the train base rate unless configured) and on the base "
         "rate: "
@@ -278,9 +264,9 @@ def _seed_targets(metrics: dict) -> str:
             [
                 "metric",
                 "segment",
-                "seed target",
+                "target",
                 "model",
-                "seed target met",
+                "target met",
                 "volatility baseline",
                 "base rate (always bearish)",
             ],

@@ -1,4 +1,4 @@
-"""A small modelling dataset built with the project's own synthetic market, shared by the unit tests."""
+"""A small synthetic market's features, labels and training set, built in memory for the unit tests."""
 
 from datetime import date
 
@@ -41,7 +41,8 @@ def market_frames():
 
 
 @pytest.fixture(scope="session")
-def split_dataset(market_frames):
+def split_and_training_set(market_frames):
+    """The split rows and the training set assembled from them (split rows × features × labels × truth)."""
     features, labels, truth = market_frames
     rows = splits.split_rows(labels, splits.SplitConfig(), timeline.LABEL_HORIZON_DAYS)
-    return rows, experiment.assemble_dataset(rows, features, labels, truth)
+    return rows, experiment.assemble_training_set(rows, features, labels, truth)

@@ -11,8 +11,8 @@ NAMES = list(catalog.FEATURE_NAMES)
 
 
 @pytest.fixture(scope="module")
-def fitted(split_dataset):
-    _, data = split_dataset
+def fitted(split_and_training_set):
+    _, data = split_and_training_set
     train, validation = data[data.segment == "train"], data[data.segment == "validation"]
     return data, training.train(train, validation, NAMES)
 
@@ -65,8 +65,8 @@ def test_missing_feature_column_is_a_clear_error(fitted):
         model.predict_proba(data.drop(columns=["volatility_30d"]))
 
 
-def test_a_segment_with_one_class_is_refused(split_dataset):
-    _, data = split_dataset
+def test_a_segment_with_one_class_is_refused(split_and_training_set):
+    _, data = split_and_training_set
     train = data[data.segment == "train"]
     with pytest.raises(ValueError, match="validation segment .* both classes"):
         training.train(train, train[train.label == 0], NAMES)
