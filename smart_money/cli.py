@@ -1,11 +1,10 @@
 """``smart-money``: build the warehouse through the Dagster asset graph and summarize it.
 
-``smart-money build`` materializes the ``raw`` group over the source's history as one run, then the
-``features`` group (features, labels) over the sample months as a second run (a partition range needs every
-selected asset on the same partitions and single-run backfill), then the unpartitioned ``model`` group
-(splits, model, report, registry, predictions) as a third, and prints rows per table, every gate, the
-headline metrics and where the report and the warehouse are. Runs are recorded in ``DAGSTER_HOME`` so
-they show in the Dagster UI.
+``smart-money build`` launches the named stage jobs of ``defs/jobs.py`` in order: ``raw`` over the source's
+history, ``options_flow`` and ``features`` over the sample months (each range one run: single-run
+backfill), then the unpartitioned ``model`` job (splits, model, report, registry, predictions). It prints
+rows per table, every gate, the headline metrics and where the report and the warehouse are. Runs are
+recorded in ``DAGSTER_HOME``, so they show in the Dagster UI under their job names.
 """
 
 import argparse
@@ -14,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -47,80 +47,110 @@ def _last_complete_month() -> pd.Timestamp:
     return timeline.month_start(date.today()) - pd.DateOffset(months=1)
 
 
-def materialize_range(
-    group: str,
-    first: pd.Timestamp | None,
-    last: pd.Timestamp | None,
-    log_level: str = "INFO",
-    defs=None,
-    instance=None,
-    run_config: dict | None = None,
-    selection=None,
-):
-    """Materialize every asset (and check) of ``group`` (or of ``selection``) for months ``first``..``last``
-    as one run (``first``/``last`` None: an unpartitioned group such as ``model``).
+@dataclass(frozen=True)
+class Stage:
+    """One run of ``smart-money build``: a named job over a range of months (None: unpartitioned)."""
 
-    ``defs`` defaults to definitions built from the current environment; ``instance`` to DAGSTER_HOME's.
-    """
+    job: str
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    run_config: dict | None = None
+
+    def window(self) -> str:
+        return (
+            f"months {self.first:%Y-%m} .. {self.last:%Y-%m}" if self.first is not None else "unpartitioned"
+        )
+
+
+def build_plan(
+    raw: tuple[pd.Timestamp, pd.Timestamp],
+    samples: tuple[pd.Timestamp, pd.Timestamp],
+    options_flow: bool = True,
+    skip_raw: bool = False,
+    skip_model: bool = False,
+) -> list[Stage]:
+    """The stages of a build, in order: raw over the source's history, the options flow and features over
+    the sample months, then the model, whose splits cover the same sample months."""
+    from smart_money.defs import jobs
+
+    plan = [] if skip_raw else [Stage(jobs.RAW_JOB, *raw)]
+    if options_flow:
+        plan.append(Stage(jobs.OPTIONS_FLOW_JOB, *samples))
+    plan.append(Stage(jobs.FEATURES_JOB, *samples))
+    if not skip_model:
+        window = {"sample_start": f"{samples[0]:%Y-%m}", "sample_end": f"{samples[1]:%Y-%m}"}
+        plan.append(Stage(jobs.MODEL_JOB, run_config={"ops": {"dataset_splits": {"config": window}}}))
+    return plan
+
+
+def run_stage(stage: Stage, defs, instance=None, log_level: str = "INFO"):
+    """Launch ``stage``'s job in this process, recorded in ``instance`` (default: DAGSTER_HOME's)."""
     import dagster as dg
 
-    from smart_money.definitions import build_definitions
-
-    defs = defs or build_definitions()
-    instance = instance or dg.DagsterInstance.get()
-    return dg.materialize(
-        [*defs.assets, *defs.asset_checks],
-        selection=selection if selection is not None else dg.AssetSelection.groups(group),
-        resources=defs.resources,
-        instance=instance,
-        tags={RANGE_START: f"{first:%Y-%m-%d}", RANGE_END: f"{last:%Y-%m-%d}"} if first is not None else None,
-        run_config={**(run_config or {}), "loggers": {"console": {"config": {"log_level": log_level}}}},
+    tags = (
+        {RANGE_START: f"{stage.first:%Y-%m-%d}", RANGE_END: f"{stage.last:%Y-%m-%d}"}
+        if stage.first is not None
+        else None
+    )
+    run_config = {**(stage.run_config or {}), "loggers": {"console": {"config": {"log_level": log_level}}}}
+    return defs.resolve_job_def(stage.job).execute_in_process(
+        run_config=run_config,
+        instance=instance or dg.DagsterInstance.get(),
+        tags=tags,
         raise_on_error=False,
     )
 
 
 def gate_lines(result) -> list[str]:
+    import dagster as dg
+
     lines = []
     for evaluation in sorted(result.get_asset_check_evaluations(), key=lambda e: e.check_name):
-        meta = evaluation.metadata
-        level = meta["severity_level"].value if "severity_level" in meta else "?"
-        summary = meta["summary"].value if "summary" in meta else ""
-        status = "PASS" if evaluation.passed else ("FAIL" if level == "critical" else "WARN")
+        critical = evaluation.severity == dg.AssetCheckSeverity.ERROR
+        status = "PASS" if evaluation.passed else ("FAIL" if critical else "WARN")
+        level = "critical" if critical else "warning"
+        summary = evaluation.metadata["summary"].value if "summary" in evaluation.metadata else ""
         lines.append(f"  {status:4}  {evaluation.check_name:<36} [{level}] {summary}")
     return lines
 
 
-def table_counts() -> list[str]:
-    from smart_money import warehouse
+def table_counts(warehouse) -> list[str]:
+    from smart_money.warehouse import table_names
 
     lines = []
-    for name in warehouse.table_names():
-        try:
-            count = int(warehouse.query(f"select count(*) from {name}").iloc[0, 0])
-            lines.append(f"  {name:<28} {count:>10,}")
-        except Exception as exc:  # a table with no partition has no view yet
-            lines.append(f"  {name:<28} {'-':>10}  ({type(exc).__name__}: not materialized)")
+    for name in table_names():
+        if not warehouse.has_data(name) or not warehouse.catalog_path.exists():
+            lines.append(f"  {name:<28} {'-':>10}  (no partition yet)")
+            continue
+        count = int(warehouse.query(f"select count(*) from {name}").iloc[0, 0])
+        lines.append(f"  {name:<28} {count:>10,}")
     return lines
 
 
-PROMOTION_STEP = "model_registry_model_registry_promotion"
+def promotion_refused(result) -> bool:
+    """True when the run failed only because the promotion check refused the new model: an expected
+    outcome (the model does not beat the baseline), not an error."""
+    from smart_money.defs.registry import MODEL_REGISTRY_PROMOTION
 
-
-def promotion_refused_only(result) -> bool:
-    """True when the only failed step is the promotion check: an expected outcome, not an error."""
-    failed = {e.step_key for e in result.get_step_failure_events()}
-    return not result.success and failed == {PROMOTION_STEP}
+    promotion = [e for e in result.get_asset_check_evaluations() if e.check_name == MODEL_REGISTRY_PROMOTION]
+    return (
+        not result.success
+        and bool(promotion)
+        and not promotion[0].passed
+        and len(result.get_step_failure_events()) == 1
+    )
 
 
 def model_summary(results) -> str:
     """Headline metrics and the report path of the model run, if there was one."""
-    model_runs = [r for g, r in results if g == "model"]
+    from smart_money.defs import jobs
+
+    model_runs = [r for stage, r in results if stage.job == jobs.MODEL_JOB]
     if not model_runs:
         return ""
-    result = model_runs[0]
     report = [
         m
-        for m in result.get_asset_materialization_events()
+        for m in model_runs[0].get_asset_materialization_events()
         if m.asset_key.to_user_string() == "evaluation_report"
     ]
     if not report:
@@ -139,6 +169,7 @@ def build(args: argparse.Namespace) -> int:
 
     defs = build_definitions()
     source = defs.resources["source"]
+    warehouse = defs.resources["warehouse"].warehouse()
     raw_first = args.raw_start or timeline.month_start(timeline.HISTORY_START)
     end = source.history_end()
     raw_last = args.raw_end or (timeline.month_start(end) if end else _last_complete_month())
@@ -155,40 +186,24 @@ def build(args: argparse.Namespace) -> int:
         f"smart-money build: source={source.source_name}"
         + (" (SYNTHETIC simulated market: not real tickers)" if synthetic else "")
     )
-    print(f"  data: {settings.data_dir()}    DAGSTER_HOME: {os.environ['DAGSTER_HOME']}")
+    print(f"  data: {warehouse.data_dir}    DAGSTER_HOME: {os.environ['DAGSTER_HOME']}")
     began = time.monotonic()
+    plan = build_plan(
+        (raw_first, raw_last),
+        (sample_first, sample_last),
+        options_flow=settings.options_flow_features(),
+        skip_raw=args.skip_raw,
+        skip_model=args.skip_model,
+    )
     results = []
-    import dagster as dg
-
-    flow = dg.AssetSelection.groups("options_flow")
-    evaluation = dg.AssetSelection.assets("options_flow_evaluation")
-    steps = [("raw", raw_first, raw_last, None)]
-    if settings.options_flow_features():
-        steps += [
-            ("options_flow", sample_first, sample_last, flow - evaluation),
-            ("options_flow_evaluation", None, None, evaluation if synthetic else None),
-        ]
-    steps += [("features", sample_first, sample_last, None), ("model", None, None, None)]
-    steps = [s for s in steps if not (s[0] == "options_flow_evaluation" and s[3] is None)]
-    if args.skip_raw:
-        steps = [s for s in steps if s[0] != "raw"]
-    if args.skip_model:
-        steps = steps[:-1]
-    for group, first, last, selection in steps:
-        window = f"months {first:%Y-%m} .. {last:%Y-%m}" if first is not None else "unpartitioned"
-        print(f"\n== group '{group}': {window} (one run) ==", flush=True)
+    for stage in plan:
+        print(f"\n== job '{stage.job}': {stage.window()} (one run) ==", flush=True)
         step_began = time.monotonic()
-        run_config = None
-        if group == "model":  # the splits cover the same sample months as the features run
-            window = {"sample_start": f"{sample_first:%Y-%m}", "sample_end": f"{sample_last:%Y-%m}"}
-            run_config = {"ops": {"dataset_splits": {"config": window}}}
-        result = materialize_range(
-            group, first, last, args.log_level, defs=defs, run_config=run_config, selection=selection
-        )
-        results.append((group, result))
+        result = run_stage(stage, defs, log_level=args.log_level)
+        results.append((stage, result))
         print(
-            f"== group '{group}' {'succeeded' if result.success else 'FAILED'} "
-            f"in {time.monotonic() - step_began:.1f}s ==",
+            f"== job '{stage.job}' {'succeeded' if result.success else 'FAILED'} "
+            f"in {time.monotonic() - step_began:.1f}s (run {result.run_id}) ==",
             flush=True,
         )
         if not result.success:
@@ -200,20 +215,18 @@ def build(args: argparse.Namespace) -> int:
         + ("  — data is SYNTHETIC (simulated market, symbols SYN###)" if synthetic else "")
     )
     print("\nRows per table:")
-    print("\n".join(table_counts()))
-    print("\nGates (PASS = info, WARN = warning, FAIL = critical: blocks downstream):")
+    print("\n".join(table_counts(warehouse)))
+    print("\nGates (PASS = passed, WARN = warning, FAIL = critical: blocks downstream):")
     for _, result in results:
         print("\n".join(gate_lines(result)))
-    from smart_money import warehouse
-
     print(model_summary(results))
-    print(f"\nWarehouse (DuckDB views over Parquet): {warehouse.catalog_path()}")
-    print(f"Parquet partitions:                    {warehouse.parquet_root()}")
+    print(f"\nWarehouse (DuckDB views over Parquet): {warehouse.catalog_path}")
+    print(f"Parquet partitions:                    {warehouse.parquet_root}")
     print("Dagster UI:                            make ui   (then open http://127.0.0.1:3000)")
     print("Prediction API and web page:           make serve   (then open http://127.0.0.1:8000; the")
     print("                                       smart_money_flow toggle starts off: README, Serving)")
-    failed = [g for g, r in results if not r.success and not promotion_refused_only(r)]
-    if any(promotion_refused_only(r) for _, r in results):
+    failed = [stage.job for stage, r in results if not r.success and not promotion_refused(r)]
+    if any(promotion_refused(r) for _, r in results):
         print(
             "\nThe new model stays a CANDIDATE (it does not beat the volatility-only baseline on "
             "validation), "
@@ -224,7 +237,7 @@ def build(args: argparse.Namespace) -> int:
         )
     if failed:
         print(
-            f"\nerror: group(s) {', '.join(failed)} failed; see the FAIL gates and the log above",
+            f"\nerror: job(s) {', '.join(failed)} failed; see the FAIL gates and the log above",
             file=sys.stderr,
         )
         return 1
@@ -232,10 +245,11 @@ def build(args: argparse.Namespace) -> int:
 
 
 def summary(_: argparse.Namespace) -> int:
-    from smart_money import warehouse
+    from smart_money.warehouse import Warehouse
 
-    print(f"Warehouse: {warehouse.catalog_path()}")
-    print("\n".join(table_counts()))
+    warehouse = Warehouse(settings.data_dir())
+    print(f"Warehouse: {warehouse.catalog_path}")
+    print("\n".join(table_counts(warehouse)))
     return 0
 
 
@@ -264,16 +278,17 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def toggle(args: argparse.Namespace) -> int:
-    from smart_money import warehouse
     from smart_money.serve.toggles import ToggleError, ToggleStore
+    from smart_money.warehouse import Warehouse, WarehouseError
 
-    store = ToggleStore()
+    warehouse = Warehouse(settings.data_dir())
+    store = ToggleStore(warehouse.data_dir)
     try:
         if args.state is not None:
             state = store.set(args.feature, args.state == "on", args.actor, args.reason or "")
             try:
                 warehouse.refresh_catalog(timeout_s=10)
-            except warehouse.WarehouseError as exc:
+            except WarehouseError as exc:
                 print(f"note: the catalog views were not refreshed ({exc}); the change is saved")
         else:
             state = store.state(args.feature)

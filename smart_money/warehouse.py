@@ -103,7 +103,7 @@ class Warehouse:
         return self.parquet_root / table / f"month={month_start(month):%Y-%m}" / PART_FILE
 
     def keyed_path(self, table: str, keys: dict[str, str]) -> Path:
-        """``<parquet>/<table>/<k1>=<v1>/.../part.parquet`` for a table whose ``partition_keys`` are ``keys``."""
+        """``<parquet>/<table>/<k1>=<v1>/.../part.parquet``: ``keys`` are the table's ``partition_keys``."""
         spec = tables.spec(table)
         if tuple(keys) != spec.partition_keys:
             raise WarehouseError(f"{table}: partition keys are {spec.partition_keys}, got {tuple(keys)}")
@@ -153,8 +153,8 @@ class Warehouse:
         return path
 
     def write_quarantine(self, table: str, frame: pd.DataFrame, label: str) -> Path:
-        """Records a source could not validate, with their reasons: ``<data>/quarantine/<table>/<label>.jsonl``
-        (atomic; re-fetching the same window replaces the file)."""
+        """Records a source could not validate, with their reasons, in
+        ``<data>/quarantine/<table>/<label>.jsonl`` (atomic; re-fetching the same window replaces it)."""
         path = self.data_dir / "quarantine" / table / f"{label}.jsonl"
         return files.write_atomic(path, lambda tmp: frame.to_json(tmp, orient="records", lines=True))
 

@@ -12,9 +12,10 @@ import datetime
 
 import dagster as dg
 
-from smart_money import settings, warehouse
 from smart_money.defs.predictions import predictions, serving_version
+from smart_money.defs.resources import SmartMoneySource
 from smart_money.freshness import prediction_staleness
+from smart_money.warehouse import Warehouse
 
 MONTHLY_CRON = "0 6 2 * *"
 FRESHNESS_CRON = "0 7 * * *"
@@ -49,14 +50,16 @@ def with_automation(assets: list, condition: dg.AutomationCondition) -> list:
     "features month (or, for a live source, the last finished month). Runs with `predictions` and daily.",
     automation_condition=dg.AutomationCondition.cron_tick_passed(FRESHNESS_CRON).since_last_handled(),
 )
-def predictions_freshness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    version = serving_version()
+def predictions_freshness(
+    context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse], source: SmartMoneySource
+) -> dg.AssetCheckResult:
+    version = serving_version(warehouse)
     predicted = warehouse.existing_keyed_months("predictions", {"model_version": version})
     staleness = prediction_staleness(
         predicted,
         warehouse.existing_months("features"),
         version,
-        live_source=settings.source_name() != "synthetic",
+        live_source=source.source_name != "synthetic",
         today=datetime.date.today(),
     )
     if staleness.stale:
@@ -78,8 +81,8 @@ def predictions_freshness(context: dg.AssetCheckExecutionContext) -> dg.AssetChe
     )
 
 
-def automation_sensor() -> dg.AutomationConditionSensorDefinition:
-    status = dg.DefaultSensorStatus.RUNNING if settings.automation_on() else dg.DefaultSensorStatus.STOPPED
+def automation_sensor(running: bool) -> dg.AutomationConditionSensorDefinition:
+    status = dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
     return dg.AutomationConditionSensorDefinition(
         AUTOMATION_SENSOR,
         target=dg.AssetSelection.all(),

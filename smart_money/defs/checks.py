@@ -1,27 +1,21 @@
 """Data gates as Dagster asset checks. Each check reads the partitions of the run's window (every partition
-when run on its own) and calls a plain gate from :mod:`smart_money.gates`. Critical gates fail with ERROR
-severity and are blocking: downstream assets in the same run do not execute."""
-
-from collections.abc import Callable
+when run on its own) through the warehouse resource and calls a plain gate from :mod:`smart_money.gates`.
+Critical gates fail with ERROR severity and are blocking: downstream assets in the same run do not execute.
+Every monthly warehouse table has a schema check derived from its declaration in ``tables.py``."""
 
 import dagster as dg
 import pandas as pd
-import pandera.pandas as pa
 
-from smart_money import datasets, gates, timeline, warehouse
+from smart_money import gates, sample_tables, timeline
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
+from smart_money.defs.metadata import markdown_table
+from smart_money.defs.options_flow import smart_money_events
 from smart_money.defs.partitions import window_months
-from smart_money.defs.raw import (
-    raw_congress_trades,
-    raw_etf_holdings,
-    raw_insider_trades,
-    raw_institutional_holdings,
-    raw_prices,
-    universe,
-)
-from smart_money.defs.reporting import markdown_table
+from smart_money.defs.raw import assets as raw_assets
+from smart_money.defs.raw import raw_prices
 from smart_money.features import catalog
+from smart_money.warehouse import Warehouse
 
 FEATURE_NAMES = list(catalog.FEATURE_NAMES)
 
@@ -52,47 +46,40 @@ def check_result(result: gates.GateResult) -> dg.AssetCheckResult:
     )
 
 
-def _read(context: dg.AssetCheckExecutionContext, table: str) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
+def _read(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse, table: str
+) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
     months = window_months(context)
     if months is None:
         months = warehouse.existing_months(table)
     return warehouse.read_months(table, months), months
 
 
-def pandera_check(
-    asset: dg.AssetsDefinition, table: str, schema: pa.DataFrameSchema | type[pa.DataFrameModel] | Callable
-) -> dg.AssetChecksDefinition:
-    """A blocking schema check for ``table``: pandera validates lazily and every failure case is kept."""
+def schema_check(asset: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
+    """A blocking schema check for the asset's table: pandera (built from ``tables.py``) validates lazily
+    and every failure case is kept."""
+    table = asset.key.to_user_string()
 
     @dg.asset_check(
         asset=asset,
         name=f"{table}_schema",
         blocking=True,
-        description=f"Every row of {table} matches its pandera schema (critical if not).",
+        description=f"Every row of {table} matches its declaration in tables.py: columns, types, allowed "
+        "values, unique keys (critical if not).",
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        frame, _ = _read(context, table)
-        resolved = schema() if callable(schema) and not isinstance(schema, type) else schema
-        return check_result(gates.schema_gate(f"{table}_schema", frame, resolved))
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+    ) -> dg.AssetCheckResult:
+        frame, _ = _read(context, warehouse, table)
+        return check_result(gates.schema_gate(f"{table}_schema", frame, gates.table_schema(table)))
 
     return _check
 
 
-schema_checks = [
-    pandera_check(universe, "universe", gates.UniverseModel),
-    pandera_check(raw_prices, "raw_prices", gates.RawPricesModel),
-    pandera_check(raw_insider_trades, "raw_insider_trades", gates.RawInsiderTradesModel),
-    pandera_check(
-        raw_institutional_holdings, "raw_institutional_holdings", gates.RawInstitutionalHoldingsModel
-    ),
-    pandera_check(raw_congress_trades, "raw_congress_trades", gates.RawCongressTradesModel),
-    pandera_check(raw_etf_holdings, "raw_etf_holdings", gates.RawEtfHoldingsModel),
-    pandera_check(features, "features", lambda: gates.features_schema(FEATURE_NAMES)),
-    pandera_check(labels, "labels", gates.LabelsModel),
-]
+schema_checks = [schema_check(asset) for asset in (*raw_assets, features, labels, smart_money_events)]
 
 
-def _expected(months: list[pd.Timestamp]) -> pd.DataFrame:
+def _expected(warehouse: Warehouse, months: list[pd.Timestamp]) -> pd.DataFrame:
     listed = warehouse.read_months("universe", months)
     return pd.DataFrame({"symbol": listed["symbol"], "month": timeline.month_starts(listed["as_of"])})
 
@@ -110,10 +97,12 @@ def completeness_check(asset: dg.AssetsDefinition, table: str, date_column: str)
         blocking=True,
         description=f"≥ 85% of universe symbol × months have a {table} row (critical below).",
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        frame, months = _read(context, table)
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+    ) -> dg.AssetCheckResult:
+        frame, months = _read(context, warehouse, table)
         result = gates.completeness_gate(
-            f"{table}_completeness", _present(frame, date_column), _expected(months)
+            f"{table}_completeness", _present(frame, date_column), _expected(warehouse, months)
         )
         if "label" in frame.columns:  # rows exist before their forward window completes: say how many
             result.metrics["labels_not_yet_known"] = int(frame["label"].isna().sum())
@@ -133,8 +122,10 @@ labels_completeness = completeness_check(labels, "labels", "sample_date")
     blocking=True,
     description="Share of NaN per feature; above 10% warns (imputation belongs to the model).",
 )
-def features_missing_data(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    frame, _ = _read(context, "features")
+def features_missing_data(
+    context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.AssetCheckResult:
+    frame, _ = _read(context, warehouse, "features")
     return check_result(gates.missing_data_gate(FEATURES_MISSING_DATA, frame, FEATURE_NAMES))
 
 
@@ -146,15 +137,17 @@ def features_missing_data(context: dg.AssetCheckExecutionContext) -> dg.AssetChe
     "sample date and from raw data with later publications added; both must equal the stored "
     "features (critical otherwise).",
 )
-def features_no_lookahead(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    frame, months = _read(context, "features")
+def features_no_lookahead(
+    context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.AssetCheckResult:
+    frame, months = _read(context, warehouse, "features")
     present = set(timeline.month_starts(frame["sample_date"]).unique())
     months = [m for m in months if m in present]
     if not months:
         return check_result(gates.GateResult(FEATURES_NO_LOOKAHEAD, gates.WARNING, "no features to check"))
     picks = sorted({months[0], months[len(months) // 2], months[-1]})[:LOOKAHEAD_MONTHS_CHECKED]
     context.log.info(f"no-lookahead: recomputing features for {', '.join(f'{m:%Y-%m}' for m in picks)}")
-    stored, truncated, with_future, future_rows = datasets.lookahead_proof(frame, picks)
+    stored, truncated, with_future, future_rows = sample_tables.lookahead_proof(warehouse, frame, picks)
     return check_result(
         gates.no_lookahead_gate(
             FEATURES_NO_LOOKAHEAD, stored, truncated, with_future, future_rows, FEATURE_NAMES
@@ -168,8 +161,10 @@ def features_no_lookahead(context: dg.AssetCheckExecutionContext) -> dg.AssetChe
     blocking=True,
     description="Share of positive labels: 30–70% passes, 5–30% or 70–95% warns, else critical.",
 )
-def labels_balance(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    frame, _ = _read(context, "labels")
+def labels_balance(
+    context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.AssetCheckResult:
+    frame, _ = _read(context, warehouse, "labels")
     return check_result(gates.label_balance_gate(LABELS_BALANCE, frame["label"]))
 
 

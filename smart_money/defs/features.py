@@ -4,7 +4,8 @@ import time
 
 import dagster as dg
 
-from smart_money import datasets, timeline, warehouse
+from smart_money import sample_tables, timeline
+from smart_money.defs.metadata import table_metadata
 from smart_money.defs.partitions import lookback, monthly_partitions, window_months
 from smart_money.defs.raw import (
     raw_congress_trades,
@@ -14,8 +15,8 @@ from smart_money.defs.raw import (
     raw_prices,
     universe,
 )
-from smart_money.defs.reporting import table_metadata
 from smart_money.features import catalog
+from smart_money.warehouse import Warehouse
 
 FEATURE_NAMES = list(catalog.FEATURE_NAMES)
 
@@ -43,7 +44,9 @@ FEATURES_GROUP = "features"
     ],
     kinds={"parquet", "duckdb"},
 )
-def features(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def features(
+    context: dg.AssetExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.MaterializeResult:
     """Smart-money features: one row per symbol × sample date (the 15th, or the trading day before it).
 
     Uses only raw rows with known_at <= the sample date; every feature's window, units and missing-value
@@ -53,9 +56,8 @@ def features(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     if not months:
         raise dg.Failure("features are partitioned by sample month: pass a partition key or range")
     began = time.monotonic()
-    frame = datasets.build_feature_table(months, log=context.log.info)
+    frame = sample_tables.build_feature_table(warehouse, months, log=context.log.info)
     counts = warehouse.write_months("features", frame, months, "sample_date")
-    warehouse.refresh_catalog()
     context.log.info(
         f"features: {len(frame)} rows × {len(FEATURE_NAMES)} features in {time.monotonic() - began:.1f}s"
     )
@@ -68,6 +70,7 @@ def features(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
                 "feature_count": len(FEATURE_NAMES),
                 "missing_share_mean": float(missing.mean()) if len(frame) else 0.0,
             },
+            table="features",
         )
     )
 

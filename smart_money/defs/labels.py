@@ -3,12 +3,13 @@
 import dagster as dg
 from pydantic import Field
 
-from smart_money import datasets, timeline, warehouse
+from smart_money import sample_tables, timeline
 from smart_money.defs.features import FEATURES_GROUP, features
+from smart_money.defs.metadata import table_metadata
 from smart_money.defs.partitions import lookback, monthly_partitions, window_months
 from smart_money.defs.raw import raw_prices, universe
-from smart_money.defs.reporting import table_metadata
 from smart_money.labels import LABEL_DEFINITIONS, LabelConfig
+from smart_money.warehouse import Warehouse
 
 
 class LabelsConfig(dg.Config):
@@ -52,7 +53,9 @@ class LabelsConfig(dg.Config):
     ],
     kinds={"parquet"},
 )
-def labels(context: dg.AssetExecutionContext, config: LabelsConfig) -> dg.MaterializeResult:
+def labels(
+    context: dg.AssetExecutionContext, config: LabelsConfig, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.MaterializeResult:
     """Labels: one row per symbol × sample date with price_at_sample, price_after (first trading day on or
     after t + horizon), return_fwd, every label definition and `label` (the configured one). NA while the
     forward window is incomplete. Prices after t only; the composite label also reads features at t."""
@@ -60,11 +63,10 @@ def labels(context: dg.AssetExecutionContext, config: LabelsConfig) -> dg.Materi
     if not months:
         raise dg.Failure("labels are partitioned by sample month: pass a partition key or range")
     label_config = config.label_config()
-    frame = datasets.build_label_table(
-        months, label_config, features=warehouse.read_months("features", months)
+    frame = sample_tables.build_label_table(
+        warehouse, months, label_config, features=warehouse.read_months("features", months)
     )
     warehouse.write_months("labels", frame, months, "sample_date")
-    warehouse.refresh_catalog()
     known = frame["label"].dropna()
     context.log.info(
         f"labels: {len(frame)} rows, {len(known)} known, positive share "
@@ -78,6 +80,7 @@ def labels(context: dg.AssetExecutionContext, config: LabelsConfig) -> dg.Materi
                 "known_labels": len(known),
                 "positive_share": float(known.astype(float).mean()) if len(known) else 0.0,
             },
+            table="labels",
         )
     )
 

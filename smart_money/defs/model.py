@@ -1,4 +1,7 @@
-"""``smart_money_model`` (group ``model``): calibrated LightGBM and its baselines, saved as text + JSON."""
+"""``smart_money_model`` (group ``model``): calibrated LightGBM and its baselines, saved as text + JSON.
+
+The asset's output is the model's handle (name, version), which the report, the registry and the
+predictions take as a declared input; the files live in ``<models_dir>/<name>/<version>/``."""
 
 import json
 import time
@@ -8,14 +11,16 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from smart_money import settings, timeline, warehouse
-from smart_money.defs.dataset import MODEL_GROUP, dataset_splits, upstream_embargo
+from smart_money import timeline
+from smart_money.defs.artifacts import ARTIFACTS
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
 from smart_money.defs.raw import synthetic_truth
 from smart_money.defs.resources import SmartMoneySource
+from smart_money.defs.splits import MODEL_GROUP
 from smart_money.features import catalog
 from smart_money.modeling import experiment, splits, training, tuning
+from smart_money.warehouse import Warehouse
 
 MODEL_NAME = "smart-money-flow"
 SCORES_FILE = "scores.parquet"
@@ -23,7 +28,7 @@ _DEFAULTS = training.ModelConfig()
 
 
 class ModelTrainingConfig(dg.Config):
-    """LightGBM hyperparameters (the seed's defaults) and the training procedure (README: Model)."""
+    """LightGBM hyperparameters and the training procedure (README: The model)."""
 
     objective: str = Field(default=_DEFAULTS.objective, description="LightGBM objective (binary).")
     metric: str = Field(default=_DEFAULTS.metric, description="Metric for early stopping on validation.")
@@ -60,21 +65,21 @@ class ModelTrainingConfig(dg.Config):
     )
     tune: bool = Field(
         default=False,
-        description="Search the seed's grid (learning_rate, max_depth, num_leaves, n_estimators) over "
-        "time-series folds of train + validation before the final fit.",
+        description="Search the tuning grid below (learning_rate, max_depth, num_leaves, n_estimators) "
+        "over time-series folds of train + validation before the final fit.",
     )
     tuning_folds: int = Field(default=3, description="Expanding-window time folds used by tuning.")
     tuning_learning_rate: list[float] = Field(
-        default=tuning.SEED_GRID["learning_rate"], description="Tuning grid: learning_rate values."
+        default=tuning.DEFAULT_GRID["learning_rate"], description="Tuning grid: learning_rate values."
     )
     tuning_max_depth: list[int] = Field(
-        default=tuning.SEED_GRID["max_depth"], description="Tuning grid: max_depth."
+        default=tuning.DEFAULT_GRID["max_depth"], description="Tuning grid: max_depth."
     )
     tuning_num_leaves: list[int] = Field(
-        default=tuning.SEED_GRID["num_leaves"], description="Tuning grid: num_leaves values."
+        default=tuning.DEFAULT_GRID["num_leaves"], description="Tuning grid: num_leaves values."
     )
     tuning_n_estimators: list[int] = Field(
-        default=tuning.SEED_GRID["n_estimators"], description="Tuning grid: n_estimators values."
+        default=tuning.DEFAULT_GRID["n_estimators"], description="Tuning grid: n_estimators values."
     )
 
     def tuning_grid(self) -> dict[str, list]:
@@ -92,16 +97,28 @@ class ModelTrainingConfig(dg.Config):
         return training.ModelConfig(**values)
 
 
-def model_folder(version: str):
-    return settings.models_dir() / MODEL_NAME / version
+def model_handle(version: str) -> dict:
+    """What travels to the downstream assets: the registered model name and the version folder."""
+    return {"model_name": MODEL_NAME, "version": version}
+
+
+def handle_folder(warehouse: Warehouse, handle: dict):
+    return warehouse.model_folder(handle["model_name"], handle["version"])
 
 
 @dg.asset(
-    group_name=MODEL_GROUP, deps=[dataset_splits, features, labels, synthetic_truth], kinds={"lightgbm"}
+    group_name=MODEL_GROUP,
+    deps=[features, labels, synthetic_truth],
+    kinds={"lightgbm"},
+    io_manager_key=ARTIFACTS,
 )
 def smart_money_model(
-    context: dg.AssetExecutionContext, config: ModelTrainingConfig, source: SmartMoneySource
-) -> dg.MaterializeResult:
+    context: dg.AssetExecutionContext,
+    config: ModelTrainingConfig,
+    source: SmartMoneySource,
+    warehouse: dg.ResourceParam[Warehouse],
+    dataset_splits: dict,
+) -> dg.Output[dict]:
     """The smart-money model: a LightGBM classifier (normalizer fit on train, early stopping and isotonic
     calibration on validation) trained beside a volatility-only LightGBM and a logistic regression on the
     same splits. The hidden truth (synthetic source) is read only to score the oracle, never to train.
@@ -114,8 +131,9 @@ def smart_money_model(
     months = sorted(timeline.month_starts(rows["sample_date"]).unique())
     feature_frame = warehouse.read_months("features", months, require=True)
     label_frame = warehouse.read_months("labels", months, require=True)
-    truth = warehouse.read_months("synthetic_truth", months) if source.source_name == "synthetic" else None
-    dataset = experiment.assemble_dataset(rows, feature_frame, label_frame, truth)
+    truth = warehouse.read_months("synthetic_truth", months)  # empty for real sources: no oracle
+    truth = truth if len(truth) else None
+    dataset = experiment.assemble_training_set(rows, feature_frame, label_frame, truth)
     model_config = config.training_config()
     tuning_table = None
     if config.tune:
@@ -138,7 +156,7 @@ def smart_money_model(
         oracle_available=experiment.oracle_applies(label_frame),
         log=context.log.info,
     )
-    folder = model_folder(result.version)
+    folder = warehouse.model_folder(MODEL_NAME, result.version)
     summary = splits.split_summary(rows)
     metadata = {
         "model_name": MODEL_NAME,
@@ -153,7 +171,7 @@ def smart_money_model(
         "split": {
             "method": str(rows["split_method"].iloc[0]),
             "leaky": bool(rows["leaky"].any()),
-            "embargo_days": upstream_embargo(context),
+            "embargo_days": int(dataset_splits["embargo_days"]),
             "horizon_days": int((rows["label_date"] - rows["sample_date"]).dt.days.min()),
             "segments": json.loads(summary.to_json(orient="records", date_format="iso")),
         },
@@ -176,7 +194,8 @@ def smart_money_model(
         f"{m['test']['baselines']['volatility']['auc']:.4f}, oracle {m['test']['oracle_auc']}, "
         f"in {time.monotonic() - began:.1f}s -> {folder}"
     )
-    return dg.MaterializeResult(
+    return dg.Output(
+        model_handle(result.version),
         metadata={
             "model_version": result.version,
             "model_path": dg.MetadataValue.path(str(folder)),
@@ -190,7 +209,7 @@ def smart_money_model(
             else "n/a",
             "dataset_fingerprint": result.fingerprint,
             "train_rows": int((dataset["segment"] == "train").sum()),
-        }
+        },
     )
 
 

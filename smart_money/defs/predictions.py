@@ -1,4 +1,7 @@
-"""``predictions`` (group ``model``): conviction calls for the latest sample month, or any month asked."""
+"""``predictions`` (group ``model``): conviction calls for the latest sample month, or any month asked.
+
+It takes the registry entry of the newly registered model as a declared input, and predicts with the
+serving model: that one when it was promoted, else the production model, else the rules alone."""
 
 import json
 from pathlib import Path
@@ -7,14 +10,13 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from smart_money import timeline, warehouse
-from smart_money.defs.dataset import MODEL_GROUP
+from smart_money import timeline
 from smart_money.defs.features import features
-from smart_money.defs.registry import model_registry
-from smart_money.defs.reporting import markdown_table, table_metadata
-from smart_money.modeling import predictions as prediction_logic
-from smart_money.modeling import registry as registry_logic
-from smart_money.modeling import training
+from smart_money.defs.metadata import markdown_table, table_metadata
+from smart_money.defs.splits import MODEL_GROUP
+from smart_money.modeling import registry, training
+from smart_money.modeling.predictions import RULES_ONLY_VERSION, predict
+from smart_money.warehouse import Warehouse
 
 
 class PredictionsConfig(dg.Config):
@@ -31,29 +33,36 @@ class PredictionsConfig(dg.Config):
     )
 
 
-def serving_version() -> str:
+def serving_version(warehouse: Warehouse) -> str:
     """The version predictions are served with: the production model's, or ``rules-only`` (cold start)."""
-    row = registry_logic.production(registry_logic.read())
-    return prediction_logic.RULES_ONLY_VERSION if row is None else str(row["model_version"])
+    row = registry.production(registry.read(warehouse))
+    return RULES_ONLY_VERSION if row is None else str(row["model_version"])
 
 
-def resolve_model(version: str | None) -> tuple[training.FittedModel | None, float | None, str]:
-    registry = registry_logic.read()
+def resolve_model(
+    warehouse: Warehouse, version: str | None
+) -> tuple[training.FittedModel | None, float | None, str]:
+    table = registry.read(warehouse)
     if version:
-        rows = registry[registry["model_version"] == version]
+        rows = table[table["model_version"] == version]
         if rows.empty:
             raise dg.Failure(f"model_version {version!r} is not in model_registry; see the registry table")
         row = rows.iloc[0]
     else:
-        row = registry_logic.production(registry)
+        row = registry.production(table)
     if row is None:
-        return None, None, prediction_logic.RULES_ONLY_VERSION
+        return None, None, RULES_ONLY_VERSION
     model, metadata = training.load_model(Path(row["path"]))
     return model, float(metadata["base_rate_train"]), str(row["model_version"])
 
 
-@dg.asset(group_name=MODEL_GROUP, deps=[model_registry, features], kinds={"parquet"})
-def predictions(context: dg.AssetExecutionContext, config: PredictionsConfig) -> dg.MaterializeResult:
+@dg.asset(group_name=MODEL_GROUP, deps=[features], kinds={"parquet"})
+def predictions(
+    context: dg.AssetExecutionContext,
+    config: PredictionsConfig,
+    warehouse: dg.ResourceParam[Warehouse],
+    model_registry: dict,
+) -> dg.MaterializeResult:
     """Predictions: one row per symbol × sample date × model version with probability, conviction_score
     (0.6 × rules + 0.4 × ML, rules alone at cold start), confidence, BULLISH/BEARISH, the four category
     signals and the top reasons in words."""
@@ -67,17 +76,21 @@ def predictions(context: dg.AssetExecutionContext, config: PredictionsConfig) ->
     missing = [m for m in months if m not in set(available)]
     if missing:
         raise dg.Failure(f"predictions: features for {missing[0]:%Y-%m} are not materialized")
-    model, base_rate, version = resolve_model(config.model_version)
+    model, base_rate, version = resolve_model(warehouse, config.model_version)
+    if not config.model_version and model_registry["status"] != "production":
+        context.log.warning(
+            f"predictions: the newly registered {model_registry['version']} is {model_registry['status']} "
+            f"({model_registry['reason']}); predicting with {version}"
+        )
     if model is None:
         context.log.warning("predictions: no production model in model_registry; using the rules alone")
     frames = []
     for month in months:
         frame = warehouse.read_months("features", [month])
-        result = prediction_logic.predict(frame, model, base_rate, version)
+        result = predict(frame, model, base_rate, version)
         warehouse.write_keyed("predictions", result, {"model_version": version, "month": f"{month:%Y-%m}"})
         frames.append(result)
         context.log.info(f"predictions: {len(result)} rows for {month:%Y-%m} with {version}")
-    warehouse.refresh_catalog()
     out = pd.concat(frames, ignore_index=True)
     counts = out.groupby(["predicted_conviction", "confidence"]).size().rename("rows").reset_index()
     top = out.sort_values("conviction_score", ascending=False)[
@@ -93,7 +106,9 @@ def predictions(context: dg.AssetExecutionContext, config: PredictionsConfig) ->
                 "top_conviction": dg.MetadataValue.md(markdown_table(top, 10)),
                 "cold_start": model is None,
                 "base_rate": json.dumps(base_rate),
+                "newly_registered": f"{model_registry['version']} ({model_registry['status']})",
             },
+            table="predictions",
         )
     )
 

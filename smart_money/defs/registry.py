@@ -1,43 +1,51 @@
-"""``model_registry`` (group ``model``) and the blocking promotion check."""
+"""``model_registry`` (group ``model``) and the blocking promotion check.
+
+The registry takes the evaluated model's handle as a declared input; its output is the registry entry of
+that version, which the promotion check and the predictions take as inputs."""
 
 import json
-from pathlib import Path
 
 import dagster as dg
 
-from smart_money import warehouse
-from smart_money.defs.dataset import MODEL_GROUP
-from smart_money.defs.report import evaluation_report
-from smart_money.defs.reporting import markdown_table, upstream_metadata
-from smart_money.modeling import registry as registry_logic
-from smart_money.modeling import training
+from smart_money.defs.artifacts import ARTIFACTS
+from smart_money.defs.metadata import markdown_table
+from smart_money.defs.model import handle_folder
+from smart_money.defs.splits import MODEL_GROUP
+from smart_money.modeling import registry, training
+from smart_money.warehouse import Warehouse
 
 MODEL_REGISTRY_PROMOTION = "model_registry_promotion"
 
 
-@dg.asset(group_name=MODEL_GROUP, deps=[evaluation_report], kinds={"parquet"})
-def model_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+@dg.asset(group_name=MODEL_GROUP, kinds={"parquet"}, io_manager_key=ARTIFACTS)
+def model_registry(
+    context: dg.AssetExecutionContext, warehouse: dg.ResourceParam[Warehouse], evaluation_report: dict
+) -> dg.Output[dict]:
     """Model registry: one row per trained version (status production / candidate / retired, metrics JSON,
-    path). The evaluated version becomes production only if it beats the volatility-only baseline's
-    validation AUC; the previous production model is then retired."""
-    upstream = upstream_metadata(context, "evaluation_report")
-    folder = Path(upstream["model_path"])
+    path). The evaluated version becomes production only if it beats the
+    volatility-only baseline's validation AUC; the previous production model is then retired."""
+    folder = handle_folder(warehouse, evaluation_report)
     metadata = json.loads((folder / training.METADATA_FILE).read_text())
-    entry = registry_logic.registry_entry(metadata, str(folder))
-    table = registry_logic.register(registry_logic.read(), entry)
-    registry_logic.write(table)
-    warehouse.refresh_catalog()
+    entry = registry.registry_entry(metadata, str(folder))
+    table = registry.register(registry.read(warehouse), entry)
+    registry.write(warehouse, table)
     log = context.log.info if entry["status"] == "production" else context.log.warning
     log(f"model_registry: {entry['model_version']} is {entry['status']}: {entry['reason']}")
     shown = table.drop(columns=["metrics"]).sort_values("created_at", ascending=False)
-    return dg.MaterializeResult(
+    handle = {
+        **{k: evaluation_report[k] for k in ("model_name", "version")},
+        "status": entry["status"],
+        "reason": entry["reason"],
+    }
+    return dg.Output(
+        handle,
         metadata={
             "model_version": entry["model_version"],
             "status": entry["status"],
             "reason": entry["reason"],
             "dagster/row_count": len(table),
             "registry": dg.MetadataValue.md(markdown_table(shown, 10)),
-        }
+        },
     )
 
 
@@ -48,9 +56,11 @@ def model_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     description="The newly registered model beat the volatility-only baseline on validation AUC and is "
     "production; otherwise ERROR, which keeps predictions from being published with it.",
 )
-def model_registry_promotion(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    version = upstream_metadata(context, "model_registry")["model_version"]
-    table = registry_logic.read()
+def model_registry_promotion(
+    model_registry: dict, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.AssetCheckResult:
+    version = model_registry["version"]
+    table = registry.read(warehouse)
     row = table[table["model_version"] == version]
     if row.empty:
         return dg.AssetCheckResult(

@@ -1,18 +1,21 @@
-"""``evaluation_report`` (group ``model``): the HTML report and the ``evaluation_scores`` table."""
+"""``evaluation_report`` (group ``model``): the HTML report and the ``evaluation_scores`` table.
+
+It takes the model's handle and (when the options flow ran) the options-flow evaluation as declared
+inputs, and passes the handle on, with the promotion decision, to the registry."""
 
 import base64
-import json
 from pathlib import Path
 
 import dagster as dg
 import numpy as np
 
-from smart_money import settings, warehouse
-from smart_money.defs.dataset import MODEL_GROUP
-from smart_money.defs.model import read_scores, smart_money_model
-from smart_money.defs.reporting import upstream_metadata
+from smart_money import files
+from smart_money.defs.artifacts import ARTIFACTS, optional_input
+from smart_money.defs.model import handle_folder, read_scores
+from smart_money.defs.splits import MODEL_GROUP
 from smart_money.modeling import evaluation, training
-from smart_money.report import evaluation_report as report_logic
+from smart_money.report import evaluation_report as report_html
+from smart_money.warehouse import Warehouse
 
 REPORT_FILE = "report.html"
 REPRODUCE_TOLERANCE = 1e-9
@@ -27,7 +30,9 @@ METADATA_PLOTS = (
 )
 
 
-def reload_and_verify(folder: Path, scores, log) -> tuple[training.FittedModel, dict, "object"]:
+def reload_and_verify(
+    warehouse: Warehouse, folder: Path, scores, log
+) -> tuple[training.FittedModel, dict, "object"]:
     """Reload the saved artifact and check it reproduces the in-memory probabilities (to 1e-9)."""
     model, metadata = training.load_model(folder)
     features = warehouse.read_months(
@@ -45,26 +50,40 @@ def reload_and_verify(folder: Path, scores, log) -> tuple[training.FittedModel, 
     return model, metadata, rows
 
 
-@dg.asset(group_name=MODEL_GROUP, deps=[smart_money_model], kinds={"html", "parquet"})
-def evaluation_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+@dg.asset(
+    group_name=MODEL_GROUP,
+    kinds={"html", "parquet"},
+    io_manager_key=ARTIFACTS,
+    ins={"options_flow_evaluation": optional_input()},
+)
+def evaluation_report(
+    context: dg.AssetExecutionContext,
+    warehouse: dg.ResourceParam[Warehouse],
+    smart_money_model: dict,
+    options_flow_evaluation: dict | None,
+) -> dg.Output[dict]:
     """Evaluation report: one self-contained HTML file per model version (metrics beside every baseline and
-    the oracle, ROC / PR / reliability / importance / SHAP plots, monthly IC and deciles) and the scored
-    rows behind it in `evaluation_scores` (one row per model version × segment × symbol × sample date)."""
-    upstream = upstream_metadata(context, "smart_money_model")
-    folder = Path(upstream["model_path"])
+    the oracle, ROC / PR / reliability / importance / SHAP plots, monthly IC and deciles, and the options-flow
+    evaluation when there is one) and the scored rows behind it in `evaluation_scores` (one row per model
+    version × segment × symbol × sample date)."""
+    folder = handle_folder(warehouse, smart_money_model)
     scores = read_scores(folder)
-    model, metadata, rows = reload_and_verify(folder, scores, context.log.info)
+    model, metadata, rows = reload_and_verify(warehouse, folder, scores, context.log.info)
     test = scores["segment"].to_numpy() == "test"
     contributions = model.contributions(rows[test])
     status, reason = evaluation.promotion_decision(metadata["metrics"], leaky=metadata["split"]["leaky"])
-    flow_path = settings.data_dir() / "options_flow" / "evaluation.json"  # optional: the options_flow group
-    options_flow = json.loads(flow_path.read_text()) if flow_path.exists() else None
-    report = report_logic.render(
-        metadata, scores, model.gain_importance(), contributions, rows[test], status, reason, options_flow
+    report = report_html.render(
+        metadata,
+        scores,
+        model.gain_importance(),
+        contributions,
+        rows[test],
+        status,
+        reason,
+        options_flow_evaluation,
     )
-    training.write_text_atomic(folder / REPORT_FILE, report.html)
+    files.write_text_atomic(folder / REPORT_FILE, report.html)
     warehouse.write_keyed("evaluation_scores", scores, {"model_version": metadata["version"]})
-    warehouse.refresh_catalog()
     context.log.info(f"evaluation_report: {folder / REPORT_FILE}")
     plot_md = {
         f"plot_{name}": dg.MetadataValue.md(
@@ -72,7 +91,8 @@ def evaluation_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult
         )
         for name in METADATA_PLOTS
     }
-    return dg.MaterializeResult(
+    return dg.Output(
+        {**smart_money_model, "promotion_status": status, "promotion_reason": reason},
         metadata={
             "model_version": metadata["version"],
             "model_path": dg.MetadataValue.path(str(folder)),
@@ -80,8 +100,9 @@ def evaluation_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult
             "headline": dg.MetadataValue.md(report.headline_markdown),
             "promotion": f"{status}: {reason}",
             "evaluation_scores_rows": len(scores),
+            "options_flow_section": options_flow_evaluation is not None,
             **plot_md,
-        }
+        },
     )
 
 

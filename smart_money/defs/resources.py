@@ -1,4 +1,9 @@
-"""The source resource: assets ask it for raw tables and never know which source they got."""
+"""The resources every asset receives: the source of raw tables and the warehouse they are written to.
+
+Assets ask the ``source`` resource for raw tables and never know which source they got; they read and write
+tables only through the ``warehouse`` resource, which ``definitions.py`` configures from the environment.
+Tests swap either resource instead of changing the environment.
+"""
 
 from datetime import date
 from pathlib import Path
@@ -8,13 +13,45 @@ import pandas as pd
 from pydantic import Field, PrivateAttr
 
 from smart_money import settings, timeline
+from smart_money.options_flow import importer
+from smart_money.settings import FMP_DEFAULTS
 from smart_money.sources.base import Source, Symbols
-from smart_money.sources.fmp.source import SP500_FILE, FmpMarketSource, FmpSettings, read_symbols_file
-from smart_money.sources.synthetic import MarketConfig, SyntheticMarketSource
+from smart_money.sources.fmp.source import SP500_FILE, FmpMarketSource, FmpSettings
+from smart_money.sources.synthetic import MarketConfig, OptionTapeConfig, SyntheticMarketSource
+from smart_money.warehouse import Warehouse
+
+IMPORTED_PRINTS = "import"
+_TAPE = OptionTapeConfig()
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The Parquet warehouse and its DuckDB catalog (README: The warehouse). Assets receive the plain
+    :class:`~smart_money.warehouse.Warehouse` object this resource creates."""
+
+    data_dir: str = Field(
+        description="Root of the Parquet partitions and warehouse.duckdb (SMART_MONEY_DATA_DIR)."
+    )
+    models_dir: str = Field(description="Root of the model artifacts (SMART_MONEY_MODELS_DIR).")
+
+    def warehouse(self) -> Warehouse:
+        return Warehouse(Path(self.data_dir), Path(self.models_dir))
+
+    def create_resource(self, context: dg.InitResourceContext) -> Warehouse:
+        return self.warehouse()
 
 
 class SmartMoneySource(dg.ConfigurableResource):
-    """Abstract source: one method per raw table, each a ``known_at`` window ``[start, end)``."""
+    """Abstract source: one method per raw table, each a ``known_at`` window ``[start, end)``.
+
+    ``option_prints_path`` replaces the source's option prints by a vendor file read with the importer
+    (README: Options flow).
+    """
+
+    option_prints_path: str | None = Field(
+        default=None,
+        description="A Parquet/CSV file or folder of option prints to import instead of the source's own "
+        "(SMART_MONEY_OPTION_PRINTS).",
+    )
 
     def client(self) -> Source:
         raise NotImplementedError(f"{type(self).__name__} must implement client()")
@@ -55,6 +92,23 @@ class SmartMoneySource(dg.ConfigurableResource):
     def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         return self.client().corporate_events(symbols, start, end)
 
+    def option_prints(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        if not self.option_prints_path:
+            return self.client().option_prints(symbols, start, end)
+        prints = importer.read_prints(self.option_prints_path).assign(source=IMPORTED_PRINTS)
+        prints["known_at"] = pd.to_datetime(prints["ts"].astype("int64"), unit="ms")
+        window = (prints["known_at"] >= start) & (prints["known_at"] < end)
+        if symbols is not None:
+            window &= prints["symbol"].isin(list(symbols))
+        return prints[window].reset_index(drop=True)
+
+    def synthetic_flow_truth(
+        self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame | None:
+        if self.option_prints_path:  # imported prints carry no hidden truth
+            return None
+        return self.client().synthetic_flow_truth(symbols, start, end)
+
     def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:
         """Request/cache figures and the records quarantined for ``table`` since the last call."""
         return {}, pd.DataFrame(columns=["table", "symbol", "reason", "record"])
@@ -72,6 +126,24 @@ class SyntheticSource(SmartMoneySource):
     )
     history_start: str = Field(default=timeline.HISTORY_START.isoformat(), description="First simulated day.")
     history_end_date: str = Field(default=timeline.HISTORY_END.isoformat(), description="Last simulated day.")
+    tape_n_symbols: int = Field(
+        default=_TAPE.n_symbols, description="Simulated options tape: the first N universe symbols."
+    )
+    tape_scenarios_per_kind: int = Field(
+        default=_TAPE.scenarios_per_kind,
+        description="Simulated options tape: scenarios per template a month.",
+    )
+    tape_mode: str = Field(
+        default=_TAPE.mode, description="Simulated options tape: 'demo' (with background flow) or 'test'."
+    )
+    tape_background_ratio: float = Field(
+        default=_TAPE.background_ratio,
+        description="Simulated options tape (demo): background prints per scenario print.",
+    )
+    tape_seed: int = Field(
+        default=_TAPE.seed,
+        description="Simulated options tape: base random seed (each month adds its index).",
+    )
 
     def market_config(self) -> MarketConfig:
         return MarketConfig(
@@ -82,23 +154,20 @@ class SyntheticSource(SmartMoneySource):
             signal_strength=self.signal_strength,
         )
 
+    def tape_config(self) -> OptionTapeConfig:
+        return OptionTapeConfig(
+            n_symbols=self.tape_n_symbols,
+            scenarios_per_kind=self.tape_scenarios_per_kind,
+            mode=self.tape_mode,
+            background_ratio=self.tape_background_ratio,
+            seed=self.tape_seed,
+        )
+
     def client(self) -> Source:
-        return SyntheticMarketSource(self.market_config())
+        return SyntheticMarketSource(self.market_config(), self.tape_config())
 
     def history_end(self) -> date | None:
         return date.fromisoformat(self.history_end_date)
-
-
-def source_from_env() -> SmartMoneySource:
-    """The resource named by ``SMART_MONEY_SOURCE``, knobs from the environment (README: Configuration)."""
-    name = settings.source_name()
-    if name == "synthetic":
-        return SyntheticSource(
-            seed=settings.seed(), n_symbols=settings.n_symbols(), signal_strength=settings.signal_strength()
-        )
-    if name == "fmp":
-        return fmp_from_env()
-    raise settings.SettingsError(f"SMART_MONEY_SOURCE={name!r} has no resource yet")
 
 
 class FmpSource(SmartMoneySource):
@@ -106,17 +175,29 @@ class FmpSource(SmartMoneySource):
     ``dg.EnvVar``, so Dagster never shows or stores it."""
 
     api_key: str = Field(description="FMP API key; set FMP_API_KEY (passed as dg.EnvVar).")
-    base_url: str = Field(default="https://financialmodelingprep.com", description="FMP_BASE_URL.")
-    rate_per_minute: float = Field(default=300.0, description="Shared request budget (FMP Starter: 300).")
-    universe_preset: str = Field(default="test", description="test, custom, top50, top100 or top500.")
+    base_url: str = Field(default=FMP_DEFAULTS.base_url, description="FMP_BASE_URL.")
+    rate_per_minute: float = Field(
+        default=FMP_DEFAULTS.rate_per_minute, description="Shared request budget per minute (FMP Starter)."
+    )
+    universe_preset: str = Field(
+        default=FMP_DEFAULTS.universe_preset, description="test, custom, top50, top100 or top500."
+    )
     symbols: list[str] = Field(default_factory=list, description="Symbols for the custom preset.")
-    cache_dir: str = Field(default="data/cache/fmp", description="Raw-response cache (no key in any name).")
-    cache_ttl_days: float = Field(default=7.0, description="Expiry of cached ranges that include this month.")
-    max_workers: int = Field(default=4, description="Symbols fetched in parallel (one shared rate limit).")
+    cache_dir: str = Field(
+        default=FMP_DEFAULTS.cache_dir, description="Raw-response cache (no key in any name)."
+    )
+    cache_ttl_days: float = Field(
+        default=FMP_DEFAULTS.cache_ttl_days, description="Expiry of cached ranges that include this month."
+    )
+    max_workers: int = Field(
+        default=FMP_DEFAULTS.max_workers, description="Symbols fetched in parallel (one shared rate limit)."
+    )
     as_of: str | None = Field(
         default=None, description="The date treated as today (YYYY-MM-DD); default today."
     )
-    retry_attempts: int = Field(default=6, description="Attempts per request on 429 / 5xx / timeouts.")
+    retry_attempts: int = Field(
+        default=FMP_DEFAULTS.retry_attempts, description="Attempts per request on 429 / 5xx / timeouts."
+    )
 
     _source = PrivateAttr(default=None)
 
@@ -138,7 +219,7 @@ class FmpSource(SmartMoneySource):
         elif self.universe_preset == "test":
             symbols, top_n = settings.TEST_SYMBOLS, None
         else:
-            symbols, top_n = tuple(read_symbols_file(SP500_FILE)), int(self.universe_preset[3:])
+            symbols, top_n = tuple(settings.read_symbols_file(SP500_FILE)), int(self.universe_preset[3:])
         if not symbols:
             raise settings.SettingsError("the FMP universe is empty: set SMART_MONEY_SYMBOLS or a preset")
         return FmpSettings(
@@ -165,30 +246,6 @@ class FmpSource(SmartMoneySource):
             self._source.client.close()
             self._source = None
 
-    def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        return self.client().corporate_events(symbols, start, end)
-
     def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:
         source = self.client()
         return source.stats(), source.take_quarantine(table)
-
-
-def fmp_from_env() -> FmpSource:
-    if not settings.fmp_api_key():
-        raise settings.SettingsError(
-            "SMART_MONEY_SOURCE=fmp needs FMP_API_KEY (your Financial Modeling Prep key); "
-            "nothing was requested"
-        )
-    preset = settings.universe_preset()
-    as_of = settings.fmp_as_of()
-    return FmpSource(
-        api_key=dg.EnvVar("FMP_API_KEY"),
-        base_url=settings.fmp_base_url(),
-        rate_per_minute=settings.fmp_rate_per_minute(),
-        universe_preset=preset,
-        symbols=settings.custom_symbols() if preset == "custom" else [],
-        cache_dir=str(settings.cache_dir()),
-        cache_ttl_days=settings.fmp_cache_ttl_days(),
-        max_workers=settings.fmp_max_workers(),
-        as_of=as_of.isoformat() if as_of else None,
-    )

@@ -57,3 +57,16 @@ class Source(ABC):
         from smart_money import tables
 
         return tables.spec("raw_corporate_events").empty()
+
+    def option_prints(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """Option prints with ``start <= known_at < end`` (the print time; table ``raw_option_prints``);
+        empty for a source without an options tape."""
+        from smart_money import tables
+
+        return tables.spec("raw_option_prints").empty()
+
+    def synthetic_flow_truth(
+        self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame | None:
+        """The hidden label of every simulated option print in the window; None for real sources."""
+        return None

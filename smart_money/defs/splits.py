@@ -1,14 +1,19 @@
-"""``dataset_splits`` (group ``model``): labelled rows divided into time-ordered, embargoed segments."""
+"""``dataset_splits`` (group ``model``): labelled rows divided into time-ordered, embargoed segments.
+
+Besides the ``dataset_splits`` table, the asset's output is its summary (method, horizon, embargo), which
+the model and the embargo check take as a declared input."""
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from smart_money import settings, timeline, warehouse
+from smart_money import settings, timeline
+from smart_money.defs.artifacts import ARTIFACTS
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
-from smart_money.defs.reporting import markdown_table, table_metadata
+from smart_money.defs.metadata import markdown_table, table_metadata
 from smart_money.modeling import splits as split_logic
+from smart_money.warehouse import Warehouse
 
 MODEL_GROUP = "model"
 DATASET_SPLITS_EMBARGO = "dataset_splits_embargo"
@@ -73,7 +78,7 @@ class DatasetSplitsConfig(dg.Config):
             random_state=self.random_state,
         )
 
-    def months(self) -> list[pd.Timestamp]:
+    def months(self, warehouse: Warehouse) -> list[pd.Timestamp]:
         first = timeline.month_start(
             f"{self.sample_start}-01" if self.sample_start else settings.sample_start()
         )
@@ -96,13 +101,15 @@ def horizon_days(labels_frame: pd.DataFrame) -> int:
     return int(days.min()) if len(days) else timeline.LABEL_HORIZON_DAYS
 
 
-@dg.asset(group_name=MODEL_GROUP, deps=[features, labels], kinds={"parquet"})
-def dataset_splits(context: dg.AssetExecutionContext, config: DatasetSplitsConfig) -> dg.MaterializeResult:
+@dg.asset(group_name=MODEL_GROUP, deps=[features, labels], kinds={"parquet"}, io_manager_key=ARTIFACTS)
+def dataset_splits(
+    context: dg.AssetExecutionContext, config: DatasetSplitsConfig, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.Output[dict]:
     """Dataset splits: one row per labelled symbol × sample date with its segment (train / validation /
     test) and whether the embargo drops it. Time-ordered by sample month; a row whose label window reaches
     the next segment is embargoed (dropped and counted)."""
     try:
-        months = config.months()
+        months = config.months(warehouse)
     except split_logic.SplitError as exc:
         raise dg.Failure(f"dataset_splits: {exc}") from exc
     label_frame = warehouse.read_months("labels", months, require=True)
@@ -113,17 +120,26 @@ def dataset_splits(context: dg.AssetExecutionContext, config: DatasetSplitsConfi
         raise dg.Failure(f"dataset_splits: {exc}") from exc
     rows = rows.merge(label_frame[["symbol", "sample_date", "source"]], on=["symbol", "sample_date"])
     warehouse.write_keyed("dataset_splits", rows)
-    warehouse.refresh_catalog()
     summary = split_logic.split_summary(rows)
     if config.method == "stratified_random":
         context.log.warning("dataset_splits: stratified random split requested: LEAKY, for comparison only")
     context.log.info("dataset_splits:\n" + summary.to_string(index=False))
-    return dg.MaterializeResult(
+    handle = {
+        "method": config.method,
+        "leaky": config.method == "stratified_random",
+        "horizon_days": horizon,
+        "embargo_days": config.embargo_days,
+        "rows": len(rows),
+        "sample_start": f"{months[0]:%Y-%m}",
+        "sample_end": f"{months[-1]:%Y-%m}",
+    }
+    return dg.Output(
+        handle,
         metadata=table_metadata(
             rows,
             {
                 "method": config.method,
-                "leaky": config.method == "stratified_random",
+                "leaky": handle["leaky"],
                 "horizon_days": horizon,
                 "embargo_days": config.embargo_days,
                 "embargoed_rows": int(rows["embargoed"].sum()),
@@ -131,7 +147,8 @@ def dataset_splits(context: dg.AssetExecutionContext, config: DatasetSplitsConfi
                 "rows_outside_segments": int(label_frame["label"].notna().sum() - len(rows)),
                 "segments": dg.MetadataValue.md(markdown_table(summary, 10)),
             },
-        )
+            table="dataset_splits",
+        ),
     )
 
 
@@ -142,11 +159,13 @@ def dataset_splits(context: dg.AssetExecutionContext, config: DatasetSplitsConfi
     description="Segments are ordered (train < validation < test), disjoint and embargoed (no used row's "
     "label window reaches the next segment); shows each segment's label balance. A leaky random split warns.",
 )
-def dataset_splits_embargo(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def dataset_splits_embargo(
+    dataset_splits: dict, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.AssetCheckResult:
     rows = warehouse.read_keyed("dataset_splits")
     summary = split_logic.split_summary(rows)
     leaky = bool(rows["leaky"].any()) if len(rows) else False
-    embargo = upstream_embargo(context)
+    embargo = int(dataset_splits["embargo_days"])
     problems = split_logic.split_problems(rows, embargo) if not leaky else []
     metadata = {
         "segments": dg.MetadataValue.md(markdown_table(summary, 10)),
@@ -160,13 +179,6 @@ def dataset_splits_embargo(context: dg.AssetCheckExecutionContext) -> dg.AssetCh
     metadata["summary"] = "; ".join(problems) if problems else "ordered, disjoint and embargoed"
     metadata["severity_level"] = "critical" if problems else "info"
     return dg.AssetCheckResult(passed=not problems, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
-
-
-def upstream_embargo(context) -> int:
-    event = context.instance.get_latest_materialization_event(dataset_splits.key)
-    if event is None or event.asset_materialization is None:
-        return timeline.LABEL_HORIZON_DAYS
-    return int(event.asset_materialization.metadata["embargo_days"].value)
 
 
 assets = [dataset_splits]
