@@ -108,9 +108,8 @@ def gate_lines(result) -> list[str]:
     for evaluation in sorted(result.get_asset_check_evaluations(), key=lambda e: e.check_name):
         critical = evaluation.severity == dg.AssetCheckSeverity.ERROR
         status = "PASS" if evaluation.passed else ("FAIL" if critical else "WARN")
-        level = "critical" if critical else "warning"
         summary = evaluation.metadata["summary"].value if "summary" in evaluation.metadata else ""
-        lines.append(f"  {status:4}  {evaluation.check_name:<36} [{level}] {summary}")
+        lines.append(f"  {status:4}  {evaluation.check_name:<36} {summary}")
     return lines
 
 
@@ -216,7 +215,7 @@ def build(args: argparse.Namespace) -> int:
     )
     print("\nRows per table:")
     print("\n".join(table_counts(warehouse)))
-    print("\nGates (PASS = passed, WARN = warning, FAIL = critical: blocks downstream):")
+    print("\nGates (PASS; WARN = a warning, nothing blocked; FAIL = critical, blocks what depends on it):")
     for _, result in results:
         print("\n".join(gate_lines(result)))
     print(model_summary(results))

@@ -1,4 +1,5 @@
-"""Snapshot of the asset graph: an accidental change of keys, groups or dependencies shows in review."""
+"""Snapshot of the asset graph and its jobs: an accidental change of keys, groups, dependencies, checks or
+stages shows in review."""
 
 import dagster as dg
 
@@ -28,7 +29,7 @@ EXPECTED = {
     "labels": ("features", {"universe", "raw_prices", "features"}),
     "dataset_splits": ("model", {"features", "labels"}),
     "smart_money_model": ("model", {"dataset_splits", "features", "labels", "synthetic_truth"}),
-    "evaluation_report": ("model", {"smart_money_model"}),
+    "evaluation_report": ("model", {"smart_money_model", "options_flow_evaluation"}),
     "model_registry": ("model", {"evaluation_report"}),
     "predictions": ("model", {"model_registry", "features"}),
     "raw_option_prints": ("options_flow", {"universe"}),
@@ -41,6 +42,10 @@ TABLE_ASSETS_UNPARTITIONED = {"dataset_splits", "evaluation_report", "model_regi
 UNPARTITIONED_OUTSIDE_MODEL = {"options_flow_evaluation"}
 EXPECTED_CHECKS = {
     "universe": {"universe_schema"},
+    "synthetic_truth": {"synthetic_truth_schema"},
+    "raw_option_prints": {"raw_option_prints_schema"},
+    "synthetic_flow_truth": {"synthetic_flow_truth_schema"},
+    "raw_corporate_events": {"raw_corporate_events_schema"},
     "raw_prices": {"raw_prices_schema", "raw_prices_completeness"},
     "raw_insider_trades": {"raw_insider_trades_schema"},
     "raw_institutional_holdings": {"raw_institutional_holdings_schema"},
@@ -56,9 +61,38 @@ EXPECTED_CHECKS = {
     "dataset_splits": {"dataset_splits_embargo"},
     "model_registry": {"model_registry_promotion"},
     "predictions": {"predictions_freshness"},
-    "smart_money_events": {"smart_money_events_integrity"},
+    "smart_money_events": {"smart_money_events_schema", "smart_money_events_integrity"},
 }
 NON_BLOCKING_CHECKS = {"predictions_freshness"}  # a warning about age must not stop a run
+# Edges that carry an artifact (the asset's output, loaded as the downstream's input), not only an order.
+DATA_EDGES = {
+    ("dataset_splits", "smart_money_model"),
+    ("smart_money_model", "evaluation_report"),
+    ("options_flow_evaluation", "evaluation_report"),
+    ("evaluation_report", "model_registry"),
+    ("model_registry", "predictions"),
+}
+EXPECTED_JOBS = {
+    "raw": {
+        "universe",
+        "raw_prices",
+        "raw_insider_trades",
+        "raw_institutional_holdings",
+        "raw_congress_trades",
+        "raw_etf_holdings",
+        "synthetic_truth",
+    },
+    "options_flow": {"raw_option_prints", "synthetic_flow_truth", "raw_corporate_events", "smart_money_events"},
+    "features": {"features", "labels"},
+    "model": {
+        "options_flow_evaluation",
+        "dataset_splits",
+        "smart_money_model",
+        "evaluation_report",
+        "model_registry",
+        "predictions",
+    },
+}
 
 
 def _graph():
@@ -72,6 +106,38 @@ def test_asset_keys_groups_and_dependencies():
         node = graph.get(key)
         actual[key.to_user_string()] = (node.group_name, {p.to_user_string() for p in node.parent_keys})
     assert actual == EXPECTED
+
+
+def test_artifacts_travel_as_declared_inputs():
+    """The model handle, the split summary and the options-flow evaluation are inputs, not event-log reads."""
+    inputs = set()
+    for assets_def in defs.assets:
+        for name, key in assets_def.keys_by_input_name.items():
+            if assets_def.op.ins[name].dagster_type.is_nothing:
+                continue
+            for output in assets_def.keys:
+                inputs.add((key.to_user_string(), output.to_user_string()))
+    assert DATA_EDGES <= inputs
+    checks_inputs = {
+        (spec.asset_key.to_user_string(), spec.name)
+        for checks_def in defs.asset_checks
+        for spec in checks_def.check_specs
+        if any(not checks_def.node_def.ins[n].dagster_type.is_nothing for n in checks_def.node_def.ins)
+    }
+    assert ("dataset_splits", "dataset_splits_embargo") in checks_inputs
+    assert ("model_registry", "model_registry_promotion") in checks_inputs
+
+
+def test_the_build_stages_are_named_jobs():
+    graph = _graph()
+    actual = {}
+    for name in EXPECTED_JOBS:
+        job = defs.resolve_job_def(name)
+        actual[name] = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+        assert job.description
+    assert actual == EXPECTED_JOBS
+    covered = set().union(*actual.values())
+    assert covered == {k.to_user_string() for k in graph.get_all_asset_keys()}
 
 
 def test_no_feature_reads_labels_or_the_hidden_truth():

@@ -4,9 +4,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from smart_money import cli, datasets, timeline, warehouse
-from smart_money.definitions import build_definitions
+from smart_money import cli, sample_tables, timeline
+from smart_money.defs import jobs
 from smart_money.defs.resources import SyntheticSource
+from smart_money_tests.markets import definitions_for, warehouse_resource
 
 N_SYMBOLS = 30
 RAW = (pd.Timestamp("2019-01-01"), pd.Timestamp("2022-07-01"))
@@ -17,30 +18,30 @@ def _evaluations(result) -> dict:
     return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
-def _level(evaluation) -> str:
-    return evaluation.metadata["severity_level"].value
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Raw history and six sample months built once, as `make run` does (two range runs)."""
     root = tmp_path_factory.mktemp("pipeline")
-    with pytest.MonkeyPatch.context() as mp, dg.instance_for_test() as instance:
-        mp.setenv("SMART_MONEY_DATA_DIR", str(root / "data"))
-        mp.setenv("SMART_MONEY_N_SYMBOLS", str(N_SYMBOLS))
-        mp.setenv("SMART_MONEY_SEED", "3")
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        defs = build_definitions()
-        raw = cli.materialize_range("raw", *RAW, log_level="WARNING", defs=defs, instance=instance)
-        features = cli.materialize_range(
-            "features", *SAMPLES, log_level="WARNING", defs=defs, instance=instance
-        )
-        yield {"root": root, "defs": defs, "instance": instance, "raw": raw, "features": features, "mp": mp}
+    with dg.instance_for_test() as instance:
+        defs = definitions_for(root, SyntheticSource(n_symbols=N_SYMBOLS, seed=3))
+        raw = cli.run_stage(cli.Stage(jobs.RAW_JOB, *RAW), defs, instance, log_level="WARNING")
+        features = cli.run_stage(cli.Stage(jobs.FEATURES_JOB, *SAMPLES), defs, instance, log_level="WARNING")
+        warehouse = defs.resources["warehouse"].warehouse()
+        yield {
+            "root": root,
+            "defs": defs,
+            "instance": instance,
+            "raw": raw,
+            "features": features,
+            "warehouse": warehouse,
+        }
 
 
-def test_raw_group_is_one_successful_run_with_passing_gates(built):
+def test_raw_job_is_one_successful_named_run_with_passing_gates(built):
     raw = built["raw"]
     assert raw.success
+    assert raw.dagster_run.job_name == "raw"
+    assert built["instance"].get_run_by_id(raw.run_id).job_name == "raw"
     months = len(timeline.months_between(*RAW))
     materialized = [e for e in raw.get_asset_materialization_events()]
     assert len(materialized) == 7 * months  # seven raw assets, one event per monthly partition
@@ -53,6 +54,7 @@ def test_raw_group_is_one_successful_run_with_passing_gates(built):
         "raw_institutional_holdings_schema",
         "raw_congress_trades_schema",
         "raw_etf_holdings_schema",
+        "synthetic_truth_schema",
     }
     assert all(c.passed for c in checks.values())
     assert checks["raw_prices_completeness"].metadata["completeness"].value == 1.0
@@ -67,8 +69,10 @@ def test_features_and_labels_fill_the_warehouse_and_gates_behave(built):
     lookahead = checks["features_no_lookahead"]
     assert lookahead.passed and lookahead.metadata["later_records_offered"].value > 1000
     # The realistic base rate of +5% in 14 days is about 20%: a balance WARN, not a block.
-    assert _level(checks["labels_balance"]) in {"info", "warning"}
-    assert _level(checks["features_missing_data"]) in {"info", "warning"}
+    assert checks["labels_balance"].passed or checks["labels_balance"].severity == dg.AssetCheckSeverity.WARN
+    missing = checks["features_missing_data"]
+    assert missing.passed or missing.severity == dg.AssetCheckSeverity.WARN
+    warehouse = built["warehouse"]
     counts = warehouse.query(
         "select count(*) as n, count(distinct symbol) as s, count(distinct sample_date) as d from features"
     )
@@ -82,7 +86,7 @@ def test_features_and_labels_fill_the_warehouse_and_gates_behave(built):
 
 
 def test_rematerializing_a_partition_is_idempotent(built):
-    path = warehouse.partition_path("raw_insider_trades", pd.Timestamp("2021-06-01"))
+    path = built["warehouse"].partition_path("raw_insider_trades", pd.Timestamp("2021-06-01"))
     before = path.read_bytes()
     defs = built["defs"]
     result = dg.materialize(
@@ -104,41 +108,41 @@ class _HalfThePrices(SyntheticSource):
 
 
 def test_half_the_symbols_missing_fails_completeness_and_blocks_downstream(built, tmp_path):
-    built["mp"].setenv("SMART_MONEY_DATA_DIR", str(tmp_path / "data"))
-    try:
-        defs = built["defs"]
-        broken = _HalfThePrices(n_symbols=N_SYMBOLS, seed=3)
-        result = dg.materialize(
-            [*defs.assets, *defs.asset_checks],
-            selection=["universe", "raw_prices", "features", "labels"],
-            partition_key="2022-03-01",
-            resources={"source": broken},
-            instance=built["instance"],
-            raise_on_error=False,
-        )
-    finally:
-        built["mp"].setenv("SMART_MONEY_DATA_DIR", str(built["root"] / "data"))
+    """Swapping the source and the warehouse resources is all it takes to build elsewhere."""
+    defs = built["defs"]
+    broken = _HalfThePrices(n_symbols=N_SYMBOLS, seed=3)
+    elsewhere = warehouse_resource(tmp_path)
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=["universe", "raw_prices", "features", "labels"],
+        partition_key="2022-03-01",
+        resources={**defs.resources, "source": broken, "warehouse": elsewhere},
+        instance=built["instance"],
+        raise_on_error=False,
+    )
     assert not result.success
     completeness = _evaluations(result)["raw_prices_completeness"]
     assert not completeness.passed and completeness.severity == dg.AssetCheckSeverity.ERROR
     assert completeness.metadata["completeness"].value == 0.5
     done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert done == {"universe", "raw_prices"}  # features and labels never ran
-    assert warehouse.existing_months("features", tmp_path / "data") == []
+    assert elsewhere.warehouse().existing_months("features") == []
+    assert elsewhere.warehouse().existing_months("raw_prices") == [pd.Timestamp("2022-03-01")]
+    assert built["warehouse"].partition_path("raw_prices", pd.Timestamp("2022-03-01")).exists()
 
 
 def test_an_injected_look_ahead_leak_is_caught_and_blocks_labels(built, monkeypatch):
     """Features computed ten days after their sample date (a real leak) must fail the gate."""
-    honest = datasets.build_feature_table
+    honest = sample_tables.build_feature_table
 
-    def leaky(months, data_dir=None, log=print):
-        grid = datasets.sample_grid(months, data_dir)
-        raw = datasets.load_raw(datasets.feature_lookback_start(months[0]), RAW[1], data_dir)
+    def leaky(warehouse, months, log=print):
+        grid = sample_tables.sample_grid(warehouse, months)
+        raw = sample_tables.load_raw(warehouse, sample_tables.feature_lookback_start(months[0]), RAW[1])
         later = grid.assign(sample_date=grid["sample_date"] + pd.Timedelta(days=10))
-        frame = datasets._features_for(later, raw)
+        frame = sample_tables._features_for(later, raw)
         return frame.assign(sample_date=frame["sample_date"] - pd.Timedelta(days=10))
 
-    monkeypatch.setattr(datasets, "build_feature_table", leaky)
+    monkeypatch.setattr(sample_tables, "build_feature_table", leaky)
     defs = built["defs"]
     try:
         result = dg.materialize(
@@ -150,7 +154,7 @@ def test_an_injected_look_ahead_leak_is_caught_and_blocks_labels(built, monkeypa
             raise_on_error=False,
         )
     finally:
-        monkeypatch.setattr(datasets, "build_feature_table", honest)
+        monkeypatch.setattr(sample_tables, "build_feature_table", honest)
         dg.materialize(
             [*defs.assets, *defs.asset_checks],
             selection=["features"],
@@ -165,7 +169,12 @@ def test_an_injected_look_ahead_leak_is_caught_and_blocks_labels(built, monkeypa
     assert done == {"features"}  # labels blocked
 
 
-def test_the_cli_build_prints_tables_gates_and_paths(built, capsys):
+def test_the_cli_build_prints_tables_gates_and_paths(built, capsys, monkeypatch):
+    monkeypatch.setenv("SMART_MONEY_DATA_DIR", str(built["root"] / "data"))
+    monkeypatch.setenv("SMART_MONEY_MODELS_DIR", str(built["root"] / "models"))
+    monkeypatch.setenv("SMART_MONEY_N_SYMBOLS", str(N_SYMBOLS))
+    monkeypatch.setenv("SMART_MONEY_SEED", "3")
+    monkeypatch.setenv("DAGSTER_HOME", str(built["root"] / "dagster_home"))
     code = cli.main(
         [
             "build",
@@ -183,4 +192,5 @@ def test_the_cli_build_prints_tables_gates_and_paths(built, capsys):
     assert code == 0, out
     assert "SYNTHETIC" in out and "Rows per table" in out
     assert "features_no_lookahead" in out and "PASS" in out
-    assert str(warehouse.catalog_path()) in out
+    assert "job 'options_flow'" in out and "job 'features'" in out and "job 'model'" not in out
+    assert str(built["warehouse"].catalog_path) in out
