@@ -7,10 +7,13 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from smart_money import cli, warehouse
+from smart_money import cli
 from smart_money.definitions import build_definitions
-from smart_money.defs import automation
+from smart_money.defs import automation, jobs
+from smart_money.defs.resources import SyntheticSource
 from smart_money.freshness import prediction_staleness
+from smart_money.warehouse import Warehouse
+from smart_money_tests.markets import definitions_for
 from smart_money_tests.serve.conftest import copy_warehouse
 
 UTC = datetime.UTC
@@ -30,7 +33,7 @@ PARTITIONED = [
     "smart_money_events",
 ]
 MODEL_GROUP = ["dataset_splits", "smart_money_model", "evaluation_report", "model_registry", "predictions"]
-FLOW = dg.AssetSelection.groups("options_flow") - dg.AssetSelection.assets("options_flow_evaluation")
+MONTHLY_JOBS = (jobs.RAW_JOB, jobs.OPTIONS_FLOW_JOB, jobs.FEATURES_JOB)
 
 
 def _requested(result, keys) -> dict[str, set[str]]:
@@ -44,14 +47,11 @@ def _requested(result, keys) -> dict[str, set[str]]:
 
 
 def test_monthly_automation_refreshes_the_newest_months_then_retrains_and_predicts(
-    built_default_market, tmp_path, monkeypatch
+    built_default_market, tmp_path
 ):
-    data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path / "data")
-    for name, value in built_default_market["environment"].items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("SMART_MONEY_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("SMART_MONEY_MODELS_DIR", str(tmp_path / "models"))
-    defs = build_definitions()
+    copy_warehouse(built_default_market["pristine_data_dir"], tmp_path / "data")
+    defs = definitions_for(tmp_path, SyntheticSource())
+    warehouse = Warehouse(tmp_path / "data", tmp_path / "models")
     before = warehouse.read_keyed("model_registry")
     keys = [*PARTITIONED, *MODEL_GROUP, "options_flow_evaluation"]
 
@@ -70,27 +70,23 @@ def test_monthly_automation_refreshes_the_newest_months_then_retrains_and_predic
         assert {"universe", "raw_prices", "raw_option_prints", "smart_money_events"} <= set(first)
         assert not set(first) & set(MODEL_GROUP)  # the model waits for the new data
 
-        # run what was requested, as the daemon would (one run per group, as `smart-money build` does)
+        # run what was requested, as the daemon would (one run per stage job, as `smart-money build` does)
         months = (pd.Timestamp("2024-11-01"), pd.Timestamp("2024-12-01"))
-        for group, selection in (("raw", None), ("options_flow", FLOW), ("features", None)):
-            assert cli.materialize_range(
-                group, *months, log_level="WARNING", defs=defs, instance=instance, selection=selection
-            ).success
+        for job in MONTHLY_JOBS:
+            assert cli.run_stage(cli.Stage(job, *months), defs, instance, "WARNING").success
         settle = evaluate(datetime.datetime(2025, 1, 2, 6, 10, tzinfo=UTC), tick.cursor)
         second = _requested(settle, keys)
         for _ in range(3):  # parents still catching up are requested on later evaluations of the same tick
             if set(MODEL_GROUP) <= set(second) or not second:
                 break
-            for group, selection in (("raw", None), ("options_flow", FLOW), ("features", None)):
-                cli.materialize_range(
-                    group, *months, log_level="WARNING", defs=defs, instance=instance, selection=selection
-                )
+            for job in MONTHLY_JOBS:
+                cli.run_stage(cli.Stage(job, *months), defs, instance, "WARNING")
             settle = evaluate(datetime.datetime(2025, 1, 2, 6, 15, tzinfo=UTC), settle.cursor)
             second = {**second, **_requested(settle, keys)}
         assert set(MODEL_GROUP) <= set(second), second
         assert "options_flow_evaluation" in second  # it follows its parents like the model group
 
-        result = cli.materialize_range("model", None, None, log_level="WARNING", defs=defs, instance=instance)
+        result = cli.run_stage(cli.Stage(jobs.MODEL_JOB), defs, instance, "WARNING")
         assert result.success
         freshness = {e.check_name: e for e in result.get_asset_check_evaluations()}["predictions_freshness"]
         assert freshness.passed, freshness.metadata
@@ -106,8 +102,8 @@ def test_monthly_automation_refreshes_the_newest_months_then_retrains_and_predic
         assert stored == [pd.Timestamp("2024-12-01")]
 
 
-def test_the_freshness_check_is_evaluated_daily():
-    defs = build_definitions()
+def test_the_freshness_check_is_evaluated_daily(tmp_path):
+    defs = definitions_for(tmp_path)
     key = dg.AssetCheckKey(dg.AssetKey("predictions"), automation.PREDICTIONS_FRESHNESS)
     selection = dg.AssetSelection.checks(key)
 
@@ -125,17 +121,23 @@ def test_the_freshness_check_is_evaluated_daily():
             cursor = result.cursor
 
 
-def test_a_stale_month_warns_through_the_dagster_check(built_default_market, tmp_path, monkeypatch):
+def test_a_stale_month_warns_through_the_dagster_check(built_default_market, tmp_path):
     data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path / "data")
-    monkeypatch.setenv("SMART_MONEY_DATA_DIR", str(data_dir))
+    warehouse = Warehouse(data_dir)
     registry = warehouse.read_keyed("model_registry")
     version = registry.loc[registry["status"] == "production", "model_version"].iloc[0]
     newest = warehouse.existing_keyed_months("predictions", {"model_version": version})[-1]
-    assert automation.predictions_freshness(dg.build_asset_check_context()).passed
+
+    def check() -> dg.AssetCheckResult:
+        return automation.predictions_freshness(
+            dg.build_asset_check_context(), warehouse=warehouse, source=SyntheticSource()
+        )
+
+    assert check().passed
     path = warehouse.keyed_path("predictions", {"model_version": version, "month": f"{newest:%Y-%m}"})
     older = newest - pd.DateOffset(months=1)
     path.parent.rename(path.parent.with_name(f"month={older:%Y-%m}"))  # only last month was predicted
-    result = automation.predictions_freshness(dg.build_asset_check_context())
+    result = check()
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
     assert "STALE" in result.description and "1 month(s) behind" in result.description
     assert result.metadata["months_behind"].value == 1
@@ -162,7 +164,10 @@ def test_prediction_staleness(predicted, features, live, today, stale, behind):
 
 
 def test_the_automation_sensor_is_off_unless_asked(monkeypatch):
+    def sensor():
+        return {s.name: s for s in build_definitions().sensors}[automation.AUTOMATION_SENSOR]
+
     monkeypatch.delenv("SMART_MONEY_AUTOMATION", raising=False)
-    assert automation.automation_sensor().default_status == dg.DefaultSensorStatus.STOPPED
+    assert sensor().default_status == dg.DefaultSensorStatus.STOPPED
     monkeypatch.setenv("SMART_MONEY_AUTOMATION", "on")
-    assert automation.automation_sensor().default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensor().default_status == dg.DefaultSensorStatus.RUNNING

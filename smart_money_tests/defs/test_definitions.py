@@ -82,7 +82,12 @@ EXPECTED_JOBS = {
         "raw_etf_holdings",
         "synthetic_truth",
     },
-    "options_flow": {"raw_option_prints", "synthetic_flow_truth", "raw_corporate_events", "smart_money_events"},
+    "options_flow": {
+        "raw_option_prints",
+        "synthetic_flow_truth",
+        "raw_corporate_events",
+        "smart_money_events",
+    },
     "features": {"features", "labels"},
     "model": {
         "options_flow_evaluation",

@@ -8,10 +8,12 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from smart_money import cli, warehouse
+from smart_money import cli
 from smart_money.definitions import build_definitions
-from smart_money.sources.fmp_server import LocalFmpServer
+from smart_money.defs import jobs
 from smart_money.sources.synthetic.market import MarketConfig
+from smart_money.testing.fmp_server import LocalFmpServer
+from smart_money.warehouse import Warehouse
 
 KEY = "sk-dagster-91c2e7d4aa"
 RAW = (pd.Timestamp("2024-01-01"), pd.Timestamp("2025-01-01"))
@@ -40,10 +42,11 @@ def fmp_run(tmp_path_factory):
         (root / "dagster_home").mkdir()
         with dg.instance_for_test(temp_dir=str(root / "dagster_home")) as instance:
             defs = build_definitions()
-            first = cli.materialize_range("raw", *RAW, log_level="DEBUG", defs=defs, instance=instance)
+            stage = cli.Stage(jobs.RAW_JOB, *RAW)
+            first = cli.run_stage(stage, defs, instance, log_level="DEBUG")
             first_requests = server.state.total
             server.state.reset()
-            second = cli.materialize_range("raw", *RAW, log_level="DEBUG", defs=defs, instance=instance)
+            second = cli.run_stage(stage, defs, instance, log_level="DEBUG")
             yield {
                 "root": root,
                 "server": server,
@@ -67,6 +70,7 @@ def test_raw_group_runs_on_fmp_with_fetch_metadata(fmp_run):
     }
     assert meta["raw_insider_trades"]["quarantined_records"] == 0
     assert meta["raw_insider_trades"]["fetch_requests"] > 0 and meta["universe"]["source"] == "fmp"
+    warehouse = Warehouse(fmp_run["root"] / "data")
     universe = warehouse.query("select symbol, is_synthetic, source from universe order by symbol")
     assert universe["symbol"].tolist() == SYMBOLS.split(",") and universe["is_synthetic"].all()
     assert fmp_run["first_requests"] > 0

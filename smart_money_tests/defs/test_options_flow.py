@@ -1,19 +1,19 @@
-"""The options_flow group through the real Dagster runtime on a copy of the default market's warehouse."""
-
-import json
+"""The options_flow job through the real Dagster runtime on a copy of the default market's warehouse."""
 
 import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from smart_money.options_flow.contracts import PROFILES
 
-from smart_money import cli, warehouse
-from smart_money.definitions import build_definitions
-from smart_money.options_flow.tape import PROFILES
+from smart_money import cli
+from smart_money.defs import jobs
+from smart_money.defs.resources import SyntheticSource
+from smart_money.warehouse import Warehouse
+from smart_money_tests.markets import definitions_for
 from smart_money_tests.serve.conftest import copy_warehouse
 
 MONTHS = (pd.Timestamp("2024-05-01"), pd.Timestamp("2024-06-01"))
-FLOW = dg.AssetSelection.groups("options_flow") - dg.AssetSelection.assets("options_flow_evaluation")
 
 
 @pytest.fixture(scope="module")
@@ -24,41 +24,48 @@ def flow_run(built_default_market, tmp_path_factory):
         root / "data",
         skip=("smart_money_events", "raw_option_prints"),
     )
-    with pytest.MonkeyPatch.context() as mp, dg.instance_for_test() as instance:
-        mp.setenv("SMART_MONEY_DATA_DIR", str(data_dir))
-        defs = build_definitions()
-        flow = cli.materialize_range(
-            "options_flow", *MONTHS, "WARNING", defs=defs, instance=instance, selection=FLOW
-        )
-        evaluation = cli.materialize_range(
-            "options_flow",
-            None,
-            None,
-            "WARNING",
-            defs=defs,
+    with dg.instance_for_test() as instance:
+        defs = definitions_for(root)
+        flow = cli.run_stage(cli.Stage(jobs.OPTIONS_FLOW_JOB, *MONTHS), defs, instance, "WARNING")
+        evaluation = dg.materialize(
+            [*defs.assets, *defs.asset_checks],
+            selection=[jobs.OPTIONS_FLOW_EVALUATION],
+            resources=defs.resources,
             instance=instance,
-            selection=dg.AssetSelection.assets("options_flow_evaluation"),
         )
-        yield {"data_dir": data_dir, "flow": flow, "evaluation": evaluation, "mp": mp}
+        yield {
+            "root": root,
+            "data_dir": data_dir,
+            "warehouse": Warehouse(data_dir),
+            "flow": flow,
+            "evaluation": evaluation,
+        }
 
 
 def test_the_group_runs_and_every_print_is_in_exactly_one_event(flow_run):
-    assert flow_run["flow"].success
-    (check,) = flow_run["flow"].get_asset_check_evaluations()
-    assert check.check_name == "smart_money_events_integrity" and check.passed
-    data_dir = flow_run["data_dir"]
-    prints = warehouse.read_months("raw_option_prints", list(MONTHS), data_dir, require=True)
-    truth = warehouse.read_months("synthetic_flow_truth", list(MONTHS), data_dir, require=True)
-    events = warehouse.read_months("smart_money_events", list(MONTHS), data_dir, require=True)
+    assert flow_run["flow"].success and flow_run["flow"].dagster_run.job_name == "options_flow"
+    checks = {e.check_name: e for e in flow_run["flow"].get_asset_check_evaluations()}
+    assert set(checks) == {
+        "smart_money_events_integrity",
+        "smart_money_events_schema",
+        "raw_option_prints_schema",
+        "synthetic_flow_truth_schema",
+        "raw_corporate_events_schema",
+    }
+    assert all(c.passed for c in checks.values())
+    warehouse = flow_run["warehouse"]
+    prints = warehouse.read_months("raw_option_prints", list(MONTHS), require=True)
+    truth = warehouse.read_months("synthetic_flow_truth", list(MONTHS), require=True)
+    events = warehouse.read_months("smart_money_events", list(MONTHS), require=True)
     assert len(prints) == len(truth) > 1000 and set(prints["print_id"]) == set(truth["print_id"])
     assert sum(len(m) for m in events["member_print_ids"]) == len(prints)
     assert (prints["source"] == "synthetic").all()
-    calendar = warehouse.read_months("raw_corporate_events", list(MONTHS), data_dir, require=True)
+    calendar = warehouse.read_months("raw_corporate_events", list(MONTHS), require=True)
     assert (calendar["known_at"] < calendar["event_date"]).all()
 
 
 def test_the_catalog_has_profile_scores_and_the_alerts_view(flow_run):
-    with duckdb.connect(str(warehouse.catalog_path(flow_run["data_dir"])), read_only=True) as con:
+    with duckdb.connect(str(flow_run["warehouse"].catalog_path), read_only=True) as con:
         scores = con.execute(
             "select profile_scores, primary_profile_id, reasons from smart_money_events "
             "where not abstained order by event_id limit 1"
@@ -72,12 +79,15 @@ def test_the_catalog_has_profile_scores_and_the_alerts_view(flow_run):
     assert alerts == (called, len(PROFILES))
 
 
-def test_the_evaluation_is_in_metadata_and_on_disk(flow_run):
+def test_the_evaluation_is_in_metadata_and_is_the_reports_input(flow_run):
     assert flow_run["evaluation"].success
     (event,) = flow_run["evaluation"].get_asset_materialization_events()
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
     assert "institutional_directional" in metadata["profiles_and_traps"]
-    result = json.loads((flow_run["data_dir"] / "options_flow" / "evaluation.json").read_text())
+    result = flow_run["evaluation"].output_for_node("options_flow_evaluation")
+    assert metadata["artifact_path"] == str(
+        flow_run["data_dir"] / "artifacts" / "options_flow_evaluation.json"
+    )
     for profile in PROFILES:
         assert result["per_profile"][profile]["recall"] >= 0.9
         assert result["per_profile"][profile]["precision"] >= 0.9
@@ -86,24 +96,17 @@ def test_the_evaluation_is_in_metadata_and_on_disk(flow_run):
 
 
 def test_imported_prints_replace_the_simulated_tape(flow_run, tmp_path):
-    data_dir = flow_run["data_dir"]
-    prints = warehouse.read_months("raw_option_prints", [MONTHS[0]], data_dir).drop(
-        columns=["known_at", "source"]
-    )
+    warehouse = flow_run["warehouse"]
+    prints = warehouse.read_months("raw_option_prints", [MONTHS[0]]).drop(columns=["known_at", "source"])
     prints.to_parquet(tmp_path / "vendor.parquet")
-    flow_run["mp"].setenv("SMART_MONEY_OPTION_PRINTS", str(tmp_path / "vendor.parquet"))
+    defs = definitions_for(
+        flow_run["root"], SyntheticSource(option_prints_path=str(tmp_path / "vendor.parquet"))
+    )
     with dg.instance_for_test() as instance:
-        result = cli.materialize_range(
-            "options_flow",
-            MONTHS[0],
-            MONTHS[0],
-            "WARNING",
-            defs=build_definitions(),
-            instance=instance,
-            selection=FLOW,
+        result = cli.run_stage(
+            cli.Stage(jobs.OPTIONS_FLOW_JOB, MONTHS[0], MONTHS[0]), defs, instance, "WARNING"
         )
-    flow_run["mp"].delenv("SMART_MONEY_OPTION_PRINTS")
     assert result.success
-    imported = warehouse.read_months("raw_option_prints", [MONTHS[0]], data_dir)
+    imported = warehouse.read_months("raw_option_prints", [MONTHS[0]])
     assert (imported["source"] == "import").all() and len(imported) == len(prints)
-    assert warehouse.read_months("synthetic_flow_truth", [MONTHS[0]], data_dir).empty  # no hidden labels
+    assert warehouse.read_months("synthetic_flow_truth", [MONTHS[0]]).empty  # no hidden labels
