@@ -12,7 +12,13 @@ from smart_money.defs.artifacts import ARTIFACTS
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
 from smart_money.defs.metadata import markdown_table, table_metadata
-from smart_money.modeling import splits as split_logic
+from smart_money.modeling.splits import (
+    SplitConfig,
+    SplitError,
+    split_problems,
+    split_rows,
+    split_summary,
+)
 from smart_money.warehouse import Warehouse
 
 MODEL_GROUP = "model"
@@ -25,7 +31,7 @@ class DatasetSplitsConfig(dg.Config):
     method: str = Field(
         default="time",
         description="time: train/validation/test by fractions of the sample months, in order; segments: the "
-        "explicit date ranges below; stratified_random: the seed's random split (LEAKY, for comparison "
+        "explicit date ranges below; stratified_random: a stratified random split (LEAKY, for comparison "
         "only).",
     )
     train_fraction: float = Field(default=0.70, description="Share of sample months in train (method time).")
@@ -52,7 +58,7 @@ class DatasetSplitsConfig(dg.Config):
     )
     random_state: int = Field(default=42, description="Seed of the stratified random split.")
 
-    def split_config(self) -> split_logic.SplitConfig:
+    def split_config(self) -> SplitConfig:
         segments = {}
         if self.method == "segments":
             bounds = {
@@ -67,9 +73,9 @@ class DatasetSplitsConfig(dg.Config):
                 if not v
             ]
             if absent:
-                raise split_logic.SplitError(f"method 'segments' needs {absent} (YYYY-MM-DD)")
+                raise SplitError(f"method 'segments' needs {absent} (YYYY-MM-DD)")
             segments = bounds
-        return split_logic.SplitConfig(
+        return SplitConfig(
             method=self.method,
             train_fraction=self.train_fraction,
             validation_fraction=self.validation_fraction,
@@ -88,7 +94,7 @@ class DatasetSplitsConfig(dg.Config):
         if latest:
             available = warehouse.existing_months("features")
             if not available:
-                raise split_logic.SplitError("sample_end 'latest': features has no materialized month")
+                raise SplitError("sample_end 'latest': features has no materialized month")
             return timeline.months_between(first, available[-1])
         last = timeline.month_start(f"{self.sample_end}-01" if self.sample_end else settings.sample_end())
         return timeline.months_between(first, last)
@@ -110,17 +116,17 @@ def dataset_splits(
     the next segment is embargoed (dropped and counted)."""
     try:
         months = config.months(warehouse)
-    except split_logic.SplitError as exc:
+    except SplitError as exc:
         raise dg.Failure(f"dataset_splits: {exc}") from exc
     label_frame = warehouse.read_months("labels", months, require=True)
     horizon = horizon_days(label_frame)
     try:
-        rows = split_logic.split_rows(label_frame, config.split_config(), horizon)
-    except split_logic.SplitError as exc:
+        rows = split_rows(label_frame, config.split_config(), horizon)
+    except SplitError as exc:
         raise dg.Failure(f"dataset_splits: {exc}") from exc
     rows = rows.merge(label_frame[["symbol", "sample_date", "source"]], on=["symbol", "sample_date"])
     warehouse.write_keyed("dataset_splits", rows)
-    summary = split_logic.split_summary(rows)
+    summary = split_summary(rows)
     if config.method == "stratified_random":
         context.log.warning("dataset_splits: stratified random split requested: LEAKY, for comparison only")
     context.log.info("dataset_splits:\n" + summary.to_string(index=False))
@@ -163,10 +169,10 @@ def dataset_splits_embargo(
     dataset_splits: dict, warehouse: dg.ResourceParam[Warehouse]
 ) -> dg.AssetCheckResult:
     rows = warehouse.read_keyed("dataset_splits")
-    summary = split_logic.split_summary(rows)
+    summary = split_summary(rows)
     leaky = bool(rows["leaky"].any()) if len(rows) else False
     embargo = int(dataset_splits["embargo_days"])
-    problems = split_logic.split_problems(rows, embargo) if not leaky else []
+    problems = split_problems(rows, embargo) if not leaky else []
     metadata = {
         "segments": dg.MetadataValue.md(markdown_table(summary, 10)),
         "embargo_days": embargo,

@@ -63,7 +63,7 @@ CONGRESS_RHO = 0.2  # sees this month's news weakly, discloses late
 # OPPORTUNISTIC_SELL_Z (views are unit normal): how often informed Form 4s appear.
 OPPORTUNISTIC_BUY_Z = 1.2
 OPPORTUNISTIC_SELL_Z = -1.1
-# Label used for the true probability (the seed's default label).
+# Label used for the true probability (the default label: +5% within the horizon).
 TRUE_PROBABILITY_THRESHOLD = 0.05
 
 CONGRESS_BANDS = np.array(
