@@ -20,23 +20,23 @@ def main() -> int:
     os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
     os.environ.setdefault("SMART_MONEY_N_SYMBOLS", "500")
     from smart_money import cli, timeline
+    from smart_money.definitions import build_definitions
+    from smart_money.warehouse import Warehouse
 
     cli.ensure_dagster_home()
+    defs = build_definitions()
     began = time.monotonic()
     stages = []
     ok = True
-    for group, first, last in [
-        ("raw", timeline.month_start(timeline.HISTORY_START), timeline.month_start(timeline.HISTORY_END)),
-        ("features", timeline.month_start(timeline.SAMPLE_START), timeline.month_start(timeline.SAMPLE_END)),
-    ]:
+    raw = (timeline.month_start(timeline.HISTORY_START), timeline.month_start(timeline.HISTORY_END))
+    samples = (timeline.month_start(timeline.SAMPLE_START), timeline.month_start(timeline.SAMPLE_END))
+    for stage in cli.build_plan(raw, samples, options_flow=False, skip_model=True):
         stage_began = time.monotonic()
-        result = cli.materialize_range(group, first, last, log_level="WARNING")
-        stages.append((group, time.monotonic() - stage_began, result.success))
+        result = cli.run_stage(stage, defs, log_level="WARNING")
+        stages.append((stage.job, time.monotonic() - stage_began, result.success))
         ok &= result.success
     total = time.monotonic() - began
-    from smart_money import warehouse
-
-    rows = int(warehouse.query("select count(*) from features").iloc[0, 0])
+    rows = int(Warehouse(root / "data").query("select count(*) from features").iloc[0, 0])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"symbols: {os.environ['SMART_MONEY_N_SYMBOLS']}, features rows: {rows}")
     for group, seconds, success in stages:

@@ -32,25 +32,23 @@ def main() -> int:
     os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
     os.environ.setdefault("SMART_MONEY_N_SYMBOLS", "500")
     from smart_money import cli, timeline
+    from smart_money.definitions import build_definitions
+    from smart_money.defs import jobs
     from smart_money.warehouse import Warehouse
 
     cli.ensure_dagster_home()
+    defs = build_definitions()
     if not Warehouse(data_dir).has_data("labels"):
         began = time.monotonic()
-        for group, first, last in [
-            ("raw", timeline.month_start(timeline.HISTORY_START), timeline.month_start(timeline.HISTORY_END)),
-            (
-                "features",
-                timeline.month_start(timeline.SAMPLE_START),
-                timeline.month_start(timeline.SAMPLE_END),
-            ),
-        ]:
-            if not cli.materialize_range(group, first, last, log_level="WARNING").success:
-                print(f"error: building {group} failed", file=sys.stderr)
+        raw = (timeline.month_start(timeline.HISTORY_START), timeline.month_start(timeline.HISTORY_END))
+        samples = (timeline.month_start(timeline.SAMPLE_START), timeline.month_start(timeline.SAMPLE_END))
+        for stage in cli.build_plan(raw, samples, options_flow=False, skip_model=True):
+            if not cli.run_stage(stage, defs, log_level="WARNING").success:
+                print(f"error: job {stage.job} failed", file=sys.stderr)
                 return 1
         print(f"data built in {time.monotonic() - began:.1f} s (not part of the benchmark)")
     began = time.monotonic()
-    result = cli.materialize_range("model", None, None, log_level="WARNING")
+    result = cli.run_stage(cli.Stage(jobs.MODEL_JOB), defs, log_level="WARNING")
     seconds = time.monotonic() - began
     steps = {}
     for event in result.all_events:
@@ -67,9 +65,9 @@ def main() -> int:
     for step, duration in steps.items():
         print(f"  step {step:<40} {duration:6.1f} s")
     outcome = "ok" if result.success else "FAILED"
-    if cli.promotion_refused_only(result):
+    if cli.promotion_refused(result):
         outcome = "ok, model not promoted (it does not beat the volatility baseline), predictions blocked"
-    print(f"model group wall time: {seconds:.1f} s (target <= 60 s); run {outcome}")
+    print(f"model job wall time: {seconds:.1f} s (target <= 60 s); run {outcome}")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     for segment in ("validation", "test"):
         m = metrics[segment]
