@@ -90,10 +90,11 @@ def build_feature_table(
     log(f"features: {len(grid)} symbol × sample-date rows over {len(months)} month(s)")
     raw = load_raw(warehouse, feature_lookback_start(months[0]), months[-1])
     log("features: raw rows read: " + ", ".join(f"{k}={len(v)}" for k, v in vars(raw).items()))
-    return _features_for(grid, raw)
+    return features_for(grid, raw)
 
 
-def _features_for(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
+def features_for(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
+    """Features for the ``grid``'s symbol × sample-date rows from the raw frames given (no warehouse)."""
     features = build_features(grid[["symbol", "sample_date", "shares_outstanding"]], raw)
     features = features.merge(
         grid[["symbol", "sample_date", "source"]], on=["symbol", "sample_date"], how="left"
@@ -150,8 +151,8 @@ def lookahead_proof(
         future_rows += sum(len(v) for v in later.values())
         offered = RawFrames(**{k: pd.concat([vars(cut)[k], later[k]], ignore_index=True) for k in later})
         stored_parts.append(stored[pd.to_datetime(stored["sample_date"]) == t])
-        truncated_parts.append(_features_for(grid, cut))
-        future_parts.append(_features_for(grid, offered))
+        truncated_parts.append(features_for(grid, cut))
+        future_parts.append(features_for(grid, offered))
     return (
         pd.concat(stored_parts, ignore_index=True),
         pd.concat(truncated_parts, ignore_index=True),

@@ -139,7 +139,7 @@ def test_an_injected_look_ahead_leak_is_caught_and_blocks_labels(built, monkeypa
         grid = sample_tables.sample_grid(warehouse, months)
         raw = sample_tables.load_raw(warehouse, sample_tables.feature_lookback_start(months[0]), RAW[1])
         later = grid.assign(sample_date=grid["sample_date"] + pd.Timedelta(days=10))
-        frame = sample_tables._features_for(later, raw)
+        frame = sample_tables.features_for(later, raw)
         return frame.assign(sample_date=frame["sample_date"] - pd.Timedelta(days=10))
 
     monkeypatch.setattr(sample_tables, "build_feature_table", leaky)

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from smart_money import datasets, timeline
+from smart_money import sample_tables, timeline
 from smart_money.features import RawFrames
 from smart_money.labels import build_labels
 from smart_money.modeling import experiment, splits
@@ -33,7 +33,7 @@ def market_frames():
         etf_holdings=world.etf_holdings,
         prices=world.prices,
     )
-    features = datasets._features_for(grid, raw)
+    features = sample_tables.features_for(grid, raw)
     labels = build_labels(grid, world.prices, features, None)
     labels["source"] = "synthetic"
     truth = world.truth
