@@ -7,11 +7,16 @@ file and a failed write leaves the previous partition intact. ``<data_dir>/wareh
 views, so several processes can write partitions at once; only the short catalog refresh after each write
 takes the DuckDB write lock, and it retries while another process holds it.
 
+Every partition is written with Parquet page checksums and gets a sidecar ``part.parquet.sha256`` holding the
+file's SHA-256; every read verifies both, so a flipped bit on disk fails naming the table, partition and file
+instead of becoming a wrong value. Identical inputs give byte-identical files.
+
 A :class:`Warehouse` is a plain object over one data directory (and the models directory beside it). The
 pipeline receives it from the Dagster ``warehouse`` resource; the server, the CLI and notebooks build their
 own from the settings.
 """
 
+import hashlib
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,7 +29,9 @@ from smart_money import files, tables
 from smart_money.timeline import month_start, month_starts
 
 PART_FILE = "part.parquet"
+CHECKSUM_SUFFIX = ".sha256"
 CATALOG_FILE = "warehouse.duckdb"
+ORPHAN_AGE_S = 60.0  # a temporary file this old beside a partition is left by a killed write
 
 
 class WarehouseError(RuntimeError):
@@ -64,6 +71,67 @@ def table_names() -> list[str]:
 
 def _partition_glob(spec: tables.TableSpec) -> str:
     return "/".join([*(f"{k}=*" for k in spec.partition_keys), PART_FILE])
+
+
+def checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + CHECKSUM_SUFFIX)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _describe(path: Path) -> str:
+    """``table`` and partition (``month=2024-06``) of a partition file, for error messages."""
+    parts = path.parts
+    if "parquet" in parts:
+        inner = parts[parts.index("parquet") + 1 : -1]
+        if inner:
+            return f"{inner[0]}" + (f" partition {'/'.join(inner[1:])}" if len(inner) > 1 else "")
+    return path.name
+
+
+def verify_partition(path: Path) -> None:
+    """Raise :class:`WarehouseError` unless ``path`` matches the SHA-256 recorded beside it."""
+    recorded = checksum_path(path)
+    if not recorded.exists():
+        raise WarehouseError(
+            f"{_describe(path)}: {path} has no recorded checksum ({recorded.name}); it was not written by "
+            "the warehouse or its write was interrupted: re-materialize this partition"
+        )
+    expected = recorded.read_text().split()[0] if recorded.stat().st_size else ""
+    actual = file_sha256(path)
+    if actual != expected:
+        raise WarehouseError(
+            f"{_describe(path)}: {path} is corrupt (SHA-256 {actual[:12]}… differs from the recorded "
+            f"{expected[:12] or 'nothing'}…): re-materialize this partition"
+        )
+
+
+def read_partition(path: Path, schema: pa.Schema) -> pa.Table:
+    """One verified partition file: checksum, then Parquet page checksums while decoding."""
+    verify_partition(path)
+    try:
+        return pq.read_table(path, schema=schema, page_checksum_verification=True)
+    except (OSError, pa.ArrowException) as exc:
+        raise WarehouseError(f"{_describe(path)}: {path} cannot be read ({exc}); re-materialize it") from exc
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Temporary files left beside a partition by a killed write (never a live one: they are old)."""
+    if not folder.exists():
+        return
+    cutoff = time.time() - ORPHAN_AGE_S
+    for orphan in folder.glob(f".*{files.TEMP_SUFFIX}"):
+        try:
+            if orphan.stat().st_mtime < cutoff:
+                orphan.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _month_of(folder: Path) -> pd.Timestamp:
@@ -117,7 +185,18 @@ class Warehouse:
 
     # -- writes (each public write ends with one catalog refresh) --------------------------------------
     def _write_arrow(self, arrow: pa.Table, path: Path) -> Path:
-        return files.write_atomic(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
+        """Write the partition and then its checksum, each atomically. A crash between the two leaves a
+        file whose checksum does not match: the next read refuses it, it is never read silently."""
+        _remove_orphans(path.parent)
+        digest: dict[str, str] = {}
+
+        def write(tmp: Path) -> None:
+            pq.write_table(arrow, tmp, compression="zstd", write_page_checksum=True)
+            digest["sha256"] = file_sha256(tmp)
+
+        files.write_atomic(path, write)
+        files.write_text_atomic(checksum_path(path), f"{digest['sha256']}  {PART_FILE}\n")
+        return path
 
     def _write_partition(self, table: str, month: pd.Timestamp, frame: pd.DataFrame) -> Path:
         return self._write_arrow(to_arrow(frame, tables.spec(table)), self.partition_path(table, month))
@@ -160,7 +239,7 @@ class Warehouse:
 
     # -- reads ----------------------------------------------------------------------------------------
     def _read_files(self, spec: tables.TableSpec, paths: list[Path]) -> pd.DataFrame:
-        frames = [pq.read_table(p, schema=spec.schema).to_pandas() for p in paths]
+        frames = [read_partition(p, spec.schema).to_pandas() for p in paths]
         frames = [f for f in frames if len(f)]
         if not frames:
             return spec.empty()

@@ -194,3 +194,30 @@ def test_the_cli_build_prints_tables_gates_and_paths(built, capsys, monkeypatch)
     assert "features_no_lookahead" in out and "PASS" in out
     assert "job 'options_flow'" in out and "job 'features'" in out and "job 'model'" not in out
     assert str(built["warehouse"].catalog_path) in out
+
+
+def test_a_flipped_bit_in_a_raw_partition_fails_the_features_run_naming_the_file(built):
+    path = built["warehouse"].partition_path("raw_insider_trades", pd.Timestamp("2022-03-01"))
+    original = path.read_bytes()
+    damaged = bytearray(original)
+    damaged[len(damaged) // 2] ^= 0x01
+    path.write_bytes(bytes(damaged))
+    defs = built["defs"]
+    try:
+        result = dg.materialize(
+            [*defs.assets, *defs.asset_checks],
+            selection=["features"],
+            partition_key="2022-04-01",
+            resources=defs.resources,
+            instance=built["instance"],
+            raise_on_error=False,
+        )
+    finally:
+        path.write_bytes(original)
+    assert not result.success
+    (failure,) = result.get_step_failure_events()
+    message = failure.event_specific_data.error.to_string()
+    assert "raw_insider_trades partition month=2022-03" in message and str(path) in message
+    assert built["warehouse"].existing_months("features") == [
+        pd.Timestamp(f"2022-0{m}-01") for m in range(1, 7)
+    ]  # the earlier features month is untouched
