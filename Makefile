@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml:
-	@mkdir -p $(DAGSTER_HOME)
-	@printf 'telemetry:\n  enabled: false\n' > $@
+# the instance storage is created and migrated once, before any run (telemetry off, run monitoring on)
+$(DAGSTER_HOME)/dagster.yaml: $(STAMP)
+	@$(BIN)/smart-money init
 
 ## run: materialize raw -> features/labels -> model (splits, model, report, registry, predictions) and print a summary
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml

@@ -19,20 +19,44 @@ from pathlib import Path
 
 import pandas as pd
 
-from smart_money import settings, timeline
+from smart_money import files, settings, timeline
 
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+# Telemetry off; run monitoring on, so a run whose process was killed ends as failed once the daemon
+# (`make ui`, `dagster dev`) sees it, instead of staying STARTED forever.
+DAGSTER_YAML = (
+    "telemetry:\n  enabled: false\n"
+    "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 180\n  max_resume_run_attempts: 0\n"
+)
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def ensure_dagster_home() -> Path:
-    """Use ``DAGSTER_HOME`` or a project-local ``.dagster_home`` with telemetry turned off."""
+    """Use ``DAGSTER_HOME`` or a project-local ``.dagster_home`` (telemetry off, run monitoring on), and
+    create and migrate its storage once, under a file lock, before any run: two first runs started together
+    on a fresh home would otherwise both create the SQLite schema and break it."""
+    import fcntl
+
     home = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    if home.exists() and not home.is_dir():
+        raise settings.SettingsError(f"DAGSTER_HOME={home} is a file; point it at a folder (it is created)")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        lock = open(home / ".smart_money_init.lock", "a")  # noqa: SIM115 - held for the block below
+    except OSError as exc:
+        raise settings.SettingsError(f"DAGSTER_HOME={home} cannot be used: {exc.strerror}") from None
     os.environ["DAGSTER_HOME"] = str(home)
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            files.write_text_atomic(config, DAGSTER_YAML)
+        marker = home / ".smart_money_initialized"
+        if not marker.exists():
+            import dagster as dg
+
+            with dg.DagsterInstance.get() as instance:
+                instance.upgrade(print_fn=lambda _: None)
+            marker.write_text("instance storage created and migrated\n")
     return home
 
 
@@ -45,6 +69,38 @@ def _month(text: str) -> pd.Timestamp:
 
 def _last_complete_month() -> pd.Timestamp:
     return timeline.month_start(date.today()) - pd.DateOffset(months=1)
+
+
+def source_history(source) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last month the source has data for; a live source ends with the last complete month."""
+    end = source.history_end()
+    last = timeline.month_start(end) if end else _last_complete_month()
+    return timeline.month_start(source.history_start()), last
+
+
+def window_problem(
+    source_name: str,
+    history: tuple[pd.Timestamp, pd.Timestamp],
+    raw: tuple[pd.Timestamp, pd.Timestamp],
+    samples: tuple[pd.Timestamp, pd.Timestamp],
+) -> str | None:
+    """Why a build over these months cannot succeed, before any run starts (None: it can)."""
+    span = f"{history[0]:%Y-%m} … {history[1]:%Y-%m}"
+    for name, (first, last) in (("raw", raw), ("sample", samples)):
+        if first > last:
+            return f"the {name} start {first:%Y-%m} is after the {name} end {last:%Y-%m}"
+        for edge, month in (("start", first), ("end", last)):
+            if not history[0] <= month <= history[1]:
+                flag = (
+                    f"--{name}-{edge}"
+                    if name == "raw"
+                    else f"--sample-{edge} / SMART_MONEY_SAMPLE_{edge.upper()}"
+                )
+                return (
+                    f"{flag} {month:%Y-%m} is outside the {source_name} source's history {span}; "
+                    f"choose months within it"
+                )
+    return None
 
 
 @dataclass(frozen=True)
@@ -169,16 +225,14 @@ def build(args: argparse.Namespace) -> int:
     defs = build_definitions()
     source = defs.resources["source"]
     warehouse = defs.resources["warehouse"].warehouse()
-    raw_first = args.raw_start or timeline.month_start(timeline.HISTORY_START)
-    end = source.history_end()
-    raw_last = args.raw_end or (timeline.month_start(end) if end else _last_complete_month())
+    history = source_history(source)
+    raw_first = args.raw_start or history[0]
+    raw_last = args.raw_end or history[1]
     sample_first = args.sample_start or timeline.month_start(settings.sample_start())
     sample_last = args.sample_end or timeline.month_start(settings.sample_end())
-    if sample_first > sample_last:
-        print(
-            f"error: sample start {sample_first:%Y-%m} is after sample end {sample_last:%Y-%m}",
-            file=sys.stderr,
-        )
+    problem = window_problem(source.source_name, history, (raw_first, raw_last), (sample_first, sample_last))
+    if problem:
+        print(f"error: {problem}; nothing was run", file=sys.stderr)
         return 2
     synthetic = source.source_name == "synthetic"
     print(
@@ -240,6 +294,12 @@ def build(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def init(_: argparse.Namespace) -> int:
+    home = ensure_dagster_home()
+    print(f"DAGSTER_HOME {home}: storage created and migrated, telemetry off, run monitoring on")
     return 0
 
 
@@ -332,6 +392,10 @@ def main(argv: list[str] | None = None) -> int:
         help="Dagster console log level (default INFO)",
     )
     b.set_defaults(func=build)
+    i = commands.add_parser(
+        "init", help="create and migrate DAGSTER_HOME's instance storage before any run (make does)"
+    )
+    i.set_defaults(func=init)
     s = commands.add_parser("summary", help="print rows per warehouse table")
     s.set_defaults(func=summary)
     v = commands.add_parser("serve", help="the prediction API and web page (README: Serving)")

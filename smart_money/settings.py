@@ -39,6 +39,8 @@ class FmpDefaults:
 
 
 FMP_DEFAULTS = FmpDefaults()
+MAX_SYNTHETIC_SYMBOLS = 5000  # the simulated market holds every symbol and day in memory
+MONTH_RANGE = (1990, 2100)  # years a month setting may name
 
 
 class SettingsError(ValueError):
@@ -69,16 +71,16 @@ def source_name() -> str:
     return name
 
 
-def _int(name: str, default: int, minimum: int) -> int:
+def _int(name: str, default: int, minimum: int, maximum: int) -> int:
     raw = _env(name)
     if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not an integer") from None
-    if value < minimum:
-        raise SettingsError(f"{name}={value} must be at least {minimum}")
+        raise SettingsError(f"{name}={raw[:40]!r} is not an integer") from None
+    if not minimum <= value <= maximum:
+        raise SettingsError(f"{name}={value} must be between {minimum} and {maximum}")
     return value
 
 
@@ -89,7 +91,7 @@ def _float(name: str, default: float, minimum: float, maximum: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number") from None
+        raise SettingsError(f"{name}={raw[:40]!r} is not a number") from None
     if not minimum <= value <= maximum:
         raise SettingsError(f"{name}={value} must be between {minimum} and {maximum}")
     return value
@@ -101,17 +103,21 @@ def _month(name: str, default: date) -> date:
         return default
     try:
         ts = pd.Timestamp(raw if len(raw) > 7 else f"{raw}-01")
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a month; write it as YYYY-MM") from None
+    except (ValueError, OverflowError):
+        raise SettingsError(f"{name}={raw[:40]!r} is not a month; write it as YYYY-MM") from None
+    if not MONTH_RANGE[0] <= ts.year <= MONTH_RANGE[1]:
+        raise SettingsError(
+            f"{name}={raw!r}: the year must be between {MONTH_RANGE[0]} and {MONTH_RANGE[1]}"
+        )
     return date(ts.year, ts.month, 1)
 
 
 def seed() -> int:
-    return _int("SMART_MONEY_SEED", 7, 0)
+    return _int("SMART_MONEY_SEED", 7, 0, 2**32 - 1)
 
 
 def n_symbols() -> int:
-    return _int("SMART_MONEY_N_SYMBOLS", 500, 1)
+    return _int("SMART_MONEY_N_SYMBOLS", 500, 1, MAX_SYNTHETIC_SYMBOLS)
 
 
 def signal_strength() -> float:
@@ -191,7 +197,7 @@ def fmp_cache_ttl_days() -> float:
 
 
 def fmp_max_workers() -> int:
-    return _int("FMP_MAX_WORKERS", FMP_DEFAULTS.max_workers, 1)
+    return _int("FMP_MAX_WORKERS", FMP_DEFAULTS.max_workers, 1, 64)
 
 
 def fmp_as_of() -> date | None:

@@ -60,6 +60,10 @@ class SmartMoneySource(dg.ConfigurableResource):
     def source_name(self) -> str:
         return self.client().name
 
+    def history_start(self) -> date:
+        """First date the source has data for (the project's history start unless it knows better)."""
+        return timeline.HISTORY_START
+
     def history_end(self) -> date | None:
         """Last date the source has data for (None: up to today)."""
         return None
@@ -124,7 +128,9 @@ class SyntheticSource(SmartMoneySource):
         description="How much the disclosures know about future news: 1 = default modest edge (insiders "
         "strongest, Congress weakest), 0 = no disclosure carries any information.",
     )
-    history_start: str = Field(default=timeline.HISTORY_START.isoformat(), description="First simulated day.")
+    history_start_date: str = Field(
+        default=timeline.HISTORY_START.isoformat(), description="First simulated day."
+    )
     history_end_date: str = Field(default=timeline.HISTORY_END.isoformat(), description="Last simulated day.")
     tape_n_symbols: int = Field(
         default=_TAPE.n_symbols, description="Simulated options tape: the first N universe symbols."
@@ -149,7 +155,7 @@ class SyntheticSource(SmartMoneySource):
         return MarketConfig(
             seed=self.seed,
             n_symbols=self.n_symbols,
-            start=date.fromisoformat(self.history_start),
+            start=date.fromisoformat(self.history_start_date),
             end=date.fromisoformat(self.history_end_date),
             signal_strength=self.signal_strength,
         )
@@ -165,6 +171,9 @@ class SyntheticSource(SmartMoneySource):
 
     def client(self) -> Source:
         return SyntheticMarketSource(self.market_config(), self.tape_config())
+
+    def history_start(self) -> date:
+        return date.fromisoformat(self.history_start_date)
 
     def history_end(self) -> date | None:
         return date.fromisoformat(self.history_end_date)
