@@ -1,20 +1,23 @@
-"""Data gates: pandera schemas and the dataset rules of seed 002, as plain functions over DataFrames.
+"""Data gates: every table's pandera schema, built from its declaration in :mod:`smart_money.tables`, and the
+dataset rules (README: Data gates), as plain functions over DataFrames.
 
-Each gate returns a :class:`GateResult` with a severity in the seed's validation-report terms:
-``critical`` (the data must not be used; Dagster ERROR, blocking), ``warning`` (usable, look at it; WARN) and
-``info`` (passed). ``defs/checks.py`` turns them into Dagster asset checks.
+Each gate returns a :class:`GateResult` whose ``severity`` is one of three levels: ``PASSED`` (the gate
+holds), ``WARNING`` (usable, look at it) and ``CRITICAL`` (the data must not be used; a blocking check
+fails). ``defs/checks.py`` turns them into Dagster asset checks.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 from pandera.errors import SchemaError, SchemaErrors
-from pandera.typing import Series
 
-CRITICAL, WARNING, INFO = "critical", "warning", "info"
-INSIDER_ROLES = ["director", "officer", "ten_percent_owner", "other"]
+from smart_money import tables
+
+PASSED, WARNING, CRITICAL = "passed", "warning", "critical"
 COMPLETENESS_MIN = 0.85
 MISSING_MAX = 0.10
 BALANCE_OK = (0.30, 0.70)
@@ -33,174 +36,142 @@ class GateResult:
 
     @property
     def passed(self) -> bool:
-        return self.severity == INFO
+        return self.severity == PASSED
 
 
-class UniverseModel(pa.DataFrameModel):
-    symbol: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 10})
-    name: Series[str]
-    sector: Series[str]
-    shares_outstanding: Series[float] = pa.Field(gt=0, nullable=True)
-    is_synthetic: Series[bool]
-    as_of: Series[pd.Timestamp]
-    source: Series[str]
+# ---- table schemas -----------------------------------------------------------------------------------------
+RowRule = tuple[str, Callable[[pd.DataFrame], pd.Series]]
 
-    class Config:
-        unique = ["symbol", "as_of"]
-
-
-class RawPricesModel(pa.DataFrameModel):
-    symbol: Series[str]
-    date: Series[pd.Timestamp]
-    close: Series[float] = pa.Field(gt=0)
-    adj_close: Series[float] = pa.Field(gt=0)
-    volume: Series[float] = pa.Field(ge=0, nullable=True)
-    known_at: Series[pd.Timestamp]
-    source: Series[str]
-
-    class Config:
-        unique = ["symbol", "date"]
-
-    @pa.dataframe_check(error="a price is known on its trading date: known_at must equal date")
-    def known_on_trading_day(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["known_at"] == df["date"]
-
-
-class RawInsiderTradesModel(pa.DataFrameModel):
-    symbol: Series[str]
-    known_at: Series[pd.Timestamp]
-    transaction_date: Series[pd.Timestamp]
-    insider_id: Series[str]
-    insider_name: Series[str]
-    insider_role: Series[str] = pa.Field(isin=INSIDER_ROLES)
-    is_c_suite: Series[bool]
-    transaction_code: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 2})
-    acquired_disposed: Series[str] = pa.Field(isin=["A", "D"])
-    shares: Series[float] = pa.Field(ge=0)
-    price: Series[float] = pa.Field(ge=0, nullable=True)
-    shares_owned_after: Series[float] = pa.Field(ge=0, nullable=True)
-    source: Series[str]
-
-    @pa.dataframe_check(error="a Form 4 is filed on or after its transaction: known_at >= transaction_date")
-    def filed_after_trade(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["known_at"] >= df["transaction_date"]
-
-
-class RawInstitutionalHoldingsModel(pa.DataFrameModel):
-    symbol: Series[str]
-    known_at: Series[pd.Timestamp]
-    report_date: Series[pd.Timestamp]
-    filer_id: Series[str]
-    filer_name: Series[str]
-    is_hedge_fund: Series[bool]
-    shares: Series[float] = pa.Field(ge=0)
-    change_in_shares: Series[float] = pa.Field(nullable=True)
-    market_value: Series[float] = pa.Field(ge=0, nullable=True)
-    is_new_position: Series[bool]
-    is_closed_position: Series[bool]
-    source: Series[str]
-
-    class Config:
-        unique = ["filer_id", "symbol", "report_date"]
-
-    @pa.dataframe_check(error="a 13F is filed after its quarter ends: known_at > report_date")
-    def filed_after_quarter(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["known_at"] > df["report_date"]
-
-    @pa.dataframe_check(error="a closed position holds 0 shares")
-    def closed_is_zero(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~df["is_closed_position"] | (df["shares"] == 0)
+# Rules across the columns of a row, per table: (what must hold, a test that is True on every good row).
+ROW_RULES: dict[str, tuple[RowRule, ...]] = {
+    "raw_prices": (
+        (
+            "a price is known on its trading date: known_at must equal date",
+            lambda d: d["known_at"] == d["date"],
+        ),
+    ),
+    "raw_insider_trades": (
+        (
+            "a Form 4 is filed on or after its transaction: known_at >= transaction_date",
+            lambda d: d["known_at"] >= d["transaction_date"],
+        ),
+    ),
+    "raw_institutional_holdings": (
+        (
+            "a 13F is filed after its quarter ends: known_at > report_date",
+            lambda d: d["known_at"] > d["report_date"],
+        ),
+        ("a closed position holds 0 shares", lambda d: ~d["is_closed_position"] | (d["shares"] == 0)),
+    ),
+    "raw_congress_trades": (
+        (
+            "a disclosure comes on or after the trade: known_at >= transaction_date",
+            lambda d: d["known_at"] >= d["transaction_date"],
+        ),
+        ("amount_low <= amount_high", lambda d: ~(d["amount_low"] > d["amount_high"])),
+    ),
+    "synthetic_truth": (
+        (
+            "the sample date lies in its month",
+            lambda d: d["sample_date"].dt.to_period("M") == d["month"].dt.to_period("M"),
+        ),
+    ),
+    "labels": (
+        (
+            "the label's exit date comes after the sample date",
+            lambda d: d["label_date"].isna() | (d["label_date"] > d["sample_date"]),
+        ),
+    ),
+    "raw_option_prints": (
+        (
+            "a print is known at its time: known_at must equal ts (epoch ms)",
+            lambda d: d["known_at"] == pd.to_datetime(d["ts"], unit="ms"),
+        ),
+        ("the NBBO is not crossed: ask >= bid", lambda d: d["ask"] >= d["bid"]),
+    ),
+    "raw_corporate_events": (
+        (
+            "a scheduled event is public on or before its date: known_at <= event_date",
+            lambda d: d["known_at"] <= d["event_date"],
+        ),
+    ),
+    "smart_money_events": (
+        ("an event ends on or after its start: end_ts >= start_ts", lambda d: d["end_ts"] >= d["start_ts"]),
+        ("an event is known once it has closed: known_at >= end_ts", lambda d: d["known_at"] >= d["end_ts"]),
+        (
+            "an event abstains exactly when it has no primary profile",
+            lambda d: d["abstained"] == d["primary_profile_id"].isna(),
+        ),
+    ),
+    "dataset_splits": (
+        ("the label's exit date comes after the sample date", lambda d: d["label_date"] > d["sample_date"]),
+    ),
+}
 
 
-class RawCongressTradesModel(pa.DataFrameModel):
-    symbol: Series[str]
-    known_at: Series[pd.Timestamp]
-    transaction_date: Series[pd.Timestamp]
-    chamber: Series[str] = pa.Field(isin=["house", "senate"])
-    member: Series[str]
-    side: Series[str] = pa.Field(isin=["buy", "sell"])
-    amount_low: Series[float] = pa.Field(ge=0, nullable=True)
-    amount_high: Series[float] = pa.Field(ge=0, nullable=True)
-    source: Series[str]
-
-    @pa.dataframe_check(error="a disclosure comes on or after the trade: known_at >= transaction_date")
-    def disclosed_after_trade(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["known_at"] >= df["transaction_date"]
-
-    @pa.dataframe_check(error="amount_low <= amount_high")
-    def amount_band_ordered(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~(df["amount_low"] > df["amount_high"])
+def _is_utc(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.DatetimeTZDtype) and str(series.dtype.tz) == "UTC"
 
 
-class RawEtfHoldingsModel(pa.DataFrameModel):
-    symbol: Series[str]
-    known_at: Series[pd.Timestamp]
-    etf_symbol: Series[str]
-    shares: Series[float] = pa.Field(ge=0)
-    weight: Series[float] = pa.Field(ge=0, le=1, nullable=True)
-    market_value: Series[float] = pa.Field(ge=0, nullable=True)
-    source: Series[str]
-
-    class Config:
-        unique = ["etf_symbol", "symbol", "known_at"]
-
-
-class LabelsModel(pa.DataFrameModel):
-    symbol: Series[str]
-    sample_date: Series[pd.Timestamp]
-    price_at_sample: Series[float] = pa.Field(gt=0, nullable=True)
-    price_after: Series[float] = pa.Field(gt=0, nullable=True)
-    return_fwd: Series[float] = pa.Field(gt=-1, nullable=True)
-    label: Series[pd.Int8Dtype] = pa.Field(isin=[0, 1], nullable=True)
-    label_definition: Series[str]
-
-    class Config:
-        unique = ["symbol", "sample_date"]
-
-    @pa.dataframe_check(error="the label's exit date comes after the sample date")
-    def exit_after_sample(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["label_date"].isna() | (df["label_date"] > df["sample_date"])
+def _dtype(column: tables.Column) -> tuple[object, bool, list[pa.Check]]:
+    """(pandera dtype, coerce, extra checks) for a column's Arrow type. Integer and boolean columns that may
+    be null are read back from Parquet as float or object, so they are coerced to pandas' nullable types."""
+    arrow = column.type
+    if pyarrow.types.is_string(arrow):
+        return str, False, []
+    if pyarrow.types.is_timestamp(arrow):
+        if arrow.tz is None:
+            return pd.Timestamp, False, []
+        return None, False, [pa.Check(_is_utc, error=f"{column.name} holds UTC timestamps")]
+    if pyarrow.types.is_floating(arrow):
+        return np.dtype(arrow.to_pandas_dtype()).name, False, []
+    if pyarrow.types.is_integer(arrow):
+        numpy_name = np.dtype(arrow.to_pandas_dtype()).name  # int8, int64
+        return (numpy_name.capitalize(), True, []) if column.nullable else (numpy_name, False, [])
+    if pyarrow.types.is_boolean(arrow):
+        return ("boolean", True, []) if column.nullable else (bool, False, [])
+    if pyarrow.types.is_list(arrow):
+        return object, False, []
+    raise TypeError(f"column {column.name}: no pandera dtype for Arrow type {arrow}")
 
 
-RATIO_FEATURES = (
-    "insider_buy_ratio_30d",
-    "c_suite_activity_ratio",
-    "inst_concentration_top10",
-    "etf_concentration",
-    "congress_recent_activity_7d",
-)
-COUNT_FEATURES = (
-    "insider_cluster_score",
-    "inst_new_positions_count",
-    "inst_closed_positions_count",
-    "congress_buy_count_90d",
-    "congress_sell_count_90d",
-    "hedgefund_new_entry_count",
-    "hedgefund_exit_count",
-    "insider_opportunistic_buy_count_30d",
-    "insider_routine_buy_count_30d",
-    "insider_cluster_buy_count_30d",
-)
-
-
-def features_schema(feature_names: list[str]) -> pa.DataFrameSchema:
-    """Schema of the features table: keys unique, every feature float, ratios in [0, 1], counts >= 0."""
-    columns = {"symbol": pa.Column(str), "sample_date": pa.Column("datetime64[ns]", coerce=True)}
-    for name in feature_names:
-        checks = []
-        if name in RATIO_FEATURES:
-            checks.append(pa.Check.in_range(0, 1))
-        elif name in COUNT_FEATURES:
-            checks.append(pa.Check.ge(0))
+def _column(column: tables.Column) -> pa.Column:
+    dtype, coerce, checks = _dtype(column)
+    if column.allowed is not None:
+        checks.append(pa.Check.isin(list(column.allowed)))
+    if column.ge is not None:
+        checks.append(pa.Check.ge(column.ge))
+    if column.gt is not None:
+        checks.append(pa.Check.gt(column.gt))
+    if column.le is not None:
+        checks.append(pa.Check.le(column.le))
+    if column.length is not None:
+        checks.append(pa.Check.str_length(*column.length))
+    if column.finite:
         checks.append(pa.Check(lambda s: ~np.isinf(s), error="finite or NaN"))
-        columns[name] = pa.Column(float, checks=checks, nullable=True)
-    return pa.DataFrameSchema(columns, unique=["symbol", "sample_date"], name="features")
+    return pa.Column(
+        dtype, checks=checks, nullable=column.nullable, coerce=coerce, description=column.description
+    )
+
+
+def table_schema(table: str | tables.TableSpec) -> pa.DataFrameSchema:
+    """The pandera schema of a warehouse table, from its :class:`~smart_money.tables.TableSpec`: every column
+    with its dtype, nullability and allowed values or range, the unique key, and the table's row rules."""
+    spec = tables.spec(table) if isinstance(table, str) else table
+    rules = [pa.Check(test, error=error) for error, test in ROW_RULES.get(spec.name, ())]
+    return pa.DataFrameSchema(
+        {c.name: _column(c) for c in spec.column_specs},
+        checks=rules,
+        unique=list(spec.key) or None,
+        name=spec.name,
+    )
 
 
 def schema_gate(
     name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema | type[pa.DataFrameModel]
 ) -> GateResult:
-    """Validate lazily (every failure, not the first) and keep the failure cases."""
+    """Validate lazily (every failure, not the first) and keep the failure cases. ``schema`` is usually
+    ``table_schema(table)``."""
     try:
         schema.validate(frame, lazy=True)
     except SchemaErrors as exc:
@@ -218,7 +189,9 @@ def schema_gate(
         )
     except SchemaError as exc:  # raised for frame-level problems even in lazy mode
         return GateResult(name, CRITICAL, f"schema error: {exc}", {"rows": len(frame), "failures": 1})
-    return GateResult(name, INFO, f"{len(frame)} rows match the schema", {"rows": len(frame), "failures": 0})
+    return GateResult(
+        name, PASSED, f"{len(frame)} rows match the schema", {"rows": len(frame), "failures": 0}
+    )
 
 
 def completeness_gate(
@@ -228,7 +201,7 @@ def completeness_gate(
     keys = ["symbol", "month"]
     expected = expected[keys].drop_duplicates()
     if expected.empty:
-        return GateResult(name, INFO, "no (symbol, month) rows expected in this window", {"expected": 0})
+        return GateResult(name, PASSED, "no (symbol, month) rows expected in this window", {"expected": 0})
     have = present[keys].drop_duplicates().assign(_present=True)
     merged = expected.merge(have, on=keys, how="left")
     found = merged["_present"].fillna(False).astype(bool)
@@ -242,7 +215,7 @@ def completeness_gate(
         "minimum": minimum,
         "worst_month": f"{by_month.idxmin():%Y-%m} ({by_month.min():.1%})",
     }
-    severity = INFO if ratio >= minimum else CRITICAL
+    severity = PASSED if ratio >= minimum else CRITICAL
     summary = f"{ratio:.1%} of expected symbol × month rows present (minimum {minimum:.0%})"
     return GateResult(name, severity, summary, metrics, missing if len(missing) else None)
 
@@ -255,13 +228,13 @@ def label_balance_gate(name: str, labels: pd.Series) -> GateResult:
     share = float(known.astype(float).mean())
     metrics = {"known": len(known), "unknown": int(labels.isna().sum()), "positive_share": round(share, 4)}
     if BALANCE_OK[0] <= share <= BALANCE_OK[1]:
-        severity = INFO
+        severity = PASSED
     elif BALANCE_CRITICAL[0] <= share <= BALANCE_CRITICAL[1]:
         severity = WARNING
     else:
         severity = CRITICAL
-    summary = f"{share:.1%} positive labels (seed target 30–70%; below 5% or above 95% blocks)" + (
-        "; accept the imbalance and weight classes, as the seed says" if severity == WARNING else ""
+    summary = f"{share:.1%} positive labels (target 30–70%; below 5% or above 95% blocks)" + (
+        "; accept the imbalance and weight the classes" if severity == WARNING else ""
     )
     return GateResult(name, severity, summary, metrics)
 
@@ -284,7 +257,7 @@ def missing_data_gate(
     if len(over):
         summary = f"{len(over)} of {len(columns)} features have more than {maximum:.0%} missing"
         return GateResult(name, WARNING, summary, metrics, table[table["missing_share"] > maximum])
-    return GateResult(name, INFO, f"every feature has at most {maximum:.0%} missing", metrics)
+    return GateResult(name, PASSED, f"every feature has at most {maximum:.0%} missing", metrics)
 
 
 def no_lookahead_gate(
@@ -349,4 +322,6 @@ def no_lookahead_gate(
             "look-ahead could not be tested",
             metrics,
         )
-    return GateResult(name, INFO, f"features identical with and without {future_rows} later records", metrics)
+    return GateResult(
+        name, PASSED, f"features identical with and without {future_rows} later records", metrics
+    )

@@ -1,8 +1,11 @@
-"""Storage contract of every warehouse table: column names and Arrow types, in order.
+"""The one declaration of every warehouse table: each column's name, Arrow type, meaning, nullability and
+allowed values, the table's unique key, its grain and its partition layout.
 
-Writers cast through these schemas so every partition of a table has identical types (an empty month
-included), which keeps the DuckDB views stable. Semantics (allowed values, ranges) are checked by the pandera
-gates in :mod:`smart_money.gates`.
+Writers cast through ``spec.schema`` so every partition of a table has identical types (an empty month
+included), which keeps the DuckDB views stable. :func:`smart_money.gates.table_schema` builds each table's
+pandera schema from its spec, and the feature families read their input columns' types from here. Feature
+columns come from ``features/catalog.py`` and the options-flow names from ``options_flow/contracts.py``;
+neither imports this module, so there is no import cycle.
 """
 
 from dataclasses import dataclass
@@ -10,75 +13,156 @@ from dataclasses import dataclass
 import pandas as pd
 import pyarrow as pa
 
+from smart_money.features import catalog
+from smart_money.options_flow import contracts
+
 DATE = pa.timestamp("ms")
+UTC_TIME = pa.timestamp("ms", tz="UTC")
+STRING = pa.string()
+FLOAT = pa.float64()
+BOOL = pa.bool_()
+INT8 = pa.int8()
+INT64 = pa.int64()
+
+INSIDER_ROLES = ("director", "officer", "ten_percent_owner", "other")
+BINARY = (0, 1)
+SPLIT_SEGMENTS = ("train", "validation", "test")
+SPLIT_METHODS = ("time", "segments", "stratified_random")
+MODEL_STATUSES = ("production", "candidate", "retired")
+CONFIDENCE_LEVELS = ("HIGH", "MEDIUM", "LOW")
+CONVICTIONS = ("BULLISH", "BEARISH")
+CORPORATE_EVENT_KINDS = ("earnings", "scheduled_event")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: name, Arrow type, what a value means (units, which date), and the values it may hold.
+
+    ``allowed`` lists the only values a non-null cell may take; ``ge``/``gt``/``le`` bound a number;
+    ``length`` bounds a text's length (min, max); ``finite`` refuses ±inf (NaN stays "missing").
+    """
+
+    name: str
+    type: pa.DataType
+    description: str
+    nullable: bool = False
+    allowed: tuple | None = None
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    length: tuple[int, int] | None = None
+    finite: bool = False
 
 
 @dataclass(frozen=True)
 class TableSpec:
     name: str
     grain: str
-    columns: tuple[tuple[str, pa.DataType], ...]
+    column_specs: tuple[Column, ...]
+    # Columns whose values identify a row (unique together); () when a row has no natural key.
+    key: tuple[str, ...] = ()
     # Folder levels under data/parquet/<name>/ (``key=value``); () is one file for the whole table.
     partition_keys: tuple[str, ...] = ("month",)
 
+    def __post_init__(self) -> None:
+        names = self.column_names
+        if len(set(names)) != len(names):
+            raise ValueError(f"table {self.name}: a column is declared twice in {names}")
+        unknown = [k for k in self.key if k not in names]
+        if unknown:
+            raise ValueError(f"table {self.name}: key columns {unknown} are not columns of the table")
+
+    @property
+    def columns(self) -> tuple[tuple[str, pa.DataType], ...]:
+        """(name, Arrow type) pairs, in table order."""
+        return tuple((c.name, c.type) for c in self.column_specs)
+
     @property
     def column_names(self) -> list[str]:
-        return [c for c, _ in self.columns]
+        return [c.name for c in self.column_specs]
+
+    @property
+    def descriptions(self) -> dict[str, str]:
+        """Column name -> its one-line meaning."""
+        return {c.name: c.description for c in self.column_specs}
 
     @property
     def schema(self) -> pa.Schema:
         return pa.schema(list(self.columns))
+
+    def column(self, name: str) -> Column:
+        for column in self.column_specs:
+            if column.name == name:
+                return column
+        raise KeyError(f"table {self.name} has no column {name!r}; its columns are {self.column_names}")
 
     def empty(self) -> pd.DataFrame:
         """A zero-row frame with this table's columns and pandas dtypes."""
         return self.schema.empty_table().to_pandas()
 
 
+SOURCE = Column(
+    "source", STRING, "the source that produced the row: synthetic, fmp, sec, file (import: a file of prints)"
+)
+SYMBOL = Column("symbol", STRING, "ticker of the stock")
+
+# ---- universe and raw disclosures --------------------------------------------------------------------------
 UNIVERSE = TableSpec(
     "universe",
     "one row per symbol per month (the view `universe` keeps the latest month)",
     (
-        ("symbol", pa.string()),
-        ("name", pa.string()),
-        ("sector", pa.string()),
-        ("shares_outstanding", pa.float64()),
-        ("is_synthetic", pa.bool_()),
-        ("as_of", DATE),
-        ("source", pa.string()),
+        Column("symbol", STRING, "ticker of the stock", length=(1, 10)),
+        Column("name", STRING, "company name"),
+        Column("sector", STRING, "GICS sector name ('Unknown' when the source has none)"),
+        Column(
+            "shares_outstanding", FLOAT, "shares outstanding at as_of (the denominator of ratios)", True, gt=0
+        ),
+        Column("is_synthetic", BOOL, "true for the simulated market's made-up companies"),
+        Column(
+            "as_of", DATE, "the date the row describes; its month is the partition (synthetic: the first day)"
+        ),
+        SOURCE,
     ),
+    key=("symbol", "as_of"),
 )
 
 RAW_PRICES = TableSpec(
     "raw_prices",
     "one row per symbol × trading day",
     (
-        ("symbol", pa.string()),
-        ("date", DATE),
-        ("close", pa.float64()),
-        ("adj_close", pa.float64()),
-        ("volume", pa.float64()),
-        ("known_at", DATE),
-        ("source", pa.string()),
+        SYMBOL,
+        Column("date", DATE, "the trading day"),
+        Column("close", FLOAT, "closing price, dollars", gt=0),
+        Column("adj_close", FLOAT, "close adjusted for splits and dividends, dollars", gt=0),
+        Column("volume", FLOAT, "shares traded that day", True, ge=0),
+        Column("known_at", DATE, "known_at: the date the price became public (the trading day)"),
+        SOURCE,
     ),
+    key=("symbol", "date"),
 )
 
 RAW_INSIDER_TRADES = TableSpec(
     "raw_insider_trades",
     "one row per Form 4 transaction",
     (
-        ("symbol", pa.string()),
-        ("known_at", DATE),
-        ("transaction_date", DATE),
-        ("insider_id", pa.string()),
-        ("insider_name", pa.string()),
-        ("insider_role", pa.string()),
-        ("is_c_suite", pa.bool_()),
-        ("transaction_code", pa.string()),
-        ("acquired_disposed", pa.string()),
-        ("shares", pa.float64()),
-        ("price", pa.float64()),
-        ("shares_owned_after", pa.float64()),
-        ("source", pa.string()),
+        SYMBOL,
+        Column("known_at", DATE, "known_at: the date the record became public (Form 4: the filing date)"),
+        Column("transaction_date", DATE, "the date the insider traded"),
+        Column("insider_id", STRING, "the reporting owner's id (SEC CIK or the source's id)"),
+        Column("insider_name", STRING, "the reporting owner's name"),
+        Column("insider_role", STRING, "the owner's relation to the company", allowed=INSIDER_ROLES),
+        Column("is_c_suite", BOOL, "true when the officer title is chief executive, financial, operating …"),
+        Column(
+            "transaction_code",
+            STRING,
+            "Form 4 transaction code: P open-market purchase, S sale, A award, M exercise, F tax, G gift …",
+            length=(1, 2),
+        ),
+        Column("acquired_disposed", STRING, "A: shares acquired, D: disposed", allowed=("A", "D")),
+        Column("shares", FLOAT, "shares in the transaction", ge=0),
+        Column("price", FLOAT, "price per share, dollars", True, ge=0),
+        Column("shares_owned_after", FLOAT, "shares the owner holds after the transaction", True, ge=0),
+        SOURCE,
     ),
 )
 
@@ -86,34 +170,40 @@ RAW_INSTITUTIONAL_HOLDINGS = TableSpec(
     "raw_institutional_holdings",
     "one row per 13F filer × symbol × quarter",
     (
-        ("symbol", pa.string()),
-        ("known_at", DATE),
-        ("report_date", DATE),
-        ("filer_id", pa.string()),
-        ("filer_name", pa.string()),
-        ("is_hedge_fund", pa.bool_()),
-        ("shares", pa.float64()),
-        ("change_in_shares", pa.float64()),
-        ("market_value", pa.float64()),
-        ("is_new_position", pa.bool_()),
-        ("is_closed_position", pa.bool_()),
-        ("source", pa.string()),
+        SYMBOL,
+        Column("known_at", DATE, "known_at: the date the record became public (13F: the filing date)"),
+        Column("report_date", DATE, "the quarter end the holding is reported for"),
+        Column("filer_id", STRING, "the 13F filer's id (SEC CIK or the source's id)"),
+        Column("filer_name", STRING, "the 13F filer's name"),
+        Column("is_hedge_fund", BOOL, "true when the filer is a hedge-fund manager"),
+        Column("shares", FLOAT, "shares held at the quarter end (0 for a closed position)", ge=0),
+        Column("change_in_shares", FLOAT, "shares held minus the filer's previous quarter", True),
+        Column("market_value", FLOAT, "value of the position at the quarter end, dollars", True, ge=0),
+        Column("is_new_position", BOOL, "true when the filer held none the previous quarter"),
+        Column("is_closed_position", BOOL, "true when the filer sold the whole position this quarter"),
+        SOURCE,
     ),
+    key=("filer_id", "symbol", "report_date"),
 )
 
 RAW_CONGRESS_TRADES = TableSpec(
     "raw_congress_trades",
     "one row per reported congressional trade",
     (
-        ("symbol", pa.string()),
-        ("known_at", DATE),
-        ("transaction_date", DATE),
-        ("chamber", pa.string()),
-        ("member", pa.string()),
-        ("side", pa.string()),
-        ("amount_low", pa.float64()),
-        ("amount_high", pa.float64()),
-        ("source", pa.string()),
+        SYMBOL,
+        Column(
+            "known_at",
+            DATE,
+            "known_at: the date the record became public (the disclosure date; House: the Clerk's filing "
+            "date)",
+        ),
+        Column("transaction_date", DATE, "the date the member traded"),
+        Column("chamber", STRING, "house or senate", allowed=("house", "senate")),
+        Column("member", STRING, "the member of Congress"),
+        Column("side", STRING, "buy or sell", allowed=("buy", "sell")),
+        Column("amount_low", FLOAT, "low end of the disclosed amount band, dollars", True, ge=0),
+        Column("amount_high", FLOAT, "high end of the disclosed amount band, dollars", True, ge=0),
+        SOURCE,
     ),
 )
 
@@ -121,71 +211,127 @@ RAW_ETF_HOLDINGS = TableSpec(
     "raw_etf_holdings",
     "one row per ETF × symbol × as-of date",
     (
-        ("symbol", pa.string()),
-        ("known_at", DATE),
-        ("etf_symbol", pa.string()),
-        ("shares", pa.float64()),
-        ("weight", pa.float64()),
-        ("market_value", pa.float64()),
-        ("source", pa.string()),
+        SYMBOL,
+        Column(
+            "known_at",
+            DATE,
+            "known_at: the date the record became public (the holdings snapshot's as-of date or later)",
+        ),
+        Column("etf_symbol", STRING, "ticker of the ETF"),
+        Column("shares", FLOAT, "shares of the stock the ETF holds", ge=0),
+        Column("weight", FLOAT, "the holding's share of the ETF's assets, 0-1", True, ge=0, le=1),
+        Column("market_value", FLOAT, "value of the holding, dollars", True, ge=0),
+        SOURCE,
     ),
+    key=("etf_symbol", "symbol", "known_at"),
 )
 
 SYNTHETIC_TRUTH = TableSpec(
     "synthetic_truth",
     "one row per symbol × month of the simulated market's hidden state (never a feature input)",
     (
-        ("symbol", pa.string()),
-        ("month", DATE),
-        ("sample_date", DATE),
-        ("news_value", pa.float64()),
-        ("persistent_state", pa.float64()),
-        ("news_created", DATE),
-        ("volatility_regime", pa.float64()),
-        ("expected_log_return_fwd", pa.float64()),
-        ("true_probability", pa.float64()),
-        ("source", pa.string()),
+        SYMBOL,
+        Column("month", DATE, "first day of the month"),
+        Column("sample_date", DATE, "the month's sample date (the 15th or the last trading day before)"),
+        Column("news_value", FLOAT, "the month's hidden news (standard units)"),
+        Column("persistent_state", FLOAT, "the persistent part of the hidden state (AR(1) by month)"),
+        Column("news_created", DATE, "the trading day informed insiders learn the month's news"),
+        Column("volatility_regime", FLOAT, "multiplier of the stock's volatility this month", gt=0),
+        Column(
+            "expected_log_return_fwd",
+            FLOAT,
+            "expected log return over the label window (NaN when the window passes the simulation's end)",
+            True,
+        ),
+        Column(
+            "true_probability",
+            FLOAT,
+            "exact probability of the default label (+5% in 14 days); NaN past the simulation's end",
+            True,
+            ge=0,
+            le=1,
+        ),
+        SOURCE,
     ),
+    key=("symbol", "month"),
 )
+
+# ---- features and labels -----------------------------------------------------------------------------------
+_FEATURE_BOUNDS = {"ratio": {"ge": 0, "le": 1}, "count": {"ge": 0}, "value": {}}
+
+FEATURES = TableSpec(
+    "features",
+    "one row per symbol × sample date",
+    (
+        SYMBOL,
+        Column("sample_date", DATE, "the sample date t: the 15th, or the last trading day before it"),
+        *(
+            Column(
+                f.name,
+                FLOAT,
+                f"{f.description} Units: {f.units}; window {f.window}; {f.missing}.",
+                True,
+                finite=True,
+                **_FEATURE_BOUNDS[f.kind],
+            )
+            for f in catalog.FEATURES
+        ),
+        SOURCE,
+    ),
+    key=("symbol", "sample_date"),
+)
+
+_LABEL = "1 when the rule holds, 0 when not, NA while the forward window is incomplete"
 
 LABELS = TableSpec(
     "labels",
     "one row per symbol × sample date",
     (
-        ("symbol", pa.string()),
-        ("sample_date", DATE),
-        ("label_date", DATE),
-        ("price_at_sample", pa.float64()),
-        ("price_after", pa.float64()),
-        ("return_fwd", pa.float64()),
-        ("excess_return_fwd", pa.float64()),
-        ("label_return", pa.int8()),
-        ("label_market_excess", pa.int8()),
-        ("label_vol_scaled", pa.int8()),
-        ("label_composite", pa.int8()),
-        ("label_vol_spike", pa.int8()),
-        ("label_drawdown", pa.int8()),
-        ("label", pa.int8()),
-        ("label_definition", pa.string()),
-        ("source", pa.string()),
+        SYMBOL,
+        Column("sample_date", DATE, "the sample date t"),
+        Column("label_date", DATE, "the exit day: first trading day on or after t + horizon", True),
+        Column("price_at_sample", FLOAT, "adjusted close at t, dollars", True, gt=0),
+        Column("price_after", FLOAT, "adjusted close on label_date, dollars", True, gt=0),
+        Column("return_fwd", FLOAT, "price_after / price_at_sample - 1", True, gt=-1),
+        Column("excess_return_fwd", FLOAT, "return_fwd minus the universe's equal-weighted mean", True),
+        Column("label_return", INT8, f"return_fwd > threshold: {_LABEL}", True, allowed=BINARY),
+        Column("label_market_excess", INT8, f"excess_return_fwd > threshold: {_LABEL}", True, allowed=BINARY),
+        Column(
+            "label_vol_scaled", INT8, f"volatility-scaled return > threshold: {_LABEL}", True, allowed=BINARY
+        ),
+        Column(
+            "label_composite", INT8, f"sector-relative return and signal rule: {_LABEL}", True, allowed=BINARY
+        ),
+        Column("label_vol_spike", INT8, f"forward volatility spike: {_LABEL}", True, allowed=BINARY),
+        Column("label_drawdown", INT8, f"return_fwd < drawdown threshold: {_LABEL}", True, allowed=BINARY),
+        Column("label", INT8, f"the configured definition's label: {_LABEL}", True, allowed=BINARY),
+        Column("label_definition", STRING, "which definition `label` holds (README: Labels)"),
+        SOURCE,
     ),
+    key=("symbol", "sample_date"),
 )
 
+# ---- model tables ------------------------------------------------------------------------------------------
+_PROBABILITY = {"ge": 0, "le": 1}
+_SCORE = {"ge": 0, "le": 100}
 
 DATASET_SPLITS = TableSpec(
     "dataset_splits",
     "one row per labelled symbol × sample date of the last dataset_splits run",
     (
-        ("symbol", pa.string()),
-        ("sample_date", DATE),
-        ("label_date", DATE),
-        ("label", pa.int8()),
-        ("segment", pa.string()),
-        ("embargoed", pa.bool_()),
-        ("split_method", pa.string()),
-        ("leaky", pa.bool_()),
-        ("source", pa.string()),
+        SYMBOL,
+        Column("sample_date", DATE, "the sample date t"),
+        Column("label_date", DATE, "the label's exit day"),
+        Column(
+            "label", INT8, "the configured label (rows without a known label are left out)", allowed=BINARY
+        ),
+        Column("segment", STRING, "train, validation or test", allowed=SPLIT_SEGMENTS),
+        Column("embargoed", BOOL, "true when the row's label window reaches the next segment (left out)"),
+        Column("split_method", STRING, "how the segments were cut", allowed=SPLIT_METHODS),
+        Column("leaky", BOOL, "true for the stratified random split (comparison only)"),
+        SOURCE,
     ),
+    key=("symbol", "sample_date"),
     partition_keys=(),
 )
 
@@ -193,22 +339,41 @@ EVALUATION_SCORES = TableSpec(
     "evaluation_scores",
     "one row per model version × segment × symbol × sample date: the scored rows behind the report",
     (
-        ("model_version", pa.string()),
-        ("segment", pa.string()),
-        ("symbol", pa.string()),
-        ("sample_date", DATE),
-        ("probability", pa.float64()),
-        ("raw_score", pa.float64()),
-        ("volatility_baseline", pa.float64()),
-        ("volatility_raw", pa.float64()),
-        ("logistic_baseline", pa.float64()),
-        ("logistic_raw", pa.float64()),
-        ("rules_score", pa.float64()),
-        ("true_probability", pa.float64()),
-        ("label", pa.int8()),
-        ("return_fwd", pa.float64()),
-        ("source", pa.string()),
+        Column("model_version", STRING, "the model version that scored the row"),
+        Column("segment", STRING, "validation or test", allowed=SPLIT_SEGMENTS),
+        SYMBOL,
+        Column("sample_date", DATE, "the sample date t"),
+        Column("probability", FLOAT, "the model's calibrated probability of the label", **_PROBABILITY),
+        Column("raw_score", FLOAT, "the model's uncalibrated score"),
+        Column(
+            "volatility_baseline",
+            FLOAT,
+            "calibrated probability of the volatility-only baseline",
+            True,
+            **_PROBABILITY,
+        ),
+        Column("volatility_raw", FLOAT, "uncalibrated score of the volatility-only baseline", True),
+        Column(
+            "logistic_baseline",
+            FLOAT,
+            "calibrated probability of the logistic baseline",
+            True,
+            **_PROBABILITY,
+        ),
+        Column("logistic_raw", FLOAT, "uncalibrated score of the logistic baseline", True),
+        Column("rules_score", FLOAT, "the rules engine's score, 0-100", True, **_SCORE),
+        Column(
+            "true_probability",
+            FLOAT,
+            "the simulated market's exact probability (synthetic only)",
+            True,
+            **_PROBABILITY,
+        ),
+        Column("label", INT8, "the configured label", allowed=BINARY),
+        Column("return_fwd", FLOAT, "the forward return behind the label", True),
+        SOURCE,
     ),
+    key=("model_version", "segment", "symbol", "sample_date"),
     partition_keys=("model_version",),
 )
 
@@ -216,18 +381,25 @@ MODEL_REGISTRY = TableSpec(
     "model_registry",
     "one row per trained model version",
     (
-        ("model_version", pa.string()),
-        ("created_at", pa.timestamp("ms", tz="UTC")),
-        ("status", pa.string()),
-        ("reason", pa.string()),
-        ("label_definition", pa.string()),
-        ("validation_auc", pa.float64()),
-        ("volatility_validation_auc", pa.float64()),
-        ("test_auc", pa.float64()),
-        ("metrics", pa.string()),
-        ("path", pa.string()),
-        ("source", pa.string()),
+        Column("model_version", STRING, "the version: UTC training time and a hash of its inputs"),
+        Column("created_at", UTC_TIME, "when the version was trained (UTC)"),
+        Column("status", STRING, "production (at most one), candidate or retired", allowed=MODEL_STATUSES),
+        Column("reason", STRING, "why the version has its status"),
+        Column("label_definition", STRING, "the label the version predicts"),
+        Column("validation_auc", FLOAT, "ROC AUC on the validation segment", True, **_PROBABILITY),
+        Column(
+            "volatility_validation_auc",
+            FLOAT,
+            "the volatility-only baseline's validation AUC",
+            True,
+            **_PROBABILITY,
+        ),
+        Column("test_auc", FLOAT, "ROC AUC on the test segment", True, **_PROBABILITY),
+        Column("metrics", STRING, "every metric of the evaluation, as JSON"),
+        Column("path", STRING, "the version's folder under the models directory"),
+        SOURCE,
     ),
+    key=("model_version",),
     partition_keys=(),
 )
 
@@ -235,138 +407,210 @@ PREDICTIONS = TableSpec(
     "predictions",
     "one row per symbol × sample date × model version",
     (
-        ("symbol", pa.string()),
-        ("sample_date", DATE),
-        ("model_version", pa.string()),
-        ("probability", pa.float64()),
-        ("ml_score", pa.float64()),
-        ("rules_score", pa.float64()),
-        ("conviction_score", pa.float64()),
-        ("rules_contribution", pa.float64()),
-        ("ml_contribution", pa.float64()),
-        ("confidence", pa.string()),
-        ("predicted_conviction", pa.string()),
-        ("insider_activity", pa.string()),
-        ("institutional_flow", pa.string()),
-        ("congressional_sentiment", pa.string()),
-        ("hedge_fund_positioning", pa.string()),
-        ("top_reasons", pa.string()),
-        ("reason_codes", pa.string()),
-        ("source", pa.string()),
+        SYMBOL,
+        Column("sample_date", DATE, "the sample date t the prediction is for"),
+        Column("model_version", STRING, "the model version, or rules-only without a production model"),
+        Column(
+            "probability",
+            FLOAT,
+            "calibrated probability of the label (NaN for rules-only)",
+            True,
+            **_PROBABILITY,
+        ),
+        Column(
+            "ml_score", FLOAT, "0-100 with 50 at the train base rate (NaN for rules-only)", True, **_SCORE
+        ),
+        Column("rules_score", FLOAT, "the rules engine's score, 0-100", **_SCORE),
+        Column(
+            "conviction_score",
+            FLOAT,
+            "0.6 × rules_score + 0.4 × ml_score (rules alone without a model)",
+            **_SCORE,
+        ),
+        Column("rules_contribution", FLOAT, "the rules' part of conviction_score", ge=0),
+        Column("ml_contribution", FLOAT, "the model's part of conviction_score", ge=0),
+        Column("confidence", STRING, "HIGH, MEDIUM or LOW (README: predictions)", allowed=CONFIDENCE_LEVELS),
+        Column("predicted_conviction", STRING, "BULLISH when conviction_score >= 50", allowed=CONVICTIONS),
+        Column("insider_activity", STRING, "bullish, neutral or bearish"),
+        Column("institutional_flow", STRING, "accumulation, neutral or distribution"),
+        Column("congressional_sentiment", STRING, "positive, neutral or negative"),
+        Column("hedge_fund_positioning", STRING, "long, neutral or short"),
+        Column("top_reasons", STRING, "the largest model contributions and the rule reasons, in words"),
+        Column("reason_codes", STRING, "the same reasons as ;-separated codes"),
+        SOURCE,
     ),
+    key=("model_version", "symbol", "sample_date"),
     partition_keys=("model_version", "month"),
 )
 
 MODEL_TABLES = (DATASET_SPLITS, EVALUATION_SCORES, MODEL_REGISTRY, PREDICTIONS)
 
+# ---- serving -----------------------------------------------------------------------------------------------
 FEATURE_TOGGLE_AUDIT = TableSpec(
     "feature_toggle_audit",
     "one row per change of a feature toggle (the view `feature_toggles` keeps each feature's latest row)",
     (
-        ("feature_id", pa.string()),
-        ("changed_at", pa.timestamp("ms", tz="UTC")),
-        ("actor", pa.string()),
-        ("old_enabled", pa.bool_()),
-        ("new_enabled", pa.bool_()),
-        ("reason", pa.string()),
+        Column("feature_id", STRING, "the product feature switched on or off", length=(1, 200)),
+        Column("changed_at", UTC_TIME, "when the change was made (UTC)"),
+        Column("actor", STRING, "who made the change", length=(1, 200)),
+        Column("old_enabled", BOOL, "the state before the change"),
+        Column("new_enabled", BOOL, "the state after the change"),
+        Column("reason", STRING, "why, in the actor's words", length=(1, 1000)),
     ),
     partition_keys=(),
 )
 
 SERVING_TABLES = (FEATURE_TOGGLE_AUDIT,)
 
-# ---- options flow (issue 6) ------------------------------------------------------------------------------
+# ---- options flow (README: Options flow) -------------------------------------------------------------------
 RAW_OPTION_PRINTS = TableSpec(
     "raw_option_prints",
     "one row per option print (child trade) with the NBBO, underlying quote and IV at the print",
     (
-        ("print_id", pa.string()),
-        ("symbol", pa.string()),
-        ("ts", pa.int64()),
-        ("known_at", DATE),
-        ("expiry", DATE),
-        ("strike", pa.float64()),
-        ("option_type", pa.string()),
-        ("price", pa.float64()),
-        ("size", pa.int64()),
-        ("venue", pa.string()),
-        ("conditions", pa.string()),
-        ("bid", pa.float64()),
-        ("ask", pa.float64()),
-        ("quote_age_ms", pa.int64()),
-        ("underlying_bid", pa.float64()),
-        ("underlying_ask", pa.float64()),
-        ("underlying_last", pa.float64()),
-        ("implied_volatility", pa.float64()),
-        ("source", pa.string()),
+        Column("print_id", STRING, "the print's id, unique across the table"),
+        Column("symbol", STRING, "ticker of the underlying"),
+        Column("ts", INT64, "the print time, epoch milliseconds (UTC)"),
+        Column("known_at", DATE, "known_at: the date the record became public (the print time)"),
+        Column("expiry", DATE, "the contract's expiry date"),
+        Column("strike", FLOAT, "the contract's strike, dollars", gt=0),
+        Column("option_type", STRING, "C call or P put", allowed=contracts.OPTION_TYPES),
+        Column("price", FLOAT, "price per share of the contract, dollars", ge=0),
+        Column("size", INT64, "contracts traded (100 shares each)", gt=0),
+        Column("venue", STRING, "the exchange that printed the trade"),
+        Column(
+            "conditions", STRING, "condition codes: '' regular; AUCTION, CROSS, COMPLEX, LATE or OOS special"
+        ),
+        Column("bid", FLOAT, "the contract's NBBO bid at the print, dollars", ge=0),
+        Column("ask", FLOAT, "the contract's NBBO ask at the print, dollars", ge=0),
+        Column("quote_age_ms", INT64, "age of that NBBO quote at the print, milliseconds", ge=0),
+        Column("underlying_bid", FLOAT, "the underlying's bid at the print, dollars", ge=0),
+        Column("underlying_ask", FLOAT, "the underlying's ask at the print, dollars", ge=0),
+        Column("underlying_last", FLOAT, "the underlying's last trade at the print, dollars", ge=0),
+        Column("implied_volatility", FLOAT, "implied volatility at the print (0.3 = 30%)", ge=0),
+        SOURCE,
     ),
+    key=("print_id",),
 )
 
 RAW_CORPORATE_EVENTS = TableSpec(
     "raw_corporate_events",
     "one row per scheduled corporate event (earnings and others) per symbol, by the month of the event",
     (
-        ("symbol", pa.string()),
-        ("event_date", DATE),
-        ("kind", pa.string()),
-        ("known_at", DATE),
-        ("eps_actual", pa.float64()),
-        ("eps_estimated", pa.float64()),
-        ("revenue_actual", pa.float64()),
-        ("revenue_estimated", pa.float64()),
-        ("source", pa.string()),
+        SYMBOL,
+        Column("event_date", DATE, "the scheduled date of the event"),
+        Column("kind", STRING, "earnings or scheduled_event", allowed=CORPORATE_EVENT_KINDS),
+        Column(
+            "known_at",
+            DATE,
+            "known_at: the date the event's date became public (when unknown: event_date - "
+            f"{contracts.CALENDAR_NOTICE_DAYS} days)",
+        ),
+        Column(
+            "eps_actual", FLOAT, "reported EPS, dollars (public from event_date; no feature reads it)", True
+        ),
+        Column("eps_estimated", FLOAT, "consensus EPS estimate, dollars", True),
+        Column("revenue_actual", FLOAT, "reported revenue, dollars (public from event_date)", True),
+        Column("revenue_estimated", FLOAT, "consensus revenue estimate, dollars", True),
+        SOURCE,
     ),
+    key=("symbol", "event_date", "kind"),
 )
 
 SYNTHETIC_FLOW_TRUTH = TableSpec(
     "synthetic_flow_truth",
     "one row per simulated option print: its scenario and true profile or trap (never read by the rules)",
     (
-        ("print_id", pa.string()),
-        ("scenario_id", pa.string()),
-        ("truth", pa.string()),
-        ("truth_kind", pa.string()),
-        ("known_at", DATE),
-        ("source", pa.string()),
+        Column("print_id", STRING, "the print's id in raw_option_prints"),
+        Column("scenario_id", STRING, "the simulated scenario the print belongs to"),
+        Column(
+            "truth",
+            STRING,
+            "the scenario's true profile, trap or background",
+            allowed=(*contracts.PROFILES, *contracts.TRAPS, contracts.BACKGROUND),
+        ),
+        Column("truth_kind", STRING, "profile, trap or background", allowed=contracts.TRUTH_KINDS),
+        Column("known_at", DATE, "the print time (the partition's month)"),
+        SOURCE,
     ),
+    key=("print_id",),
 )
 
+_REASONS = "';'-separated reason codes ('' for none; the catalog view gives a list)"
 
-def smart_money_events_spec() -> TableSpec:
-    """Parent events with their typed features and the flat per-profile scores (month of the event's start).
-    The catalog view adds ``profile_scores`` (a list of structs) and list versions of the reason columns."""
-    from smart_money.options_flow.event_features import FEATURE_COLUMNS
-    from smart_money.options_flow.tape import PROFILES
 
-    bools = ("both_sides", "calls_and_puts")
-    per_profile = [
-        (f"{p}_{k}", pa.float64() if k == "probability" else pa.string())
-        for p in PROFILES
-        for k in ("probability", "confidence_band", "direction", "reasons")
-    ]
-    columns = [
-        ("event_id", pa.string()),
-        ("symbol", pa.string()),
-        ("event_kind", pa.string()),
-        ("member_print_ids", pa.list_(pa.string())),
-        ("start_ts", DATE),
-        ("end_ts", DATE),
-        ("window_ms", pa.int64()),
-        ("known_at", DATE),
-        *[(name, pa.bool_() if name in bools else pa.float64()) for name in FEATURE_COLUMNS],
-        *per_profile,
-        ("primary_profile_id", pa.string()),
-        ("primary_direction", pa.string()),
-        ("primary_probability", pa.float64()),
-        ("confidence_band", pa.string()),
-        ("abstained", pa.bool_()),
-        ("reasons", pa.string()),
-        ("suppressed_reasons", pa.string()),
-        ("structure_reasons", pa.string()),
-        ("source", pa.string()),
-    ]
-    return TableSpec("smart_money_events", "one row per parent event of option prints", tuple(columns))
+def _profile_columns(profile: str) -> tuple[Column, ...]:
+    """The flat score columns of one profile."""
+    return (
+        Column(f"{profile}_probability", FLOAT, f"{profile}: the profile's probability", **_PROBABILITY),
+        Column(
+            f"{profile}_confidence_band",
+            STRING,
+            f"{profile}: high, medium or low",
+            allowed=contracts.CONFIDENCE_BANDS,
+        ),
+        Column(
+            f"{profile}_direction",
+            STRING,
+            f"{profile}: the profile's reading of direction",
+            allowed=contracts.DIRECTIONS,
+        ),
+        Column(f"{profile}_reasons", STRING, f"{profile}: the evidence present, {_REASONS}"),
+    )
 
+
+# Partitioned by the month of the event's start. The catalog view adds ``profile_scores`` (a list of structs)
+# and list versions of the reason columns.
+SMART_MONEY_EVENTS = TableSpec(
+    "smart_money_events",
+    "one row per parent event of option prints",
+    (
+        Column("event_id", STRING, "E + 16 hex digits, a hash of the event's kind and member prints"),
+        Column("symbol", STRING, "ticker of the underlying"),
+        Column("event_kind", STRING, "single_leg_event or multi_leg_event", allowed=contracts.EVENT_KINDS),
+        Column("member_print_ids", pa.list_(pa.string()), "the print_ids of the event's prints"),
+        Column("start_ts", DATE, "time of the event's first print"),
+        Column("end_ts", DATE, "time of the event's last print"),
+        Column("window_ms", INT64, "end_ts - start_ts, milliseconds", ge=0),
+        Column("known_at", DATE, "known_at: when the event closed and became usable (end_ts + 2 s)"),
+        *(
+            Column(
+                name,
+                BOOL if name in contracts.BOOL_FEATURES else FLOAT,
+                meaning,
+                name not in contracts.BOOL_FEATURES,
+            )
+            for name, meaning in contracts.EVENT_FEATURES.items()
+        ),
+        *(column for profile in contracts.PROFILES for column in _profile_columns(profile)),
+        Column(
+            "primary_profile_id",
+            STRING,
+            "the winning profile (NA when the event abstains)",
+            True,
+            allowed=contracts.PROFILES,
+        ),
+        Column(
+            "primary_direction",
+            STRING,
+            "the winning profile's direction (NA when abstained)",
+            True,
+            allowed=contracts.DIRECTIONS,
+        ),
+        Column("primary_probability", FLOAT, "the highest profile probability", **_PROBABILITY),
+        Column(
+            "confidence_band",
+            STRING,
+            f"the primary profile's band ('{contracts.ABSTAINED_BAND}' when abstained)",
+            allowed=(*contracts.CONFIDENCE_BANDS, contracts.ABSTAINED_BAND),
+        ),
+        Column("abstained", BOOL, "true when no profile reaches the primary threshold"),
+        Column("reasons", STRING, f"the primary profile's evidence, {_REASONS}"),
+        Column("suppressed_reasons", STRING, f"every false-positive guard that fired, {_REASONS}"),
+        Column("structure_reasons", STRING, f"structures recognised (box, straddle, …), {_REASONS}"),
+        SOURCE,
+    ),
+    key=("event_id",),
+)
 
 OPTIONS_FLOW_TABLES = (
     "raw_option_prints",
@@ -374,17 +618,6 @@ OPTIONS_FLOW_TABLES = (
     "synthetic_flow_truth",
     "smart_money_events",
 )
-
-
-def features_spec() -> TableSpec:
-    """The features table: keys, every catalog feature (float64), and the source."""
-    from smart_money.features.catalog import FEATURE_NAMES
-
-    columns = [("symbol", pa.string()), ("sample_date", DATE)]
-    columns += [(name, pa.float64()) for name in FEATURE_NAMES]
-    columns += [("source", pa.string())]
-    return TableSpec("features", "one row per symbol × sample date", tuple(columns))
-
 
 RAW_TABLES = (
     RAW_PRICES,
@@ -394,22 +627,31 @@ RAW_TABLES = (
     RAW_ETF_HOLDINGS,
 )
 
+# Every warehouse table, in pipeline order.
+ALL_TABLES: tuple[TableSpec, ...] = (
+    UNIVERSE,
+    *RAW_TABLES,
+    SYNTHETIC_TRUTH,
+    FEATURES,
+    LABELS,
+    RAW_OPTION_PRINTS,
+    RAW_CORPORATE_EVENTS,
+    SYNTHETIC_FLOW_TRUTH,
+    SMART_MONEY_EVENTS,
+    *MODEL_TABLES,
+    *SERVING_TABLES,
+)
+_BY_NAME = {table.name: table for table in ALL_TABLES}
+
+
+def all_specs() -> tuple[TableSpec, ...]:
+    """Every warehouse table's spec, in pipeline order (universe, raw, truth, features, labels, options flow,
+    model, serving)."""
+    return ALL_TABLES
+
 
 def spec(name: str) -> TableSpec:
-    if name == "features":
-        return features_spec()
-    if name == "smart_money_events":
-        return smart_money_events_spec()
-    options_flow = (RAW_OPTION_PRINTS, RAW_CORPORATE_EVENTS, SYNTHETIC_FLOW_TRUTH)
-    for table in (
-        UNIVERSE,
-        *RAW_TABLES,
-        SYNTHETIC_TRUTH,
-        LABELS,
-        *MODEL_TABLES,
-        *SERVING_TABLES,
-        *options_flow,
-    ):
-        if table.name == name:
-            return table
-    raise KeyError(f"unknown warehouse table {name!r}")
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown warehouse table {name!r}; the tables are {sorted(_BY_NAME)}") from None

@@ -2,7 +2,8 @@
 
 Every family runs set-based SQL over an in-memory DuckDB connection. Inputs are normalised
 to fixed dtypes first so that empty frames (whose columns are often ``object``) and odd
-resolutions (``datetime64[ns]`` vs ``[us]``) behave exactly like populated ones.
+resolutions (``datetime64[ns]`` vs ``[us]``) behave exactly like populated ones. A family names the
+columns it reads; their types come from the table's declaration in :mod:`smart_money.tables`.
 
 Floating-point sums and means use DuckDB's compensated ``fsum``/``favg`` so results do not
 depend on the (parallel, non-deterministic) order in which rows are aggregated: recomputing on
@@ -14,11 +15,38 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-# Column kinds understood by ``prepare``.
+from smart_money import tables
+
+# Column name -> the kind ``prepare`` casts it to: "str", "date", "float" or "bool".
 Schema = Mapping[str, str]
 
-GRID_SCHEMA: Schema = {"symbol": "str", "sample_date": "date", "shares_outstanding": "float"}
+
+def _kind(spec: tables.TableSpec, name: str) -> str:
+    dtype = spec.column(name).type
+    if pa.types.is_string(dtype):
+        return "str"
+    if pa.types.is_timestamp(dtype):
+        return "date"
+    if pa.types.is_floating(dtype) or pa.types.is_integer(dtype):
+        return "float"
+    if pa.types.is_boolean(dtype):
+        return "bool"
+    raise ValueError(f"{spec.name}.{name}: a feature family cannot read a column of type {dtype}")
+
+
+def input_schema(spec: tables.TableSpec, columns: Sequence[str]) -> Schema:
+    """The kinds ``prepare`` casts ``columns`` of the warehouse table ``spec`` to, from their Arrow types
+    (a column the table does not declare is a KeyError naming the table)."""
+    return {name: _kind(spec, name) for name in columns}
+
+
+# The sample grid: one row per symbol × sample date, with the universe's shares outstanding at that date.
+GRID_SCHEMA: Schema = {
+    **input_schema(tables.FEATURES, ("symbol", "sample_date")),
+    **input_schema(tables.UNIVERSE, ("shares_outstanding",)),
+}
 
 # SQL fragment: a usable shares-outstanding denominator (NULL when missing or non-positive).
 SO_SQL = "CASE WHEN g.shares_outstanding > 0 THEN g.shares_outstanding END"

@@ -6,10 +6,16 @@ together, so the documentation cannot drift from the code.
 
 from dataclasses import dataclass
 
+KINDS = ("ratio", "count", "value")
+
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """Documentation record for one feature column."""
+    """Documentation record for one feature column.
+
+    ``kind`` is the range the features table's schema enforces: ``ratio`` in [0, 1], ``count`` >= 0, ``value``
+    any finite number (every kind may be NaN: missing).
+    """
 
     name: str
     family: str
@@ -17,6 +23,11 @@ class FeatureSpec:
     units: str
     missing: str
     description: str
+    kind: str = "value"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"feature {self.name}: kind {self.kind!r} is not one of {KINDS}")
 
 
 _SO_NAN = "NaN if shares_outstanding is missing or 0"
@@ -30,6 +41,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "fraction 0-1",
         "NaN if no P or S trade in the window",
         "#P / (#P + #S) over Form 4 rows filed in the last 30 days (open-market purchases vs sales).",
+        kind="ratio",
     ),
     FeatureSpec(
         "insider_buy_volume_30d",
@@ -63,6 +75,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "0 if no purchases",
         "Largest number of distinct insiders whose P trades (rows filed in the last 30 days) have "
         "transaction dates inside one 7-calendar-day span [d, d+6].",
+        kind="count",
     ),
     FeatureSpec(
         "insider_ownership_change_90d",
@@ -90,6 +103,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "fraction 0-1",
         "NaN if no rows",
         "Share of Form 4 rows (all transaction codes) filed in the last 30 days whose insider is C-suite.",
+        kind="ratio",
     ),
     # ---- institutional (13F, all filers) ------------------------------------------------
     FeatureSpec(
@@ -118,6 +132,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "count of rows",
         "0 if none",
         "Number of 13F rows flagged is_new_position filed in the last 91 days.",
+        kind="count",
     ),
     FeatureSpec(
         "inst_closed_positions_count",
@@ -126,6 +141,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "count of rows",
         "0 if none",
         "Number of 13F rows flagged is_closed_position filed in the last 91 days.",
+        kind="count",
     ),
     FeatureSpec(
         "inst_avg_position_size_change",
@@ -143,6 +159,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "fraction 0-1",
         "NaN if no holdings_asof(t) rows or their total is 0",
         "Shares held by the 10 largest positions in holdings_asof(t) / all holdings_asof(t) shares.",
+        kind="ratio",
     ),
     FeatureSpec(
         "inst_momentum_score",
@@ -161,6 +178,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "count of trades",
         "0 if none",
         "Number of congressional trades with side 'buy' disclosed in the last 90 days.",
+        kind="count",
     ),
     FeatureSpec(
         "congress_sell_count_90d",
@@ -169,6 +187,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "count of trades",
         "0 if none",
         "Number of congressional trades with side 'sell' disclosed in the last 90 days.",
+        kind="count",
     ),
     FeatureSpec(
         "congress_net_sentiment",
@@ -185,6 +204,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "flag 0/1",
         "0 if none",
         "1.0 if any congressional trade in the symbol was disclosed in the last 7 days, else 0.0.",
+        kind="ratio",
     ),
     # ---- hedge funds (13F, is_hedge_fund filers) ---------------------------------------------
     FeatureSpec(
@@ -212,6 +232,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "count of rows",
         "0 if none",
         "Number of hedge-fund 13F rows flagged is_new_position filed in the last 91 days.",
+        kind="count",
     ),
     FeatureSpec(
         "hedgefund_exit_count",
@@ -220,6 +241,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "count of rows",
         "0 if none",
         "Number of hedge-fund 13F rows flagged is_closed_position filed in the last 91 days.",
+        kind="count",
     ),
     FeatureSpec(
         "hedgefund_conviction_score",
@@ -257,6 +279,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "fraction 0-1",
         "NaN if no etf_asof(t) rows or their total is 0",
         "Shares of the 5 largest ETF positions in etf_asof(t) / shares of all ETF positions in etf_asof(t).",
+        kind="ratio",
     ),
     # ---- insider extras (Cohen, Malloy & Pomorski 2012; clustering) --------------------------
     FeatureSpec(
@@ -269,6 +292,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "of year Y, the insider (by insider_id, any symbol) has at least one P or S trade public at t in "
         "each of years Y-1, Y-2 and Y-3 but is not routine. Insiders without a trade in all three prior "
         "years are unclassified and counted in neither bucket.",
+        kind="count",
     ),
     FeatureSpec(
         "insider_routine_buy_count_30d",
@@ -279,6 +303,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "Number of P rows filed in the last 30 days whose insider is routine: at least one P or S trade "
         "public at t (any symbol) with transaction date in calendar month m of each of years Y-1, Y-2 "
         "and Y-3, where m/Y are the month and year of the purchase.",
+        kind="count",
     ),
     FeatureSpec(
         "insider_cluster_buy_count_30d",
@@ -289,6 +314,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "Number of distinct insiders with a P row filed in the last 30 days whose transaction date is "
         "within 7 calendar days (|delta| <= 7) of a P transaction date of at least one other distinct "
         "insider of the same symbol, that other row also filed in the last 30 days (public at t).",
+        kind="count",
     ),
     # ---- market context (prices; the volatility-only baseline uses exactly these) -----------
     FeatureSpec(
@@ -335,6 +361,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "count",
         "NaN when smart_money_events has no data; 0 if no event in the window",
         "Number of events whose primary profile is event_driven, known in the last 30 days.",
+        kind="count",
     ),
     FeatureSpec(
         "options_retail_whale_share_30d",
@@ -344,6 +371,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "NaN when smart_money_events has no data or no event is in the window",
         "Share of the symbol's option events known in the last 30 days whose primary profile is "
         "retail_whale.",
+        kind="ratio",
     ),
     FeatureSpec(
         "options_abstention_share_30d",
@@ -353,11 +381,14 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "NaN when smart_money_events has no data or no event is in the window",
         "Share of the symbol's option events known in the last 30 days on which every profile "
         "abstained (background flow).",
+        kind="ratio",
     ),
 )
 
 FEATURE_NAMES: tuple[str, ...] = tuple(spec.name for spec in FEATURES)
-SEED_FEATURES: tuple[str, ...] = FEATURE_NAMES[:27]
+# The 27 base features (insider, 13F, Congress, hedge funds, ETF); the entries after them extend the set
+# (insider extras, market context, options flow).
+BASE_FEATURES: tuple[str, ...] = FEATURE_NAMES[:27]
 
 FAMILIES: dict[str, tuple[str, ...]] = {
     family: tuple(spec.name for spec in FEATURES if spec.family == family)

@@ -6,7 +6,8 @@ Members may disclose up to 45 days after trading, so windows run on the disclosu
 
 import pandas as pd
 
-from smart_money.features._common import finalize, prepare, prepare_grid, run_sql
+from smart_money import tables
+from smart_money.features._common import finalize, input_schema, prepare, prepare_grid, run_sql
 
 CONGRESS_FEATURES: tuple[str, ...] = (
     "congress_buy_count_90d",
@@ -15,7 +16,7 @@ CONGRESS_FEATURES: tuple[str, ...] = (
     "congress_recent_activity_7d",
 )
 
-_SCHEMA = {"symbol": "str", "known_at": "date", "side": "str"}
+_SCHEMA = input_schema(tables.RAW_CONGRESS_TRADES, ("symbol", "known_at", "side"))
 
 _QUERY = """
 WITH w AS (

@@ -7,7 +7,8 @@ days, so a fund that stopped reporting does not count forever.
 
 import pandas as pd
 
-from smart_money.features._common import SO_SQL, finalize, prepare, prepare_grid, run_sql
+from smart_money import tables
+from smart_money.features._common import SO_SQL, finalize, input_schema, prepare, prepare_grid, run_sql
 
 ETF_FEATURES: tuple[str, ...] = (
     "etf_ownership_pct",
@@ -17,7 +18,7 @@ ETF_FEATURES: tuple[str, ...] = (
 
 TOP_N_ETFS = 5
 
-_SCHEMA = {"symbol": "str", "known_at": "date", "etf_symbol": "str", "shares": "float"}
+_SCHEMA = input_schema(tables.RAW_ETF_HOLDINGS, ("symbol", "known_at", "etf_symbol", "shares"))
 
 _SETUP = (
     """

@@ -7,7 +7,8 @@ after ``t`` was not public at ``t`` and must not be used.
 
 import pandas as pd
 
-from smart_money.features._common import SO_SQL, finalize, prepare, prepare_grid, run_sql
+from smart_money import tables
+from smart_money.features._common import SO_SQL, finalize, input_schema, prepare, prepare_grid, run_sql
 
 INSIDER_FEATURES: tuple[str, ...] = (
     "insider_buy_ratio_30d",
@@ -23,19 +24,22 @@ INSIDER_FEATURES: tuple[str, ...] = (
     "insider_cluster_buy_count_30d",
 )
 
-_TRADES_SCHEMA = {
-    "symbol": "str",
-    "known_at": "date",
-    "transaction_date": "date",
-    "insider_id": "str",
-    "insider_name": "str",
-    "is_c_suite": "bool",
-    "transaction_code": "str",
-    "acquired_disposed": "str",
-    "shares": "float",
-    "price": "float",
-}
-_PRICES_SCHEMA = {"symbol": "str", "date": "date", "close": "float"}
+_TRADES_SCHEMA = input_schema(
+    tables.RAW_INSIDER_TRADES,
+    (
+        "symbol",
+        "known_at",
+        "transaction_date",
+        "insider_id",
+        "insider_name",
+        "is_c_suite",
+        "transaction_code",
+        "acquired_disposed",
+        "shares",
+        "price",
+    ),
+)
+_PRICES_SCHEMA = input_schema(tables.RAW_PRICES, ("symbol", "date", "close"))
 
 _SETUP = (
     # Normalised trades; an insider without an id falls back to the name so it still counts.

@@ -8,7 +8,8 @@ freshest public quarter ended 183+ days before ``t``.
 
 import pandas as pd
 
-from smart_money.features._common import SO_SQL, finalize, prepare, prepare_grid, run_sql
+from smart_money import tables
+from smart_money.features._common import SO_SQL, finalize, input_schema, prepare, prepare_grid, run_sql
 
 INSTITUTIONAL_FEATURES: tuple[str, ...] = (
     "inst_ownership_pct",
@@ -20,18 +21,21 @@ INSTITUTIONAL_FEATURES: tuple[str, ...] = (
     "inst_momentum_score",
 )
 
-HOLDINGS_SCHEMA = {
-    "symbol": "str",
-    "known_at": "date",
-    "report_date": "date",
-    "filer_id": "str",
-    "is_hedge_fund": "bool",
-    "shares": "float",
-    "change_in_shares": "float",
-    "market_value": "float",
-    "is_new_position": "bool",
-    "is_closed_position": "bool",
-}
+HOLDINGS_SCHEMA = input_schema(
+    tables.RAW_INSTITUTIONAL_HOLDINGS,
+    (
+        "symbol",
+        "known_at",
+        "report_date",
+        "filer_id",
+        "is_hedge_fund",
+        "shares",
+        "change_in_shares",
+        "market_value",
+        "is_new_position",
+        "is_closed_position",
+    ),
+)
 
 # Shared with the hedge-fund family: normalised rows (``hp``), the as-of dates (every sample
 # date and the same date one quarter earlier), the point-in-time positions at those dates

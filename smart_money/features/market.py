@@ -9,14 +9,15 @@ priced that day (only prices public at ``t``).
 
 import pandas as pd
 
-from smart_money.features._common import finalize, prepare, prepare_grid, run_sql
+from smart_money import tables
+from smart_money.features._common import finalize, input_schema, prepare, prepare_grid, run_sql
 
 MARKET_FEATURES: tuple[str, ...] = ("volatility_30d", "volatility_90d", "beta_1y")
 
 MIN_RETURNS = {"volatility_30d": 10, "volatility_90d": 30, "beta_1y": 60}
 TRADING_DAYS_PER_YEAR = 252
 
-_PRICES_SCHEMA = {"symbol": "str", "date": "date", "adj_close": "float"}
+_PRICES_SCHEMA = input_schema(tables.RAW_PRICES, ("symbol", "date", "adj_close"))
 
 _SETUP = (
     """

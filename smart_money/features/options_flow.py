@@ -7,7 +7,8 @@ without any events (the options_flow group off, or a source without option print
 
 import pandas as pd
 
-from smart_money.features._common import finalize, prepare, prepare_grid, run_sql
+from smart_money import tables
+from smart_money.features._common import finalize, input_schema, prepare, prepare_grid, run_sql
 
 OPTIONS_FLOW_FEATURES: tuple[str, ...] = (
     "options_net_directional_premium_30d",
@@ -16,14 +17,10 @@ OPTIONS_FLOW_FEATURES: tuple[str, ...] = (
     "options_abstention_share_30d",
 )
 
-_SCHEMA = {
-    "symbol": "str",
-    "known_at": "date",
-    "primary_profile_id": "str",
-    "primary_direction": "str",
-    "premium": "float",
-    "abstained": "bool",
-}
+_SCHEMA = input_schema(
+    tables.SMART_MONEY_EVENTS,
+    ("symbol", "known_at", "primary_profile_id", "primary_direction", "premium", "abstained"),
+)
 
 _QUERY = """
 WITH w AS (

@@ -1,32 +1,20 @@
 """The whole path from prints to ``smart_money_events`` rows: reconstruct, featurize, score, shape.
 
-``classify`` is what the Dagster asset, the benchmark and the tests call; ``alerts`` is the compatibility
-shape (one line per alert) the ``smart_money_alerts`` view also gives.
+``classify`` is what the Dagster asset, the benchmark and the tests call. The rows have the columns of
+``tables.SMART_MONEY_EVENTS`` (without ``source``, which the caller adds); the ``smart_money_alerts`` view
+gives one line per alert from them.
 """
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from smart_money import tables
 from smart_money.options_flow import parent_events, profiles
-from smart_money.options_flow.event_features import FEATURE_COLUMNS, event_features
+from smart_money.options_flow.contracts import BOOL_FEATURES, FEATURE_COLUMNS
+from smart_money.options_flow.event_features import event_features
 
-BOOL_FEATURES = ("both_sides", "calls_and_puts")
-SCORE_COLUMNS = (
-    *[
-        f"{p}_{k}"
-        for p in profiles.PROFILES
-        for k in ("probability", "confidence_band", "direction", "reasons")
-    ],
-    "primary_profile_id",
-    "primary_direction",
-    "primary_probability",
-    "confidence_band",
-    "abstained",
-    "reasons",
-    "suppressed_reasons",
-    "structure_reasons",
-)
+EVENT_COLUMNS = tuple(c for c in tables.SMART_MONEY_EVENTS.column_names if c != "source")
 
 
 def _members(reconstructed: pd.DataFrame, order: pd.Series) -> pd.arrays.ArrowExtensionArray:
@@ -48,12 +36,10 @@ def classify(prints: pd.DataFrame, calendar: pd.DataFrame) -> tuple[pd.DataFrame
 
 
 def events_table(reconstructed: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
-    """One ``smart_money_events`` row per event (the warehouse shape, ``tables.SMART_MONEY_EVENTS``)."""
+    """One ``smart_money_events`` row per event, in ``EVENT_COLUMNS`` order, sorted by start time."""
     features = event_features(reconstructed, calendar)
     if features.empty:
-        from smart_money import tables
-
-        return tables.spec("smart_money_events").empty()
+        return tables.SMART_MONEY_EVENTS.empty()[list(EVENT_COLUMNS)]
     scored = profiles.score(features)
     out = features[["event_id", "symbol", "event_kind"]].copy()
     out["member_print_ids"] = _members(reconstructed, out["event_id"])
@@ -65,21 +51,7 @@ def events_table(reconstructed: pd.DataFrame, calendar: pd.DataFrame) -> pd.Data
     for name in FEATURE_COLUMNS:
         values = features[name]
         out[name] = values.astype(float) if name not in BOOL_FEATURES else values.astype(bool)
-    for column in SCORE_COLUMNS:
-        out[column] = scored[column].to_numpy()
-    return out.sort_values(["start_ts", "event_id"], ignore_index=True)
-
-
-def alerts(events: pd.DataFrame) -> pd.DataFrame:
-    """One line per non-abstained event: symbol, time, label, direction, score."""
-    called = events[~events["abstained"]]
-    return pd.DataFrame(
-        {
-            "symbol": called["symbol"].to_numpy(),
-            "time": called["end_ts"].to_numpy(),
-            "label": called["primary_profile_id"].to_numpy(),
-            "direction": called["primary_direction"].to_numpy(),
-            "score": called["primary_probability"].to_numpy(),
-            "event_id": called["event_id"].to_numpy(),
-        }
-    )
+    for column in EVENT_COLUMNS:
+        if column not in out:  # the per-profile scores, the primary call and the reasons
+            out[column] = scored[column].to_numpy()
+    return out[list(EVENT_COLUMNS)].sort_values(["start_ts", "event_id"], ignore_index=True)

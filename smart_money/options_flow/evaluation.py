@@ -1,5 +1,5 @@
-"""How well the rules recover the simulated truth (seed 004, phase 7): per-profile precision and recall, the
-confusion matrix, abstention, calibration of the profile probabilities and the false-positive rate per trap.
+"""How well the rules recover the simulated truth: per-profile precision and recall, the confusion matrix,
+abstention, calibration of the profile probabilities and the false-positive rate per trap.
 
 An event's truth is the majority truth of its member prints in ``synthetic_flow_truth``; the rules never
 see it.
@@ -8,11 +8,11 @@ see it.
 import numpy as np
 import pandas as pd
 
+from smart_money.options_flow.contracts import BACKGROUND, PROFILES, TRAPS
 from smart_money.options_flow.profiles import DIRECTIONAL
-from smart_money.options_flow.tape import BACKGROUND, PROFILES, TRAPS
 
 ABSTAIN = "abstain"
-# What each trap must not be labelled (the seed's false-positive guards).
+# What each trap must not be labelled (the false-positive guards of ``profiles``).
 FORBIDDEN = {trap: set(DIRECTIONAL) for trap in TRAPS}
 FORBIDDEN["retail_frenzy"] = {"institutional_directional"}  # retail, not institutional
 # A trap whose correct reading is a profile: a retail frenzy called retail_whale is right, not a false alarm.

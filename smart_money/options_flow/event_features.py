@@ -1,4 +1,5 @@
-"""Typed features per parent event (seed 004, phase 3), one vectorized group-by over the event's prints.
+"""Typed features per parent event, one vectorized group-by over the event's prints (their names and meanings
+are ``contracts.EVENT_FEATURES``).
 
 Only what is on the tape at the event's time is used: the prints, the NBBO and underlying quote at each
 print, the implied volatility, and the corporate-event calendar (scheduled dates, public in advance).
@@ -8,48 +9,10 @@ Anything known later (next-day open interest, the price after the event) is neve
 import numpy as np
 import pandas as pd
 
-from smart_money.options_flow.tape import DAY_MS, bs_delta
+from smart_money.options_flow.contracts import DAY_MS, FEATURE_COLUMNS
+from smart_money.options_flow.pricing import bs_delta
 
 EVENT_SPAN_DAYS = 14
-
-FEATURE_COLUMNS = (
-    # execution quality and aggression
-    "n_prints",
-    "n_legs",
-    "total_size",
-    "premium",
-    "avg_size",
-    "buy_share",
-    "sell_share",
-    "spread_position",
-    "quote_age_ms",
-    "venue_count",
-    "inter_fill_ms",
-    "strike_concentration",
-    "special_share",
-    # contract and context
-    "dte",
-    "moneyness",
-    "atm_proximity",
-    "call_share",
-    "iv_shock",
-    "spread_rel",
-    "spread_abs",
-    "spread_widening",
-    "underlying_move",
-    # structure
-    "leg_size_symmetry",
-    "both_sides",
-    "calls_and_puts",
-    "n_strikes",
-    "n_expiries",
-    "net_delta",
-    "directional_bias",
-    # event calendar
-    "days_to_event",
-    "expiry_after_event_days",
-    "pre_event_concentration",
-)
 
 
 def event_features(events: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from smart_money.options_flow.tape import PRINT_COLUMNS
+from smart_money.options_flow.contracts import PRINT_COLUMNS
 
 NUMERIC = (
     "strike",

@@ -1,4 +1,4 @@
-"""Parent events from child option prints (seed 004, phase 2), vectorized.
+"""Parent events from child option prints, vectorized.
 
 1. Each print gets its aggressor side from its price against the NBBO at the print (spread position >= 0.75:
    buy, <= 0.25: sell, else mid) and its special flags from the condition codes.
@@ -9,10 +9,10 @@
    previous print of that contract exceeds ``BURST_GAP_MS``. The aggressor side is the event's direction
    proxy (its buy/sell mix is a feature); venues printed within the burst are its venue-burst context.
 
-Event ids are a fixed-key hash of the event's kind, smallest member print id and size: the same prints
-give the same id, so a batch
-replay and a chunked streaming run (``stream``) agree exactly. An event closes ``BURST_GAP_MS`` after its last
-print; a print arriving later starts a new event and never changes a closed one.
+Event ids are a fixed-key hash of the event's kind, smallest member print id and member count: the same
+prints give the same id, so a batch replay and a chunked streaming run (``stream``) agree exactly. An event
+closes ``BURST_GAP_MS`` after its last print; a print arriving later starts a new event and never changes a
+closed one.
 """
 
 from collections.abc import Iterable, Iterator
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas.util import hash_array
 
-from smart_money.options_flow.tape import PRINT_COLUMNS, SPECIAL_CONDITIONS
+from smart_money.options_flow.contracts import PRINT_COLUMNS, SPECIAL_CONDITIONS
 
 BURST_GAP_MS = 2_000
 LINK_MS = 25

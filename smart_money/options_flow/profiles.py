@@ -1,11 +1,11 @@
-"""Rules for the six profiles (seed 004, phase 4): probability, direction, confidence band, reason codes and
-suppression reasons per event, and abstention when no profile clears ``PRIMARY_THRESHOLD``.
+"""Rules for the six profiles: probability, direction, confidence band, reason codes and suppression reasons
+per event, and abstention when no profile clears ``PRIMARY_THRESHOLD``.
 
 Each profile is a list of weighted pieces of evidence. Its probability is the weight share of the evidence
 present, times the multipliers of the guards that fire (each guard adds a suppression reason). Required
 evidence caps the probability at ``MISSING_REQUIRED_CAP`` when absent. Everything is vectorized over events.
 
-False-positive guards (from the seed):
+False-positive guards (README: Options flow):
 - auction, cross, complex, late or out-of-sequence prints never read as directional (``SPECIAL_PRINT``);
 - stale quotes and illiquid wide spreads make the aggressor side unreliable (``STALE_QUOTE``,
   ``WIDE_SPREAD``);
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from smart_money.options_flow.tape import PROFILES
+from smart_money.options_flow.contracts import PROFILES
 
 PRIMARY_THRESHOLD = 0.6
 MISSING_REQUIRED_CAP = 0.2

@@ -1,5 +1,5 @@
-"""The option-print contract and the simulated tape: labelled scenario templates for the six profiles, the
-false-positive traps and neutral background (seed 004, phase 5).
+"""The simulated tape: labelled scenario templates for the six profiles, the false-positive traps and neutral
+background flow, in the print shape of ``contracts.PRINT_COLUMNS``.
 
 A scenario is a coherent bundle: its child prints, the NBBO at each print (bid, ask, quote age), the
 underlying's quote path and the implied-volatility response. Templates are generated in bulk (one NumPy draw
@@ -18,41 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
-PROFILES = (
-    "institutional_directional",
-    "retail_whale",
-    "event_driven",
-    "vol_seller",
-    "arbitrage",
-    "hedge_reactive",
-)
-TRAPS = ("auction", "complex", "stale_quote", "wide_spread", "retail_frenzy", "structure_trade")
-BACKGROUND = "background"
-SPECIAL_CONDITIONS = ("AUCTION", "CROSS", "COMPLEX", "LATE", "OOS")
+from smart_money.options_flow.contracts import BACKGROUND, CALENDAR_NOTICE_DAYS, DAY_MS, PRINT_COLUMNS
+from smart_money.options_flow.pricing import bs_price
 
-PRINT_COLUMNS = (
-    "print_id",
-    "symbol",
-    "ts",
-    "expiry",
-    "strike",
-    "option_type",
-    "price",
-    "size",
-    "venue",
-    "conditions",
-    "bid",
-    "ask",
-    "quote_age_ms",
-    "underlying_bid",
-    "underlying_ask",
-    "underlying_last",
-    "implied_volatility",
-)
 VENUES = np.array(["AMEX", "ARCA", "BOX", "CBOE", "C2", "EDGX", "GEMX", "ISE", "MIAX", "NOM", "PHLX", "BZX"])
-DAY_MS = 86_400_000
 OPEN_MS, CLOSE_MS = 14 * 3_600_000 + 30 * 60_000, 21 * 3_600_000  # 09:30-16:00 New York, as UTC
 MIN_GAP_MS = 60_000  # scenarios of one symbol start at least a minute apart (no accidental merging)
 
@@ -78,9 +48,6 @@ class TapeConfig:
 def attention_names(symbols: tuple[str, ...]) -> set[str]:
     """The simulated market's meme/attention names: every fifth symbol."""
     return {s for i, s in enumerate(symbols) if i % 5 == 0}
-
-
-CALENDAR_NOTICE_DAYS = 21  # a scheduled event is public this many days before it (companies confirm dates)
 
 
 def synthetic_calendar(symbols, first_month, last_month) -> pd.DataFrame:
@@ -114,33 +81,6 @@ def corporate_events(config: TapeConfig) -> pd.DataFrame:
 def spot_prices(symbols: tuple[str, ...], seed: int) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     return dict(zip(symbols, np.round(rng.uniform(20, 400, len(symbols)), 2), strict=True))
-
-
-def bs_price(spot, strike, years, vol, is_call) -> np.ndarray:
-    """Black-Scholes value (no rates, no dividends): enough for a coherent NBBO around the prints."""
-    years = np.maximum(years, 1 / 365 / 24)
-    root = vol * np.sqrt(years)
-    d1 = (np.log(spot / strike) + 0.5 * vol**2 * years) / root
-    d2 = d1 - root
-    call = spot * ndtr(d1) - strike * ndtr(d2)
-    return np.where(is_call, call, call - spot + strike)
-
-
-def bs_delta(spot, strike, years, vol, is_call) -> np.ndarray:
-    years = np.maximum(years, 1 / 365 / 24)
-    d1 = (np.log(spot / strike) + 0.5 * vol**2 * years) / (vol * np.sqrt(years))
-    return np.where(is_call, ndtr(d1), ndtr(d1) - 1.0)
-
-
-@dataclass
-class _Batch:
-    """K scenarios × n prints of one template, as (K, n) arrays; legs are separate batches linked by ts."""
-
-    kind: str
-    truth: str
-    symbol: np.ndarray  # (K,)
-    start_ms: np.ndarray  # (K,)
-    fields: dict
 
 
 def _strike(spot: np.ndarray, moneyness: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smart_money.features import RawFrames, build_features
+from smart_money.features.build import RawFrames, build_features
 from smart_money.features.catalog import FAMILIES, FEATURE_NAMES
 from smart_money_tests.features.test_congress import CONGRESS_COLUMNS
 from smart_money_tests.features.test_etf import ETF_COLUMNS

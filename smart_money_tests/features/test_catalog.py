@@ -14,7 +14,7 @@ from smart_money.features.options_flow import OPTIONS_FLOW_FEATURES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-SEED = (
+BASE = (
     "insider_buy_ratio_30d",
     "insider_buy_volume_30d",
     "insider_sell_volume_30d",
@@ -57,9 +57,9 @@ EXTRA = (
 )
 
 
-def test_feature_order_and_seed() -> None:
-    assert catalog.SEED_FEATURES == SEED
-    assert catalog.FEATURE_NAMES == SEED + EXTRA
+def test_feature_order_and_base_set() -> None:
+    assert catalog.BASE_FEATURES == BASE
+    assert catalog.FEATURE_NAMES == BASE + EXTRA
     assert len(set(catalog.FEATURE_NAMES)) == len(catalog.FEATURE_NAMES)
 
 

@@ -2,20 +2,11 @@
 
 import pandas as pd
 
+from smart_money import tables
 from smart_money.features.congress import CONGRESS_FEATURES, congress_features
 from smart_money_tests.features.test_institutional import grid, row
 
-CONGRESS_COLUMNS = [
-    "symbol",
-    "known_at",
-    "transaction_date",
-    "chamber",
-    "member",
-    "side",
-    "amount_low",
-    "amount_high",
-    "source",
-]
+CONGRESS_COLUMNS = tables.RAW_CONGRESS_TRADES.column_names
 
 
 def congress(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:

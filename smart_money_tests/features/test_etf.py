@@ -5,10 +5,11 @@ import math
 import pandas as pd
 import pytest
 
+from smart_money import tables
 from smart_money.features.etf import ETF_FEATURES, etf_features
 from smart_money_tests.features.test_institutional import grid, row
 
-ETF_COLUMNS = ["symbol", "known_at", "etf_symbol", "shares", "weight", "market_value", "source"]
+ETF_COLUMNS = tables.RAW_ETF_HOLDINGS.column_names
 
 
 def etf(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:

@@ -6,24 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from smart_money import tables
 from smart_money.features.insider import INSIDER_FEATURES, insider_features
 
-TRADE_COLUMNS = [
-    "symbol",
-    "known_at",
-    "transaction_date",
-    "insider_id",
-    "insider_name",
-    "insider_role",
-    "is_c_suite",
-    "transaction_code",
-    "acquired_disposed",
-    "shares",
-    "price",
-    "shares_owned_after",
-    "source",
-]
-PRICE_COLUMNS = ["symbol", "date", "close", "adj_close", "volume", "known_at", "source"]
+TRADE_COLUMNS = tables.RAW_INSIDER_TRADES.column_names
+PRICE_COLUMNS = tables.RAW_PRICES.column_names
 
 T = pd.Timestamp("2024-06-30")
 

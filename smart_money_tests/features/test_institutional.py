@@ -6,22 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from smart_money import tables
 from smart_money.features.institutional import INSTITUTIONAL_FEATURES, institutional_features
 
-HOLDING_COLUMNS = [
-    "symbol",
-    "known_at",
-    "report_date",
-    "filer_id",
-    "filer_name",
-    "is_hedge_fund",
-    "shares",
-    "change_in_shares",
-    "market_value",
-    "is_new_position",
-    "is_closed_position",
-    "source",
-]
+HOLDING_COLUMNS = tables.RAW_INSTITUTIONAL_HOLDINGS.column_names
 
 
 def holding(

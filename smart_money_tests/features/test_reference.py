@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from smart_money.features import RawFrames, build_features
+from smart_money.features.build import RawFrames, build_features
 from smart_money.features.catalog import FEATURE_NAMES
 from smart_money_tests.features.test_build import random_panel
 

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from smart_money.options_flow import importer
-from smart_money.options_flow.tape import PRINT_COLUMNS, TapeConfig, simulate
+from smart_money.options_flow.contracts import PRINT_COLUMNS
+from smart_money.options_flow.tape import TapeConfig, simulate
 
 
 @pytest.fixture(scope="module")

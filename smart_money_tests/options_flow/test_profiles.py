@@ -1,13 +1,14 @@
 """The rules on the simulated tape: every profile wins its own scenarios, traps are never read as directional,
-the noisy demo tape keeps the results, and streaming replay equals batch (issue 6, Tests)."""
+the noisy demo tape keeps the results, and streaming replay equals batch (README: Options flow)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from smart_money.options_flow import classify, evaluation, parent_events
+from smart_money.options_flow.contracts import PROFILES, TRAPS
 from smart_money.options_flow.profiles import DIRECTIONAL, PRIMARY_THRESHOLD
-from smart_money.options_flow.tape import PROFILES, TRAPS, TapeConfig, simulate
+from smart_money.options_flow.tape import TapeConfig, simulate
 
 WINNER_AT_LEAST = 0.85  # test mode: the intended profile's probability
 MARGIN_AT_LEAST = 0.10  # ... and every other profile at least this far below it

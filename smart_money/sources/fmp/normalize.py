@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from smart_money import tables
+from smart_money.options_flow.contracts import CALENDAR_NOTICE_DAYS
 
 SOURCE = "fmp"
 THIRTEEN_F_FILING_LAG_DAYS = 45  # known_at when a 13F row has no filing date: the legal deadline
@@ -324,8 +325,6 @@ def earnings(records) -> tuple[list[dict], list[dict]]:
     revenueEstimated, lastUpdated. FMP does not say when a date was announced: ``known_at`` is the event
     date minus ``CALENDAR_NOTICE_DAYS`` (companies confirm dates about three weeks ahead). The actual EPS and
     revenue are public only from the event date on; no feature reads them."""
-    from smart_money.options_flow.tape import CALENDAR_NOTICE_DAYS
-
     def convert(r: dict) -> dict:
         day = _date(r.get("date"), "date")
         return {
