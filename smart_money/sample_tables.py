@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from smart_money import settings, timeline
-from smart_money.features import RawFrames, build_features, catalog
+from smart_money.features import catalog
+from smart_money.features.build import RawFrames, build_features
 from smart_money.labels import LabelConfig, build_labels
 from smart_money.warehouse import Warehouse, WarehouseError
 

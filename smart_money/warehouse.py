@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from smart_money import files, tables
+from smart_money.options_flow.contracts import PROFILES
 from smart_money.timeline import month_start, month_starts
 
 PART_FILE = "part.parquet"
@@ -57,16 +58,7 @@ def to_arrow(frame: pd.DataFrame, spec: tables.TableSpec) -> pa.Table:
 
 def table_names() -> list[str]:
     """Every warehouse table, in pipeline order."""
-    return [
-        "universe",
-        *[t.name for t in tables.RAW_TABLES],
-        "synthetic_truth",
-        "features",
-        "labels",
-        *tables.OPTIONS_FLOW_TABLES,
-        *[t.name for t in tables.MODEL_TABLES],
-        *[t.name for t in tables.SERVING_TABLES],
-    ]
+    return [spec.name for spec in tables.all_specs()]
 
 
 def _partition_glob(spec: tables.TableSpec) -> str:
@@ -367,8 +359,6 @@ class Warehouse:
 def _events_view_sql(select: str) -> str:
     """``smart_money_events`` with reason columns as lists, and ``profile_scores`` as a list of
     {profile_id, probability, confidence_band, direction, reasons} built from the flat columns."""
-    from smart_money.options_flow.tape import PROFILES
-
     def codes(column: str) -> str:
         return f"list_filter(string_split({column}, ';'), lambda x: x <> '')"
 

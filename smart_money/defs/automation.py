@@ -12,6 +12,7 @@ import datetime
 
 import dagster as dg
 
+from smart_money import gates
 from smart_money.defs.predictions import predictions, serving_version
 from smart_money.defs.resources import SmartMoneySource
 from smart_money.freshness import prediction_staleness
@@ -70,7 +71,7 @@ def predictions_freshness(
         description=staleness.message,
         metadata={
             "summary": staleness.message,
-            "severity_level": "warning" if staleness.stale else "info",
+            "severity_level": "warning" if staleness.stale else gates.PASSED,
             "model_version": version,
             "newest_predicted_month": None
             if staleness.newest_predicted is None

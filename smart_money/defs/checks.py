@@ -20,11 +20,12 @@ from smart_money.warehouse import Warehouse
 FEATURE_NAMES = list(catalog.FEATURE_NAMES)
 
 FAILURE_ROWS = 20
-DAGSTER_SEVERITY = {
-    gates.CRITICAL: dg.AssetCheckSeverity.ERROR,
-    gates.WARNING: dg.AssetCheckSeverity.WARN,
-    gates.INFO: dg.AssetCheckSeverity.WARN,
-}
+
+
+def dagster_severity(result: gates.GateResult) -> dg.AssetCheckSeverity:
+    """ERROR (blocks downstream) for a critical gate, WARN for a warning; a passed gate is WARN too."""
+    return dg.AssetCheckSeverity.ERROR if result.severity == gates.CRITICAL else dg.AssetCheckSeverity.WARN
+
 
 # Names of the hand-written checks; factory checks are named <table>_schema and <table>_completeness.
 FEATURES_MISSING_DATA = "features_missing_data"
@@ -41,9 +42,7 @@ def check_result(result: gates.GateResult) -> dg.AssetCheckResult:
     if result.failures is not None and len(result.failures):
         metadata["failure_cases"] = dg.MetadataValue.md(markdown_table(result.failures, FAILURE_ROWS))
         metadata["failure_count"] = len(result.failures)
-    return dg.AssetCheckResult(
-        passed=result.passed, severity=DAGSTER_SEVERITY[result.severity], metadata=metadata
-    )
+    return dg.AssetCheckResult(passed=result.passed, severity=dagster_severity(result), metadata=metadata)
 
 
 def _read(

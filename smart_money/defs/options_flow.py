@@ -7,6 +7,7 @@ import time
 import dagster as dg
 import pandas as pd
 
+from smart_money import gates
 from smart_money.defs.artifacts import ARTIFACTS
 from smart_money.defs.metadata import markdown_table, table_metadata
 from smart_money.defs.partitions import lookback, monthly_partitions, window_months
@@ -107,7 +108,7 @@ def smart_money_events_integrity(
         metadata={
             "summary": "; ".join(problems)
             or f"{len(events)} events cover {len(members)} prints exactly once",
-            "severity_level": "critical" if problems else "info",
+            "severity_level": gates.CRITICAL if problems else gates.PASSED,
         },
     )
 

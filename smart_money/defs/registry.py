@@ -7,6 +7,7 @@ import json
 
 import dagster as dg
 
+from smart_money import gates
 from smart_money.defs.artifacts import ARTIFACTS
 from smart_money.defs.metadata import markdown_table
 from smart_money.defs.model import handle_folder
@@ -74,7 +75,7 @@ def model_registry_promotion(
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "summary": f"{version}: {row['status']}: {row['reason']}",
-            "severity_level": "info" if row["status"] == "production" else "critical",
+            "severity_level": gates.PASSED if row["status"] == "production" else gates.CRITICAL,
             "validation_auc": float(row["validation_auc"]),
             "volatility_validation_auc": float(row["volatility_validation_auc"]),
         },

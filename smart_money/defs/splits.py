@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from smart_money import settings, timeline
+from smart_money import gates, settings, timeline
 from smart_money.defs.artifacts import ARTIFACTS
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
@@ -183,7 +183,7 @@ def dataset_splits_embargo(
         metadata["severity_level"] = "warning"
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
     metadata["summary"] = "; ".join(problems) if problems else "ordered, disjoint and embargoed"
-    metadata["severity_level"] = "critical" if problems else "info"
+    metadata["severity_level"] = gates.CRITICAL if problems else gates.PASSED
     return dg.AssetCheckResult(passed=not problems, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
 
 

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from smart_money import tables
+
 Symbols = Sequence[str] | None
 
 
@@ -54,15 +56,11 @@ class Source(ABC):
     def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Scheduled corporate events (earnings and others) dated in the window, each with ``known_at``, the
         date it became public (table ``raw_corporate_events``); empty for a source without a calendar."""
-        from smart_money import tables
-
         return tables.spec("raw_corporate_events").empty()
 
     def option_prints(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """Option prints with ``start <= known_at < end`` (the print time; table ``raw_option_prints``);
         empty for a source without an options tape."""
-        from smart_money import tables
-
         return tables.spec("raw_option_prints").empty()
 
     def synthetic_flow_truth(

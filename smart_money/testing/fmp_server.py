@@ -30,6 +30,7 @@ import pandas as pd
 
 from smart_money import timeline
 from smart_money.sources.synthetic.market import MarketConfig, simulate_market
+from smart_money.sources.synthetic.source import SyntheticMarketSource
 
 CODE_NAMES = {
     "P": "P-Purchase",
@@ -73,6 +74,7 @@ class SyntheticFmpData:
 
     def __init__(self, config: MarketConfig, as_of: date | None = None):
         self.world = simulate_market(config)
+        self.source = SyntheticMarketSource(config)
         self.as_of = pd.Timestamp(as_of or config.end)
         self._by_symbol: dict[str, dict] = {}
         self._lock = threading.Lock()
@@ -92,15 +94,11 @@ class SyntheticFmpData:
     def earnings(self, first: str, last: str) -> list[dict]:
         """``/stable/earnings-calendar`` for dates first..last: the simulated calendar's earnings, with
         estimates, and actuals only for dates up to the server's as-of date."""
-        from smart_money.options_flow.tape import synthetic_calendar
-
         first_day, last_day = pd.Timestamp(first), pd.Timestamp(last)
-        calendar = synthetic_calendar(list(self.universe.index), first_day, last_day)
-        calendar = calendar[
-            (calendar["kind"] == "earnings")
-            & (calendar["event_date"] >= first_day)
-            & (calendar["event_date"] <= last_day)
-        ]
+        calendar = self.source.corporate_events(
+            list(self.universe.index), first_day, last_day + pd.Timedelta(days=1)
+        )
+        calendar = calendar[calendar["kind"] == "earnings"]
         rows = []
         for r in calendar.itertuples(index=False):
             reported = r.event_date <= self.as_of

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from smart_money import sample_tables, timeline
-from smart_money.features import RawFrames
+from smart_money.features.build import RawFrames
 from smart_money.labels import build_labels
 from smart_money.modeling import experiment, splits
 from smart_money.sources.synthetic.market import MarketConfig, simulate_market

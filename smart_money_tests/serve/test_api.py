@@ -11,7 +11,7 @@ import pytest
 from smart_money import cli, warehouse
 from smart_money.features.catalog import FEATURE_NAMES
 from smart_money.modeling import rules
-from smart_money.options_flow.tape import PROFILES
+from smart_money.options_flow.contracts import PROFILES
 from smart_money_tests.serve.conftest import ADMIN_TOKEN, RunningServer, copy_warehouse
 
 URL = "/api/ml/smart-money-flow"

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from smart_money import tables
+from smart_money.options_flow.tape import TapeConfig, simulate, synthetic_calendar
 from smart_money.sources.base import Source, Symbols
 from smart_money.sources.synthetic.market import SOURCE, MarketConfig, simulate_market
 from smart_money.timeline import month_start, to_timestamp
@@ -82,8 +84,6 @@ class SyntheticMarketSource(Source):
     def corporate_events(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """The simulated calendar (``options_flow.tape.synthetic_calendar``): events dated in the window,
         each with the date it became known; the option tape's event-driven scenarios align with it."""
-        from smart_money.options_flow.tape import synthetic_calendar
-
         start, end = to_timestamp(start), to_timestamp(end)
         names = list(symbols) if symbols is not None else list(self.world.universe["symbol"])
         frame = synthetic_calendar(names, start, end)
@@ -91,8 +91,6 @@ class SyntheticMarketSource(Source):
         return frame.assign(source=self.name)
 
     def _tapes(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp):
-        from smart_money.options_flow.tape import TapeConfig, simulate
-
         start, end = to_timestamp(start), to_timestamp(end)
         names = sorted(symbols if symbols is not None else self.world.universe["symbol"])
         for month in pd.date_range(month_start(start), end - pd.Timedelta(days=1), freq="MS"):
@@ -132,7 +130,5 @@ class SyntheticMarketSource(Source):
             for prints, truth in self._tapes(symbols, start, end)
         ]
         if not frames:
-            from smart_money import tables
-
             return tables.spec("synthetic_flow_truth").empty()
         return self._in_window(pd.concat(frames, ignore_index=True), start, end)
