@@ -4,11 +4,11 @@ it over loopback with concurrent clients, and print latency percentiles, through
     .venv/bin/python benchmarks/serve.py [--data-dir data] [--seconds 10] [--concurrency 16]
 
 Scenarios (each runs for --seconds after a short warm-up):
-- latest:  single predictions, random symbol, newest sample date (the page's and the seed's common call);
+- latest:  single predictions, random symbol, newest sample date (the page's common call);
 - history: single predictions, random symbol × random sample date (36 dates: cache misses compute a
            whole sample date at once, then hit);
 - batch:   POST .../batch with --batch-size random symbols; rows/s counts symbols returned.
-Targets (issue 5): p95 <= 20 ms, >= 500 requests/s, batch >= 5,000 rows/s, RSS <= 300 MB.
+Targets (README: Serving): p95 <= 20 ms, >= 500 requests/s, batch >= 5,000 rows/s, RSS <= 300 MB.
 """
 
 import argparse
@@ -136,8 +136,9 @@ def main() -> int:
         shutil.copytree(source / "parquet", data_dir / "parquet", ignore=shutil.ignore_patterns("*toggle*"))
         sys.path.insert(0, str(ROOT))
         from smart_money.serve.toggles import ToggleStore
+        from smart_money.warehouse import Warehouse
 
-        ToggleStore(data_dir).set("smart_money_flow", True, "benchmark", "benchmarks/serve.py")
+        ToggleStore(Warehouse(data_dir)).set("smart_money_flow", True, "benchmark", "benchmarks/serve.py")
         port = free_port()
         env = {**os.environ, "SMART_MONEY_DATA_DIR": str(data_dir)}
         command = [

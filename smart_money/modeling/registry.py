@@ -3,18 +3,23 @@
 A model is promoted only if it beats the volatility-only baseline on validation AUC
 (``evaluation.promotion_decision``); the previous production model is then ``retired``. A model that loses
 stays ``candidate`` with the reason, and the production model (if any) keeps serving.
+
+Which model serves is one rule, :func:`serving_model`: the version asked for, else the newest production
+row, else none, and then predictions use the rules alone under the version name ``rules-only``.
 """
 
-import json
-from datetime import datetime
-
-import numpy as np
 import pandas as pd
 
-from smart_money import tables, warehouse
-from smart_money.modeling.training import json_safe
+from smart_money import files, tables
+from smart_money.modeling.predictions import RULES_ONLY_VERSION
+from smart_money.warehouse import Warehouse
 
+TABLE = tables.MODEL_REGISTRY.name
 STATUSES = ("production", "candidate", "retired")
+
+
+class RegistryError(LookupError):
+    """A model version was asked for that the registry does not hold."""
 
 
 def registry_entry(metadata: dict, path: str) -> dict:
@@ -32,7 +37,7 @@ def registry_entry(metadata: dict, path: str) -> dict:
         "validation_auc": metrics["validation"]["auc"],
         "volatility_validation_auc": metrics["validation"]["baselines"]["volatility"]["auc"],
         "test_auc": metrics["test"]["auc"],
-        "metrics": json.dumps(json_safe(metrics), default=_default, allow_nan=False),
+        "metrics": files.dumps(metrics),
         "path": path,
         "source": metadata.get("source", "unknown"),
     }
@@ -48,23 +53,38 @@ def register(registry: pd.DataFrame, entry: dict) -> pd.DataFrame:
     return out.sort_values("created_at").reset_index(drop=True)
 
 
-def read(data_dir=None) -> pd.DataFrame:
-    return warehouse.read_keyed("model_registry", data_dir=data_dir)
+def read(warehouse: Warehouse) -> pd.DataFrame:
+    """The registry table (empty when no model was ever registered)."""
+    return warehouse.read_keyed(TABLE)
 
 
-def write(registry: pd.DataFrame, data_dir=None) -> None:
-    warehouse.write_keyed("model_registry", registry[tables.MODEL_REGISTRY.column_names], data_dir=data_dir)
+def write(warehouse: Warehouse, registry: pd.DataFrame) -> None:
+    """Replace the registry table (atomically; the warehouse refreshes its catalog)."""
+    warehouse.write_keyed(TABLE, registry[tables.MODEL_REGISTRY.column_names])
 
 
 def production(registry: pd.DataFrame) -> pd.Series | None:
-    """The production row, or None (cold start: predictions use the rules alone)."""
+    """The newest production row, or None (cold start)."""
     rows = registry[registry["status"] == "production"]
     return None if rows.empty else rows.sort_values("created_at").iloc[-1]
 
 
-def _default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
+def serving_model(registry: pd.DataFrame, version: str | None = None) -> pd.Series | None:
+    """The registry row predictions are made with: ``version`` when one is asked for, else the production
+    row; None when no model serves (predictions then use the rules alone, as ``RULES_ONLY_VERSION``)."""
+    if not version:
+        return production(registry)
+    rows = registry[registry["model_version"] == version]
+    if rows.empty:
+        known = ", ".join(registry["model_version"].astype(str)) or "none"
+        raise RegistryError(
+            f"model_version {version!r} is not in {TABLE} (registered: {known}); pick a registered "
+            "version or leave it empty for the production model"
+        )
+    return rows.iloc[0]
+
+
+def serving_version(registry: pd.DataFrame, version: str | None = None) -> str:
+    """The version name predictions carry: the serving model's, or ``RULES_ONLY_VERSION``."""
+    row = serving_model(registry, version)
+    return RULES_ONLY_VERSION if row is None else str(row["model_version"])

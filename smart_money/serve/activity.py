@@ -5,23 +5,24 @@ last ``days``. Only the monthly partitions that can hold such rows are opened, f
 pyarrow, so a look-up costs a few milliseconds and never touches ``warehouse.duckdb``.
 """
 
-from pathlib import Path
-
 import pandas as pd
 import pyarrow.parquet as pq
 
-from smart_money import tables, timeline, warehouse
+from smart_money import tables, timeline
+from smart_money.warehouse import Warehouse
 
 DEFAULT_DAYS = 120
 MAX_EVENTS = 40
 INSTITUTIONAL_EVENTS = 10  # the largest 13F changes only: a big name has hundreds of filers a quarter
 
 
-def _read(table: str, symbol: str, start: pd.Timestamp, end: pd.Timestamp, data_dir: Path) -> pd.DataFrame:
+def _read(
+    warehouse: Warehouse, table: str, symbol: str, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
     spec = tables.spec(table)
     frames = []
     for month in timeline.months_between(start, end):
-        path = warehouse.partition_path(table, month, data_dir)
+        path = warehouse.partition_path(table, month)
         if path.exists():
             frames.append(
                 pq.read_table(path, schema=spec.schema, filters=[("symbol", "=", symbol)]).to_pandas()
@@ -37,13 +38,15 @@ def _money(value: float) -> str:
     return f"${value / 1e6:,.1f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
 
 
-def recent_actions(symbol: str, as_of: pd.Timestamp, data_dir: Path, days: int = DEFAULT_DAYS) -> list[dict]:
+def recent_actions(
+    warehouse: Warehouse, symbol: str, as_of: pd.Timestamp, days: int = DEFAULT_DAYS
+) -> list[dict]:
     """Insider open-market trades, congressional trades and the largest 13F changes public in
     ``(as_of - days, as_of]``, newest first (at most ``MAX_EVENTS``)."""
     end = pd.Timestamp(as_of).normalize()
     start = end - pd.Timedelta(days=days)
     events = []
-    insider = _read("raw_insider_trades", symbol, start, end, data_dir)
+    insider = _read(warehouse, "raw_insider_trades", symbol, start, end)
     insider = insider[insider["transaction_code"].isin(["P", "S"])]
     for r in insider.itertuples(index=False):
         verb = "bought" if r.transaction_code == "P" else "sold"
@@ -57,7 +60,7 @@ def recent_actions(symbol: str, as_of: pd.Timestamp, data_dir: Path, days: int =
                 f"traded {r.transaction_date:%Y-%m-%d}",
             }
         )
-    congress = _read("raw_congress_trades", symbol, start, end, data_dir)
+    congress = _read(warehouse, "raw_congress_trades", symbol, start, end)
     for r in congress.itertuples(index=False):
         events.append(
             {
@@ -69,7 +72,7 @@ def recent_actions(symbol: str, as_of: pd.Timestamp, data_dir: Path, days: int =
                 f"traded {r.transaction_date:%Y-%m-%d}",
             }
         )
-    holdings = _read("raw_institutional_holdings", symbol, start, end, data_dir)
+    holdings = _read(warehouse, "raw_institutional_holdings", symbol, start, end)
     holdings = holdings[holdings["change_in_shares"].fillna(0) != 0]
     holdings = holdings.reindex(holdings["change_in_shares"].abs().sort_values(ascending=False).index)
     for r in holdings.head(INSTITUTIONAL_EVENTS).itertuples(index=False):

@@ -17,26 +17,32 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from smart_money import settings, timeline, warehouse
+from smart_money import timeline
 from smart_money.modeling import predictions as prediction_logic
 from smart_money.modeling import registry as registry_logic
 from smart_money.modeling import rules, training
+from smart_money.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+WORKER_THREAD = "smart-money-scoring"
 
 SIGNALS = tuple(rules.CATEGORY_VALUES)
 TOP_FEATURE_CONTRIBUTIONS = 5
-FEATURE_DIGITS = 7
+FEATURE_DIGITS = 7  # significant digits of feature values in responses (the float's full repr is noise)
 OPTIONS_DAYS = 30  # the options-flow events a prediction lists: closed in the 30 days up to its date
-OPTIONS_EVENTS = 5  # significant digits of feature values in responses (the float's full repr is noise)
+OPTIONS_EVENTS = 5  # at most this many options-flow events per symbol, the newest
 
 
 class NotFound(LookupError):
@@ -97,31 +103,36 @@ def _deflate(body: bytes, zdict: bytes) -> bytes:
     return deflater.compress(body) + deflater.flush()
 
 
+def _inflate(body: bytes, zdict: bytes) -> bytes:
+    inflater = zlib.decompressobj(zdict=zdict)
+    return inflater.decompress(body) + inflater.flush()
+
+
 def encode(payload: dict) -> bytes:
-    """Compact strict JSON (NaN and inf become null)."""
+    """Compact strict JSON; the payloads hold None, never NaN or inf (see ``_json_value``)."""
     return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
 
 
 class PredictionService:
     """Predictions, registry and universe for the API, with reloads and the in-process cache."""
 
-    def __init__(
-        self, data_dir: Path | None = None, refresh_seconds: float = 2.0, cache_dates: int = 48
-    ) -> None:
-        self.data_dir = data_dir or settings.data_dir()
+    def __init__(self, warehouse: Warehouse, refresh_seconds: float = 2.0, cache_dates: int = 48) -> None:
+        self.warehouse = warehouse
         self.refresh_seconds = refresh_seconds
         self.cache_dates = cache_dates
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # one reload and one sample date's scoring at a time
+        self._cache_lock = threading.Lock()  # short: the cache's order and counters, shared by threads
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD)
         self.cache_hits = 0
         self.cache_misses = 0
 
     # ---- loading ---------------------------------------------------------------------------------------
     def _signature(self) -> tuple:
-        paths = [warehouse.keyed_path("model_registry", {}, self.data_dir)]
+        paths = [self.warehouse.keyed_path(registry_logic.TABLE, {})]
         for table in ("features", "universe", "smart_money_events"):  # events: the listed options flow
-            paths += [warehouse.partition_path(table, m, self.data_dir) for m in self._months(table)]
+            paths += [self.warehouse.partition_path(table, m) for m in self._months(table)]
         out = []
         for path in paths:
             try:
@@ -132,7 +143,7 @@ class PredictionService:
         return tuple(out)
 
     def _months(self, table: str) -> list[pd.Timestamp]:
-        return warehouse.existing_months(table, self.data_dir)
+        return self.warehouse.existing_months(table)
 
     def snapshot(self) -> Snapshot:
         """The current snapshot, reloaded when a registry, features or universe file changed."""
@@ -143,13 +154,21 @@ class PredictionService:
             self._checked = now
             signature = self._signature()
             if self._snapshot is None or signature != self._snapshot.signature:
-                self._snapshot = self._load(signature)
+                self._snapshot = self._on_worker(self._load, signature)
             return self._snapshot
+
+    def _on_worker(self, fn: Callable[..., T], *args) -> T:
+        """``fn(*args)`` on the service's one worker thread. Reloads and scoring allocate large temporaries
+        and start LightGBM's OpenMP threads; done from every thread of the server's pool, each thread would
+        keep its own malloc arena and OpenMP team (about 100 MB more under 8 concurrent clients)."""
+        if threading.current_thread().name.startswith(WORKER_THREAD):
+            return fn(*args)
+        return self._worker.submit(fn, *args).result()
 
     def _load(self, signature: tuple) -> Snapshot:
         started = time.perf_counter()
-        registry = registry_logic.read(self.data_dir)
-        features = warehouse.read_months("features", data_dir=self.data_dir)
+        registry = registry_logic.read(self.warehouse)
+        features = self.warehouse.read_months("features")
         columns = [c for c in features.columns if c not in ("symbol", "sample_date", "source")]
         serving = self._serving_model(registry, columns)
         features = features.sort_values(["symbol", "sample_date"], ignore_index=True)
@@ -160,7 +179,7 @@ class PredictionService:
                 rows[symbol] = index
                 dates[symbol] = sample[index]
         listed = self._months("universe")[-1:]  # names and flags: the newest month is enough
-        universe = warehouse.read_months("universe", listed, data_dir=self.data_dir)
+        universe = self.warehouse.read_months("universe", listed)
         names, synthetic = {}, False
         if len(universe):
             latest = universe.sort_values("as_of").drop_duplicates("symbol", keep="last")
@@ -180,14 +199,11 @@ class PredictionService:
         return Snapshot(signature, serving, features, dates, rows, names, synthetic, data_source, registry)
 
     def _serving_model(self, registry: pd.DataFrame, columns: list[str]) -> ServingModel:
-        row = registry_logic.production(registry)
+        row = registry_logic.serving_model(registry)
         if row is None:
-            info = {
-                "version": prediction_logic.RULES_ONLY_VERSION,
-                "algorithm": "rules",
-                "status": "cold_start",
-            }
-            return ServingModel(None, prediction_logic.RULES_ONLY_VERSION, None, info, columns)
+            version = registry_logic.RULES_ONLY_VERSION
+            info = {"version": version, "algorithm": "rules", "status": "cold_start"}
+            return ServingModel(None, version, None, info, columns)
         try:
             model, metadata = training.load_model(Path(row["path"]))
         except (OSError, ValueError, KeyError) as exc:
@@ -197,7 +213,7 @@ class PredictionService:
                 row["model_version"],
                 exc,
             )
-            version = prediction_logic.RULES_ONLY_VERSION
+            version = registry_logic.RULES_ONLY_VERSION
             info = {
                 "version": version,
                 "algorithm": "rules",
@@ -221,9 +237,12 @@ class PredictionService:
         return ServingModel(model, str(row["model_version"]), base_rate, info, columns)
 
     # ---- look-ups ----------------------------------------------------------------------------------------
-    def sample_date_for(self, symbol: str, on_or_before: pd.Timestamp | None) -> pd.Timestamp:
-        """The newest sample date of ``symbol`` on or before the asked date (point in time)."""
-        snap = self.snapshot()
+    def sample_date_for(
+        self, symbol: str, on_or_before: pd.Timestamp | None, snap: Snapshot | None = None
+    ) -> pd.Timestamp:
+        """The newest sample date of ``symbol`` on or before the asked date (point in time) in ``snap``
+        (default: the current snapshot)."""
+        snap = snap or self.snapshot()
         dates = snap.dates.get(symbol)
         if dates is None:
             raise NotFound(
@@ -240,37 +259,50 @@ class PredictionService:
         return pd.Timestamp(dates[position])
 
     def prediction(self, symbol: str, on_or_before: pd.Timestamp | None = None) -> bytes:
-        """The JSON ``data`` object for ``symbol`` (cached by symbol, sample date and model version)."""
-        sample = self.sample_date_for(symbol, on_or_before)
-        snap = self.snapshot()
-        key = (sample, snap.serving.version)
-        bodies = snap.bodies.get(key)
-        if bodies is None:
+        """The JSON ``data`` object for ``symbol`` (cached by symbol, sample date and model version).
+
+        Can block: it may check the files, reload them and score a whole sample date."""
+        snap = self.snapshot()  # one snapshot for the look-up and the body, also while another reloads
+        sample = self.sample_date_for(symbol, on_or_before, snap)
+        body = self._cached_body(snap, sample, symbol)
+        if body is not None:
+            return body
+        with self._cache_lock:
             self.cache_misses += 1
-            bodies = self._bodies_for_date(snap, sample)
-        else:
+        return _inflate(self._bodies_for_date(snap, sample)[symbol], snap.zdict)
+
+    def cached_prediction(self, symbol: str, on_or_before: pd.Timestamp | None = None) -> bytes | None:
+        """What :meth:`prediction` returns, when it is in memory: the files were checked less than
+        ``refresh_seconds`` ago and the body is cached. None otherwise (then call ``prediction`` in a thread).
+
+        Never blocks (no file, no reload, no scoring), so the event loop may call it; NotFound as in
+        ``prediction``."""
+        snap = self._snapshot
+        if snap is None or time.monotonic() - self._checked >= self.refresh_seconds:
+            return None
+        return self._cached_body(snap, self.sample_date_for(symbol, on_or_before, snap), symbol)
+
+    def _cached_body(self, snap: Snapshot, sample: pd.Timestamp, symbol: str) -> bytes | None:
+        key = (sample, snap.serving.version)
+        with self._cache_lock:
+            bodies = snap.bodies.get(key)
+            if bodies is None:
+                return None
             self.cache_hits += 1
             snap.bodies.move_to_end(key)
-        inflater = zlib.decompressobj(zdict=snap.zdict)
-        return inflater.decompress(bodies[symbol]) + inflater.flush()
+        return _inflate(bodies[symbol], snap.zdict)
 
     def _bodies_for_date(self, snap: Snapshot, sample: pd.Timestamp) -> dict[str, bytes]:
         with self._lock:
             key = (sample, snap.serving.version)
             if key in snap.bodies:
                 return snap.bodies[key]
-            frame = snap.features[snap.features["sample_date"] == sample].reset_index(drop=True)
             started = time.perf_counter()
-            payloads = self._payloads(
-                snap, frame, data_source=snap.data_source, recent=self.options_events(sample)
-            )
-            encoded = {p["symbol"]: encode(p) for p in payloads}
-            if not snap.zdict and encoded:
-                snap.zdict = next(iter(encoded.values()))
-            bodies = {symbol: _deflate(body, snap.zdict) for symbol, body in encoded.items()}
-            snap.bodies[key] = bodies
-            while len(snap.bodies) > self.cache_dates:
-                snap.bodies.popitem(last=False)
+            bodies = self._on_worker(self._score_date, snap, sample)
+            with self._cache_lock:
+                snap.bodies[key] = bodies
+                while len(snap.bodies) > self.cache_dates:
+                    snap.bodies.popitem(last=False)
             log.info(
                 "serve: predicted %d symbols for %s with %s in %.3fs",
                 len(bodies),
@@ -279,6 +311,17 @@ class PredictionService:
                 time.perf_counter() - started,
             )
             return bodies
+
+    def _score_date(self, snap: Snapshot, sample: pd.Timestamp) -> dict[str, bytes]:
+        """Every symbol's deflated body for one sample date (sets the snapshot's deflate dictionary)."""
+        frame = snap.features[snap.features["sample_date"] == sample].reset_index(drop=True)
+        payloads = self._payloads(
+            snap, frame, data_source=snap.data_source, recent=self.options_events(sample)
+        )
+        encoded = {p["symbol"]: encode(p) for p in payloads}
+        if not snap.zdict and encoded:
+            snap.zdict = next(iter(encoded.values()))
+        return {symbol: _deflate(body, snap.zdict) for symbol, body in encoded.items()}
 
     def predict_vector(self, symbol: str, values: list[float | None]) -> bytes:
         """Score a caller's feature vector (in the model's feature order; null = missing)."""
@@ -289,14 +332,14 @@ class PredictionService:
         for name in [*snap.serving.columns, *rules.REQUIRED_FEATURES]:  # the rules need theirs
             if name not in frame:
                 frame[name] = np.nan
-        return encode(self._payloads(snap, frame, data_source="request")[0])
+        return encode(self._on_worker(self._payloads, snap, frame, "request")[0])
 
     def options_events(
         self, as_of: pd.Timestamp, symbol: str | None = None, days: int = OPTIONS_DAYS
     ) -> dict[str, list[dict]] | None:
         """Per symbol, its most recent profiled (non-abstained) options events that closed in
         ``(as_of - days, as_of]``, newest first, with their reasons; None when there is no options flow."""
-        months = set(warehouse.existing_months("smart_money_events", self.data_dir))
+        months = set(self.warehouse.existing_months("smart_money_events"))
         if not months:
             return None
         as_of = pd.Timestamp(as_of)
@@ -319,7 +362,7 @@ class PredictionService:
             "structure_reasons",
             "suppressed_reasons",
         ]  # not the member print lists: the largest column and not shown
-        paths = [warehouse.partition_path("smart_money_events", m, self.data_dir) for m in wanted]
+        paths = [self.warehouse.partition_path("smart_money_events", m) for m in wanted]
         events = pd.concat([pq.read_table(p, columns=columns).to_pandas() for p in paths], ignore_index=True)
         keep = (~events["abstained"]) & (events["known_at"] <= as_of) & (events["known_at"] > first)
         if symbol is not None:

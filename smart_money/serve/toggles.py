@@ -1,25 +1,33 @@
-"""Feature toggles persisted in the warehouse, with an audit log of every change (seed 000, section 5.1).
+"""Feature toggles persisted in the warehouse, with an audit log of every change (README: Serving).
 
 The only store is the append-only table ``feature_toggle_audit`` (one Parquet file, rewritten atomically
 under a file lock): a feature's state is its latest audit row, or its default when it has none. One file
-means a change and its audit entry can never disagree. The catalog view ``feature_toggles`` shows the
-current state; the server never opens ``warehouse.duckdb`` to read or write toggles.
+means a change and its audit entry can never disagree. The catalog views ``feature_toggle_audit`` and
+``feature_toggles`` read the file when queried, so only the first change in a data directory refreshes the
+catalog to create them (briefly; the change is saved even when another process holds the catalog's lock).
+Reading toggles never opens ``warehouse.duckdb``, and a server that changes a toggle imports DuckDB at most
+for that first change.
 """
 
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow.parquet as pq
 
-from smart_money import settings, tables, warehouse
+from smart_money import files, tables
+from smart_money.warehouse import Warehouse, WarehouseError, to_arrow
+
+log = logging.getLogger(__name__)
 
 TABLE = tables.FEATURE_TOGGLE_AUDIT.name
 MAX_REASON = 500
 MAX_ACTOR = 100
+CATALOG_REFRESH_S = 10.0  # how long a change waits for the catalog's lock before leaving the views stale
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,7 @@ FEATURES = {
         "smart_money_flow",
         "Smart Money Flow",
         "Institutional/insider trading conviction signals (14-day horizon)",
-        default=False,  # the seed: start disabled until production-ready
+        default=False,  # off until an admin turns it on after reviewing the model
     ),
 }
 
@@ -44,19 +52,27 @@ class ToggleError(ValueError):
     """A toggle change names an unknown feature or lacks a reason or actor."""
 
 
+@dataclass
+class _AuditRead:
+    """One version of the audit file: its ``stat`` signature, its rows and the states derived from them."""
+
+    signature: tuple | None
+    audit: pd.DataFrame
+    states: dict[str, dict] = field(default_factory=dict)
+
+
 class ToggleStore:
-    """Read and change feature toggles under ``<data_dir>/parquet/feature_toggle_audit/``.
+    """Read and change feature toggles in ``feature_toggle_audit`` of ``warehouse``.
 
     Reads are cached and revalidated with one ``stat`` of the file, so a change made by another process (the
-    CLI, a second server) is seen on the next request.
+    CLI, a second server) is seen on the next request. A read is replaced whole, so threads that share the
+    store never mix states from two versions of the file.
     """
 
-    def __init__(self, data_dir: Path | None = None):
-        self.data_dir = data_dir or settings.data_dir()
-        self.path = warehouse.keyed_path(TABLE, {}, self.data_dir)
-        self._signature: tuple | None = None
-        self._audit = tables.FEATURE_TOGGLE_AUDIT.empty()
-        self._states: dict[str, dict] = {}  # per feature, valid for the file version read
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+        self.path = warehouse.keyed_path(TABLE, {})
+        self._cached: _AuditRead | None = None
 
     def _file_signature(self) -> tuple | None:
         try:
@@ -65,25 +81,38 @@ class ToggleStore:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
+    def _current(self) -> _AuditRead:
+        signature = self._file_signature()  # before reading: a newer file only costs one more read
+        current = self._cached
+        if current is None or current.signature != signature:
+            current = _AuditRead(signature, self.warehouse.read_keyed(TABLE))
+            self._cached = current
+        return current
+
     def audit_log(self) -> pd.DataFrame:
         """Every change, oldest first."""
-        signature = self._file_signature()
-        if signature != self._signature:
-            self._audit = warehouse.read_keyed(TABLE, data_dir=self.data_dir)
-            self._signature = signature
-            self._states = {}
-        return self._audit
+        return self._current().audit
 
     def is_enabled(self, feature_id: str) -> bool:
         return bool(self.state(feature_id)["enabled"])
 
+    def known_enabled(self, feature_id: str) -> bool | None:
+        """The feature's state if it is known for the file as it is now (one ``stat``); None when the
+        file must be read first (then call ``is_enabled`` in a thread). Never reads the file."""
+        current = self._cached
+        if current is None or current.signature != self._file_signature():
+            return None
+        state = current.states.get(feature_id)
+        return None if state is None else bool(state["enabled"])
+
     def state(self, feature_id: str) -> dict:
         """The feature's current state: enabled, and who changed it last, when and why (None if never)."""
         toggle = _feature(feature_id)
-        rows = self.audit_log()
-        if feature_id in self._states:
-            return self._states[feature_id]
-        self._states[feature_id] = state = self._state(toggle, rows[rows["feature_id"] == feature_id])
+        current = self._current()
+        state = current.states.get(feature_id)
+        if state is None:
+            rows = current.audit
+            state = current.states[feature_id] = self._state(toggle, rows[rows["feature_id"] == feature_id])
         return state
 
     @staticmethod
@@ -140,7 +169,7 @@ class ToggleStore:
         if not reason or len(reason) > MAX_REASON:
             raise ToggleError(f"reason must be 1-{MAX_REASON} characters (why the change), got {len(reason)}")
         with self._locked():
-            self._signature = None  # re-read under the lock: another process may have written
+            self._cached = None  # re-read under the lock: another process may have written
             current = self.audit_log()
             old = self.state(feature_id)["enabled"]
             row = pd.DataFrame(
@@ -156,9 +185,26 @@ class ToggleStore:
                 ]
             )
             frame = pd.concat([current, row], ignore_index=True) if len(current) else row
-            warehouse.write_keyed(TABLE, frame, data_dir=self.data_dir)
-            self._signature = None
+            first = not self.path.exists()
+            # written here, not with Warehouse.write_keyed: its catalog refresh would hold the file lock
+            # and could wait a minute for the catalog; below, a busy catalog only delays the views
+            arrow = to_arrow(frame, tables.FEATURE_TOGGLE_AUDIT)
+            files.write_atomic(self.path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
+            self._cached = None
+        if first or not self.warehouse.catalog_path.exists():
+            self._refresh_catalog()
         return self.state(feature_id)
+
+    def _refresh_catalog(self) -> None:
+        """Create the catalog's toggle views; the change itself is already saved."""
+        try:
+            self.warehouse.refresh_catalog(timeout_s=CATALOG_REFRESH_S)
+        except WarehouseError as exc:
+            log.warning(
+                "toggles: the change is saved; the catalog views feature_toggles and feature_toggle_audit "
+                "appear with the next catalog refresh (%s)",
+                exc,
+            )
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

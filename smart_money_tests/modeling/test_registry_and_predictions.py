@@ -1,8 +1,12 @@
+import json
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from smart_money import tables
 from smart_money.modeling import evaluation, predictions, registry
+from smart_money.warehouse import Warehouse
 
 
 def _metadata(version: str, model_auc: float, volatility_auc: float, created: str) -> dict:
@@ -35,6 +39,36 @@ def test_a_model_from_a_leaky_split_is_never_promoted():
     metadata["split"] = {"leaky": True}
     entry = registry.registry_entry(metadata, "/m/v9")
     assert entry["status"] == "candidate" and "leaky" in entry["reason"]
+
+
+def test_the_serving_model_is_the_asked_version_else_production_else_the_rules_alone():
+    table = tables.MODEL_REGISTRY.empty()
+    assert registry.serving_model(table) is None
+    assert registry.serving_version(table) == registry.RULES_ONLY_VERSION == "rules-only"
+    for version, auc, created in (("v1", 0.70, "2026-01-01"), ("v2", 0.65, "2026-02-01")):
+        entry = registry.registry_entry(_metadata(version, auc, 0.66, f"{created}T00:00:00+00:00"), "/m")
+        table = registry.register(table, entry)
+    assert registry.serving_version(table) == "v1"  # v2 lost to the baseline: the production model serves
+    assert registry.serving_model(table, "v2")["status"] == "candidate"  # asked for by name
+    assert registry.serving_version(table, "v2") == "v2"
+    with pytest.raises(registry.RegistryError, match=r"'v7' is not in model_registry \(registered: v1, v2\)"):
+        registry.serving_model(table, "v7")
+    table.loc[table["status"] == "production", "status"] = "retired"
+    assert registry.serving_version(table) == "rules-only"  # nothing promoted: cold start
+
+
+def test_the_registry_round_trips_through_the_warehouse_with_strict_json_metrics(tmp_path):
+    warehouse = Warehouse(tmp_path)
+    assert registry.read(warehouse).empty
+    metadata = _metadata("v1", 0.70, 0.66, "2026-01-01T00:00:00+00:00")
+    metadata["metrics"]["test"] = {"auc": np.float32(0.75), "ic": float("nan"), "rows": np.int64(12)}
+    entry = registry.registry_entry(metadata, "/m/v1")
+    assert json.loads(entry["metrics"])["test"] == {"auc": 0.75, "ic": None, "rows": 12}
+    registry.write(warehouse, registry.register(tables.MODEL_REGISTRY.empty(), entry))
+    stored = registry.read(warehouse)
+    assert stored["model_version"].tolist() == ["v1"] and stored["status"].tolist() == ["production"]
+    assert registry.serving_version(stored) == "v1"
+    assert warehouse.query("select model_version from model_registry")["model_version"].tolist() == ["v1"]
 
 
 def test_base_rate_baseline_calls_everything_bearish():

@@ -6,7 +6,7 @@ import duckdb
 import nbformat
 from nbclient import NotebookClient
 
-from smart_money import warehouse
+from smart_money.warehouse import Warehouse
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "explore_warehouse.ipynb"
 
@@ -28,5 +28,5 @@ def test_the_notebook_runs_and_shows_every_section(built_default_market, monkeyp
     assert "SYNTHETIC DATA" in text
     assert "predictions with a known outcome" in text and "insider trades" in text
     # the notebook released its read-only connection: a writer can lock the catalog again
-    with duckdb.connect(str(warehouse.catalog_path(data_dir))) as writer:
+    with duckdb.connect(str(Warehouse(data_dir).catalog_path)) as writer:
         writer.execute("select 1")

@@ -16,9 +16,9 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 
 
 class RunningServer:
-    def __init__(self, data_dir: Path, admin_token: str | None = ADMIN_TOKEN):
+    def __init__(self, data_dir: Path, admin_token: str | None = ADMIN_TOKEN, refresh_seconds: float = 0.0):
         self.data_dir = data_dir
-        self.app = create_app(data_dir, admin_token=admin_token, refresh_seconds=0.0)
+        self.app = create_app(data_dir, admin_token=admin_token, refresh_seconds=refresh_seconds)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]

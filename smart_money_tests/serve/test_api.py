@@ -1,17 +1,23 @@
 """The HTTP contract of `smart-money serve`, through httpx against the real app on a loopback port."""
 
 import json
+import os
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from smart_money import cli, warehouse
+from smart_money import cli
 from smart_money.features.catalog import FEATURE_NAMES
+from smart_money.modeling import registry as registry_logic
 from smart_money.modeling import rules
 from smart_money.options_flow.contracts import PROFILES
+from smart_money.warehouse import Warehouse
 from smart_money_tests.serve.conftest import ADMIN_TOKEN, RunningServer, copy_warehouse
 
 URL = "/api/ml/smart-money-flow"
@@ -86,9 +92,8 @@ def test_toggle_changes_are_audited_in_the_warehouse_and_the_cli_toggles_too(ser
         ("ops", True, False),
         ("pytest", False, True),
     ]
-    # persisted in the warehouse: the catalog's views show the log and the current state
-    warehouse.refresh_catalog(served.data_dir)
-    with duckdb.connect(str(warehouse.catalog_path(served.data_dir)), read_only=True) as con:
+    # persisted in the warehouse, and each change refreshed the catalog: its views show the log and the state
+    with duckdb.connect(str(Warehouse(served.data_dir).catalog_path), read_only=True) as con:
         state = con.execute("select new_enabled, actor from feature_toggles").fetchall()
         rows = con.execute("select count(*) from feature_toggle_audit").fetchone()[0]
     assert state == [(False, "ops")] and rows >= 2
@@ -102,7 +107,7 @@ def _production(served) -> tuple[str, dict]:
     return version, market["metadata"]
 
 
-def test_prediction_has_the_seed_shape_and_matches_the_materialized_predictions(served):
+def test_prediction_has_the_documented_shape_and_matches_the_materialized_predictions(served):
     served.enable()
     response = served.client.post(URL, json={"symbol": "SYN001"})
     assert response.status_code == 200, response.text
@@ -161,7 +166,7 @@ def test_prediction_has_the_seed_shape_and_matches_the_materialized_predictions(
 def test_date_picks_the_newest_sample_on_or_before_it(served):
     served.enable()
     sample_dates = sorted(served.market["predictions"]["sample_date"].unique())
-    features = warehouse.read_months("features", data_dir=served.data_dir)
+    features = Warehouse(served.data_dir).read_months("features")
     dates = sorted(features.loc[features["symbol"] == "SYN002", "sample_date"].unique())
     first, middle = pd.Timestamp(dates[0]), pd.Timestamp(dates[len(dates) // 2])
     assert sample_dates  # the stored predictions exist
@@ -300,8 +305,9 @@ def test_cold_start_without_a_model_uses_the_rules_alone(built_default_market, t
 def test_the_server_never_holds_a_lock_on_the_catalog(served):
     """A pipeline must be able to open warehouse.duckdb read-write while the server answers."""
     served.enable()
-    warehouse.refresh_catalog(served.data_dir)
-    with duckdb.connect(str(warehouse.catalog_path(served.data_dir))) as writer:  # the single writer
+    catalog = Warehouse(served.data_dir)
+    catalog.refresh_catalog()
+    with duckdb.connect(str(catalog.catalog_path)) as writer:  # the single writer
         writer.execute("create or replace table pipeline_probe as select 1 as x")
         for symbol in ("SYN020", "SYN021"):
             assert served.client.post(URL, json={"symbol": symbol}).status_code == 200
@@ -332,9 +338,10 @@ def test_activity_is_point_in_time(served):
 
 def test_a_missing_model_folder_falls_back_to_the_rules_and_says_so(built_default_market, tmp_path):
     data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path)
-    registry = warehouse.read_keyed("model_registry", data_dir=data_dir)
+    stored = Warehouse(data_dir)
+    registry = registry_logic.read(stored)
     registry["path"] = str(tmp_path / "deleted-model-folder")
-    warehouse.write_keyed("model_registry", registry, data_dir=data_dir)
+    registry_logic.write(stored, registry)
     with RunningServer(data_dir) as server:
         server.enable(reason="broken model test")
         data = server.client.post(URL, json={"symbol": "SYN001"}).json()["data"]
@@ -363,3 +370,81 @@ def test_predictions_list_the_symbols_recent_profiled_options_events(served):
     _error(served.client.get(f"/api/symbols/{data['symbol']}/options-events?days=0"), 400, "days")
     _error(served.client.get(f"/api/symbols/{data['symbol']}/options-events?date=soon"), 400, "date")
     _error(served.client.get("/api/symbols/NOPE/options-events"), 404)
+
+
+def _ask_concurrently(server: RunningServer) -> None:
+    symbols = [f"SYN{i:03d}" for i in range(100, 140)]
+    dates = ["2022-03-20", "2023-03-20", "2024-03-20", None]
+    asks = [{"symbol": s, **({"date": d} if d else {})} for s in symbols for d in dates]
+
+    def ask(body: dict) -> dict:
+        response = server.client.post(URL, json=body)
+        assert response.status_code == 200, response.text
+        return {k: v for k, v in response.json()["data"].items() if k != "timestamp"}
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(ask, asks))
+        batches = list(
+            pool.map(
+                lambda d: server.client.post(f"{URL}/batch", json=d).json(),
+                [{"symbols": [*symbols, "NOPE"], "date": "2023-03-20"}] * 8,
+            )
+        )
+    assert together == [ask(body) for body in asks]
+    expected = [together[i] for i in range(1, len(asks), len(dates))]  # the 2023-03-20 answers
+    for batch in batches:
+        assert [{k: v for k, v in d.items() if k != "timestamp"} for d in batch["data"]] == expected
+        assert [e["symbol"] for e in batch["errors"]] == ["NOPE"]
+
+
+def test_concurrent_requests_get_the_answers_of_sequential_ones(served):
+    """Requests share the service's cache from several threads (every answer here checks the files)."""
+    served.enable()
+    _ask_concurrently(served)
+
+
+def test_answers_in_memory_skip_the_thread_pool_and_match(built_default_market, tmp_path):
+    """With the files checked recently, a cached answer comes straight from memory, and it is the same."""
+    data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path)
+    with RunningServer(data_dir, refresh_seconds=600) as server:
+        server.enable(reason="in-memory answers")
+        service = server.app.state.service
+        assert service.cached_prediction("SYN001") is None  # not scored yet
+        first = server.client.post(URL, json={"symbol": "SYN001"}).content
+        cached = service.cached_prediction("SYN001")
+        assert cached is not None and json.loads(cached) == json.loads(first)["data"]
+        _ask_concurrently(server)
+        error = _error(server.client.post(URL, json={"symbol": "NOPE"}), 404, "symbol")
+        assert "NOPE" in error["message"]
+
+
+def test_a_reload_in_progress_does_not_stall_the_event_loop(built_default_market, tmp_path, monkeypatch):
+    """While one request waits for Parquet to reload, the loop keeps answering the others."""
+    data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path)
+    with RunningServer(data_dir) as server:
+        server.enable(reason="reload test")
+        assert server.client.post(URL, json={"symbol": "SYN001"}).status_code == 200
+        service = server.app.state.service
+        entered, release = threading.Event(), threading.Event()
+        load = service._load
+
+        def slow_load(signature):
+            entered.set()
+            assert release.wait(30)
+            return load(signature)
+
+        monkeypatch.setattr(service, "_load", slow_load)
+        stored = Warehouse(data_dir)
+        os.utime(stored.partition_path("features", stored.existing_months("features")[-1]))  # a reload
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            waiting = pool.submit(server.client.post, URL, json={"symbol": "SYN002"})
+            assert entered.wait(30)
+            try:
+                started = time.monotonic()
+                assert server.client.get("/").status_code == 200
+                assert server.client.get("/api/admin/features", headers=AUTH).status_code == 200
+                assert time.monotonic() - started < 5
+                assert not waiting.done()
+            finally:
+                release.set()
+            assert waiting.result(timeout=60).status_code == 200

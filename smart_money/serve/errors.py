@@ -1,0 +1,87 @@
+"""The API's one error shape: ``{"success": false, "error": {"code", "field", "message"}}``, never cached.
+
+Bad input is a 400 ``invalid_request`` naming the field; FastAPI's validation errors, Starlette's 404/405 and
+any unexpected exception are rewritten into the same shape (an unexpected one as a 500 that names only the
+exception's type; the details go to the server log).
+"""
+
+import logging
+import re
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error answered as JSON with ``status``; ``field`` names the request field at fault."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field, self.headers = status, code, message, field, headers
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"success": False, "error": {"code": code, "field": field, "message": message}}
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def field_name(loc: tuple) -> str:
+    """``("body", "features", 3, "float")`` -> ``features[3]``: the field as the caller wrote it."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    name = ""
+    for p in parts:
+        name += f"[{p}]" if p.isdigit() else (f".{p}" if name else p)
+    # pydantic names the union member (int/float) after the index; the user only needs the index
+    return re.sub(r"\.(int|float)$", "", name) or "body"
+
+
+async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+    field = field_name(tuple(first.get("loc", ())))
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    kind = first.get("type", "")
+    if kind == "json_invalid":
+        field, message = "body", "the request body is not valid JSON"
+    elif field == "body":
+        message = "the request body must be a JSON object (send Content-Type: application/json)"
+    elif kind == "missing":
+        message = "is required"
+    elif field.startswith("features[") and kind in ("int_type", "float_type", "finite_number"):
+        message = f"must be a finite number or null (missing), got {first.get('input')!r}"
+    return error_response(400, "invalid_request", f"{field}: {message}", field)
+
+
+async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail))
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("serve: unexpected error")
+    return error_response(500, "internal_error", f"internal error ({type(exc).__name__}); see the server log")
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of ``app`` in the API's error shape."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

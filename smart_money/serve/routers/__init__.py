@@ -1,0 +1,1 @@
+"""The API's routers, one per concern; ``serve.app.create_app`` includes them all."""
