@@ -338,17 +338,12 @@ def serve(args: argparse.Namespace) -> int:
 
 def toggle(args: argparse.Namespace) -> int:
     from smart_money.serve.toggles import ToggleError, ToggleStore
-    from smart_money.warehouse import Warehouse, WarehouseError
+    from smart_money.warehouse import Warehouse
 
-    warehouse = Warehouse(settings.data_dir())
-    store = ToggleStore(warehouse.data_dir)
+    store = ToggleStore(Warehouse(settings.data_dir()))
     try:
         if args.state is not None:
             state = store.set(args.feature, args.state == "on", args.actor, args.reason or "")
-            try:
-                warehouse.refresh_catalog(timeout_s=10)
-            except WarehouseError as exc:
-                print(f"note: the catalog views were not refreshed ({exc}); the change is saved")
         else:
             state = store.state(args.feature)
     except ToggleError as exc:

@@ -87,9 +87,19 @@ def _describe(path: Path) -> str:
     return path.name
 
 
+_verified: dict[Path, tuple] = {}  # path -> the stat of it and its checksum when last verified
+
+
 def verify_partition(path: Path) -> None:
-    """Raise :class:`WarehouseError` unless ``path`` matches the SHA-256 recorded beside it."""
+    """Raise :class:`WarehouseError` unless ``path`` matches the SHA-256 recorded beside it (a file is hashed
+    again only when it or its checksum changed since it was last verified)."""
     recorded = checksum_path(path)
+    try:
+        stamp = (path.stat().st_mtime_ns, path.stat().st_size, recorded.stat().st_mtime_ns)
+    except FileNotFoundError:
+        stamp = None
+    if stamp is not None and _verified.get(path) == stamp:
+        return
     if not recorded.exists():
         raise WarehouseError(
             f"{_describe(path)}: {path} has no recorded checksum ({recorded.name}); it was not written by "
@@ -102,13 +112,19 @@ def verify_partition(path: Path) -> None:
             f"{_describe(path)}: {path} is corrupt (SHA-256 {actual[:12]}… differs from the recorded "
             f"{expected[:12] or 'nothing'}…): re-materialize this partition"
         )
+    if stamp is not None:
+        _verified[path] = stamp
 
 
-def read_partition(path: Path, schema: pa.Schema) -> pa.Table:
+def read_partition(
+    path: Path, schema: pa.Schema | None = None, columns: list[str] | None = None, filters=None
+) -> pa.Table:
     """One verified partition file: checksum, then Parquet page checksums while decoding."""
     verify_partition(path)
     try:
-        return pq.read_table(path, schema=schema, page_checksum_verification=True)
+        return pq.read_table(
+            path, schema=schema, columns=columns, filters=filters, page_checksum_verification=True
+        )
     except (OSError, pa.ArrowException) as exc:
         raise WarehouseError(f"{_describe(path)}: {path} cannot be read ({exc}); re-materialize it") from exc
 
@@ -217,10 +233,14 @@ class Warehouse:
         self.refresh_catalog()
         return counts
 
-    def write_keyed(self, table: str, frame: pd.DataFrame, keys: dict[str, str] | None = None) -> Path:
-        """Atomically replace one keyed partition (or, with no keys, the whole single-file table)."""
+    def write_keyed(
+        self, table: str, frame: pd.DataFrame, keys: dict[str, str] | None = None, refresh: bool = True
+    ) -> Path:
+        """Atomically replace one keyed partition (or, with no keys, the whole single-file table); then
+        refresh the catalog unless ``refresh`` is False (a writer holding a lock refreshes later)."""
         path = self._write_arrow(to_arrow(frame, tables.spec(table)), self.keyed_path(table, keys or {}))
-        self.refresh_catalog()
+        if refresh:
+            self.refresh_catalog()
         return path
 
     def write_quarantine(self, table: str, frame: pd.DataFrame, label: str) -> Path:

@@ -13,9 +13,10 @@ import datetime
 import dagster as dg
 
 from smart_money import gates
-from smart_money.defs.predictions import predictions, serving_version
+from smart_money.defs.predictions import predictions
 from smart_money.defs.resources import SmartMoneySource
 from smart_money.freshness import prediction_staleness
+from smart_money.modeling import registry
 from smart_money.warehouse import Warehouse
 
 MONTHLY_CRON = "0 6 2 * *"
@@ -54,7 +55,7 @@ def with_automation(assets: list, condition: dg.AutomationCondition) -> list:
 def predictions_freshness(
     context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse], source: SmartMoneySource
 ) -> dg.AssetCheckResult:
-    version = serving_version(warehouse)
+    version = registry.serving_version(registry.read(warehouse))
     predicted = warehouse.existing_keyed_months("predictions", {"model_version": version})
     staleness = prediction_staleness(
         predicted,

@@ -33,23 +33,14 @@ class PredictionsConfig(dg.Config):
     )
 
 
-def serving_version(warehouse: Warehouse) -> str:
-    """The version predictions are served with: the production model's, or ``rules-only`` (cold start)."""
-    row = registry.production(registry.read(warehouse))
-    return RULES_ONLY_VERSION if row is None else str(row["model_version"])
-
-
 def resolve_model(
     warehouse: Warehouse, version: str | None
 ) -> tuple[training.FittedModel | None, float | None, str]:
-    table = registry.read(warehouse)
-    if version:
-        rows = table[table["model_version"] == version]
-        if rows.empty:
-            raise dg.Failure(f"model_version {version!r} is not in model_registry; see the registry table")
-        row = rows.iloc[0]
-    else:
-        row = registry.production(table)
+    """The model to predict with, by the serving rule (``registry.serving_model``), and its base rate."""
+    try:
+        row = registry.serving_model(registry.read(warehouse), version)
+    except registry.RegistryError as exc:
+        raise dg.Failure(f"predictions: {exc}") from exc
     if row is None:
         return None, None, RULES_ONLY_VERSION
     model, metadata = training.load_model(Path(row["path"]))

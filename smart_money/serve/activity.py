@@ -6,10 +6,9 @@ pyarrow, so a look-up costs a few milliseconds and never touches ``warehouse.duc
 """
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from smart_money import tables, timeline
-from smart_money.warehouse import Warehouse
+from smart_money.warehouse import Warehouse, read_partition
 
 DEFAULT_DAYS = 120
 MAX_EVENTS = 40
@@ -25,7 +24,7 @@ def _read(
         path = warehouse.partition_path(table, month)
         if path.exists():
             frames.append(
-                pq.read_table(path, schema=spec.schema, filters=[("symbol", "=", symbol)]).to_pandas()
+                read_partition(path, spec.schema, filters=[("symbol", "=", symbol)]).to_pandas()
             )
     frames = [f for f in frames if len(f)]
     if not frames:

@@ -26,13 +26,12 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from smart_money import timeline
 from smart_money.modeling import predictions as prediction_logic
 from smart_money.modeling import registry as registry_logic
 from smart_money.modeling import rules, training
-from smart_money.warehouse import Warehouse
+from smart_money.warehouse import Warehouse, read_partition
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -363,7 +362,7 @@ class PredictionService:
             "suppressed_reasons",
         ]  # not the member print lists: the largest column and not shown
         paths = [self.warehouse.partition_path("smart_money_events", m) for m in wanted]
-        events = pd.concat([pq.read_table(p, columns=columns).to_pandas() for p in paths], ignore_index=True)
+        events = pd.concat([read_partition(p, columns=columns).to_pandas() for p in paths], ignore_index=True)
         keep = (~events["abstained"]) & (events["known_at"] <= as_of) & (events["known_at"] > first)
         if symbol is not None:
             keep &= events["symbol"] == symbol

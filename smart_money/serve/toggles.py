@@ -17,10 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pyarrow.parquet as pq
 
-from smart_money import files, tables
-from smart_money.warehouse import Warehouse, WarehouseError, to_arrow
+from smart_money import tables
+from smart_money.warehouse import Warehouse, WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -186,10 +185,9 @@ class ToggleStore:
             )
             frame = pd.concat([current, row], ignore_index=True) if len(current) else row
             first = not self.path.exists()
-            # written here, not with Warehouse.write_keyed: its catalog refresh would hold the file lock
-            # and could wait a minute for the catalog; below, a busy catalog only delays the views
-            arrow = to_arrow(frame, tables.FEATURE_TOGGLE_AUDIT)
-            files.write_atomic(self.path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
+            # no catalog refresh under the file lock (it could wait a minute for the catalog); below, a
+            # busy catalog only delays the views
+            self.warehouse.write_keyed(TABLE, frame, refresh=False)
             self._cached = None
         if first or not self.warehouse.catalog_path.exists():
             self._refresh_catalog()

@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smart_money import timeline, warehouse
+from smart_money import timeline
 from smart_money.features.insider import insider_features
 from smart_money.labels import build_labels
 from smart_money.sources.synthetic import MarketConfig, SyntheticMarketSource, simulate_market
+from smart_money.warehouse import Warehouse
 
 MONTHS = [pd.Timestamp("2022-01-01"), pd.Timestamp("2022-02-01"), pd.Timestamp("2022-03-01")]
 
@@ -17,6 +18,7 @@ def _parquet_digest(config: MarketConfig, tmp_path) -> str:
     source = SyntheticMarketSource(config)
     symbols = list(source.universe(MONTHS[0])["symbol"])
     digest = hashlib.sha256()
+    warehouse = Warehouse(tmp_path)
     for table, method in [
         ("raw_prices", "prices"),
         ("raw_insider_trades", "insider_trades"),
@@ -25,9 +27,9 @@ def _parquet_digest(config: MarketConfig, tmp_path) -> str:
         ("raw_etf_holdings", "etf_holdings"),
     ]:
         frame = getattr(source, method)(symbols, MONTHS[0], MONTHS[-1] + pd.DateOffset(months=1))
-        warehouse.write_months(table, frame, MONTHS, "known_at", tmp_path)
+        warehouse.write_months(table, frame, MONTHS, "known_at")
         for month in MONTHS:
-            digest.update(warehouse.partition_path(table, month, tmp_path).read_bytes())
+            digest.update(warehouse.partition_path(table, month).read_bytes())
     return digest.hexdigest()
 
 
