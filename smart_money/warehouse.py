@@ -307,6 +307,20 @@ class Warehouse:
             )
         return self._read_files(spec, paths)
 
+    def damaged_partitions(self) -> list[tuple[Path, str]]:
+        """Every partition file whose checksum is missing or does not match, with the reason (empty: all
+        verified). Notebooks and health checks call it before trusting the DuckDB views."""
+        damaged = []
+        for path in self.partition_files():
+            try:
+                verify_partition(path)
+            except WarehouseError as exc:
+                damaged.append((path, str(exc)))
+        return damaged
+
+    def partition_files(self) -> list[Path]:
+        return sorted(self.parquet_root.glob(f"**/{PART_FILE}"))
+
     def has_data(self, table: str) -> bool:
         """True when ``table`` has at least one partition file."""
         root = self.parquet_root / table

@@ -127,3 +127,12 @@ def test_an_orphan_temporary_file_is_removed_by_the_next_write(warehouse):
     fresh.write_bytes(b"in flight")
     warehouse.write_months("raw_congress_trades", _congress(5), [JAN], "known_at")
     assert not orphan.exists() and fresh.exists()
+
+
+def test_damaged_partitions_lists_every_bad_file_with_its_reason(warehouse):
+    warehouse.write_months("raw_congress_trades", _congress(5), [JAN], "known_at")
+    assert warehouse.damaged_partitions() == []
+    path = warehouse.partition_path("raw_congress_trades", JAN)
+    _flip_one_bit(path, path.stat().st_size // 2)
+    ((bad, reason),) = warehouse.damaged_partitions()
+    assert bad == path and "is corrupt" in reason

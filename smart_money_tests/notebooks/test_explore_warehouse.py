@@ -26,6 +26,7 @@ def test_the_notebook_runs_and_shows_every_section(built_default_market, monkeyp
     text = "\n".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
     assert len(images) == 4  # feature histograms, label balance, one symbol's insiders, deciles
     assert "SYNTHETIC DATA" in text
+    assert "partitions verified (SHA-256)" in text
     assert "predictions with a known outcome" in text and "insider trades" in text
     # the notebook released its read-only connection: a writer can lock the catalog again
     with duckdb.connect(str(Warehouse(data_dir).catalog_path)) as writer:
