@@ -914,7 +914,7 @@ class SyntheticWorld(EdgarWorld):
         crc = zlib.crc32(accession.encode())
         minutes = 6 * 60 + crc % (16 * 60)  # accepted 06:00-21:59 Eastern, deterministic per filing
         acceptance = datetime(
-            day.year, day.month, day.day, minutes // 60, minutes % 60, crc % 60, tzinfo=EASTERN
+            day.year, day.month, day.day, minutes // 60, minutes % 60, (crc >> 10) % 60, tzinfo=EASTERN
         )
         schema = "X0508" if day >= date(2023, 4, 1) else "X0306"
         filing = Filing(
@@ -1425,8 +1425,11 @@ def make_handler(state: EdgarServerState):
             self.send_header("Content-Length", str(len(body)))
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+                self.close_connection = True
             with state.lock:
                 state.statuses[status] += 1
                 state.bytes_sent += len(body)

@@ -167,9 +167,11 @@ class SecCache:
                 self.stats.add(expired=1)
             else:
                 cached = self._read_entry(absent, key)
-                if cached is not None and self._fresh(cached[0]):
-                    self.stats.add(hits=1)
-                    return None
+                if cached is not None:
+                    if self._fresh(cached[0]):
+                        self.stats.add(hits=1)
+                        return None
+                    self.stats.add(expired=1)
             self.stats.add(misses=1)
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = files.temp_path(target)

@@ -142,7 +142,8 @@ class RateLimiter:
         self._lock = threading.Lock()
         self.waited_s = 0.0
 
-    def acquire(self) -> None:
+    def acquire(self) -> float:
+        """Wait for the next free slot; returns its time (on the limiter's clock)."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next)
@@ -151,6 +152,7 @@ class RateLimiter:
             self.waited_s += wait
         if wait > 0:
             time.sleep(wait)
+        return slot
 
     def pause(self, seconds: float) -> None:
         """Hold every thread back for ``seconds`` (a 429: the whole process slows down)."""
