@@ -282,6 +282,17 @@ def test_a_padded_cik_in_an_archives_path_is_redirected_as_edgar_does(real):
     )
     assert response.status_code == 301
     assert response.headers["Location"] == f"/Archives/edgar/data/320193/{AAPL_SALE}.txt"
+    named_by_the_daily_index = httpx.get(real.url + response.headers["Location"], headers={"User-Agent": UA})
+    assert (
+        named_by_the_daily_index.content
+        == (FILINGS / "edgartools" / f"cassette__{AAPL_SALE}.txt").read_bytes()
+    )
+    assert (
+        httpx.get(
+            f"{real.url}/Archives/edgar/data/1835856/{AAPL_SALE}.txt", headers={"User-Agent": UA}
+        ).status_code
+        == 404
+    )  # the filing is not in another issuer's folder
 
 
 def test_nothing_is_served_before_it_was_public(tmp_path):

@@ -136,7 +136,7 @@ def test_the_shared_limiter_holds_the_configured_rate_measured_at_the_server(fre
     # one late arrival next to an on-time one, so a one-second window may hold one more, never two.
     in_any_second = max(int((times[i:] < t + 1.0).sum()) for i, t in enumerate(times))
     assert in_any_second <= rate + 1
-    assert (len(times) - 1) / (times[-1] - times[0]) <= rate * 1.02
+    assert (len(times) - 1) / (times[-1] - times[0]) <= rate * 1.1  # the mean rate, jitter aside
     assert elapsed >= 29 / rate * 0.95  # 29 intervals of 50 ms, whatever the threads
 
 
