@@ -1,0 +1,600 @@
+"""HTTP client for SEC EDGAR that follows the SEC's fair-access rules, with a disk cache.
+
+Fair access (https://www.sec.gov/os/accessing-edgar-data):
+
+- **A declared User-Agent** (``SEC_USER_AGENT``: a name and an email) is mandatory. Without one the client
+  refuses to start, before any request (:class:`SecUserAgentMissing`). It is sent as the ``User-Agent``
+  header and never logged or put in an error message.
+- **At most 10 requests a second** (default 8) for the whole process: every client pointed at the SEC shares
+  one limiter (:func:`shared_limiter`), whatever thread it runs on. Only a stand-in on loopback may go faster.
+- **Retries** (tenacity) on 429, 5xx, timeouts and connection errors, with exponential back-off and jitter,
+  honouring ``Retry-After`` (seconds or an HTTP date, capped at ``RetryPolicy.retry_after_cap_s``); a 429
+  also pauses every thread of the limiter.
+- **The SEC's 403 page** ("Your Request Originates from an Undeclared Automated Tool" / "Request Rate
+  Threshold Exceeded") is never retried: it raises :class:`SecAccessDenied` saying what it means and what to
+  check. Retrying would only extend the block.
+
+Paths (``www`` = https://www.sec.gov, ``data`` = https://data.sec.gov, both configurable so a local
+stand-in such as :mod:`smart_money.testing.edgar_server` can serve them):
+
+===========================  ====  ==============================================================  =========
+method                       host  path                                                            cache
+===========================  ====  ==============================================================  =========
+company_tickers              www   /files/company_tickers.json                                     TTL
+submissions                  data  /submissions/CIK##########.json                                 TTL
+submissions_page             data  /submissions/CIK##########-submissions-001.json                 TTL
+company_facts                data  /api/xbrl/companyfacts/CIK##########.json                       TTL
+filing_index                 www   /Archives/edgar/data/<cik>/<acc-no-dashes>/index.json           final
+archives_document            www   /Archives/edgar/data/<cik>/<acc-no-dashes>/<document>           final
+submission_text              www   /Archives/edgar/data/<cik>/<acc-no-dashes>/<accession>.txt      final
+daily_form_index             www   /Archives/edgar/daily-index/<yyyy>/QTR<q>/form.<yyyymmdd>.idx   period
+insider_dataset              www   /files/structureddata/data/insider-transactions-data-sets/      period
+                                   <yyyy>q<q>_form345.zip (streamed to disk, verified)
+===========================  ====  ==============================================================  =========
+
+"final": Archives documents never change once filed. "period": final once the day / quarter has closed
+(:mod:`smart_money.sources.sec.cache`). Absent answers (404) are cached too, so a weekend's daily index or
+a quarter not yet published is not asked again within the TTL.
+"""
+
+import ipaddress
+import json
+import logging
+import random
+import re
+import threading
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import tenacity
+
+from smart_money.sources.sec.cache import DEFAULT_TTL_DAYS, Cached, SecCache, server_folder
+
+log = logging.getLogger(__name__)
+
+SEC_USER_AGENT_ENV = "SEC_USER_AGENT"
+USER_AGENT_HINT = 'export SEC_USER_AGENT="Your Name you@example.com"'
+WWW_URL = "https://www.sec.gov"
+DATA_URL = "https://data.sec.gov"
+DEFAULT_RATE_PER_S = 8.0
+MAX_RATE_PER_S = 10.0  # the SEC's published limit, per user, across www and data
+DATASET_MEMBERS = ("SUBMISSION.tsv", "REPORTINGOWNER.tsv", "NONDERIV_TRANS.tsv", "DERIV_TRANS.tsv")
+DATASET_DIR = "/files/structureddata/data/insider-transactions-data-sets"
+DENIED_MARKERS = ("Undeclared Automated Tool", "Request Rate Threshold Exceeded")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_ACCESSION = re.compile(r"^(\d{10})-?(\d{2})-?(\d{6})$")
+_PAGE_NAME = re.compile(r"^CIK\d{10}-submissions-\d{3}\.json$")
+_DOCUMENT = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)?$")
+
+
+class SecError(RuntimeError):
+    """A request to EDGAR failed (after retries, or for a reason retrying cannot fix)."""
+
+
+class SecUserAgentMissing(SecError):
+    """``SEC_USER_AGENT`` is missing or does not declare a name and an email (the build exits with 2)."""
+
+
+class SecAccessDenied(SecError):
+    """HTTP 403: the SEC refused this client (undeclared tool or too fast). Never retried."""
+
+
+class SecNotFound(SecError):
+    """HTTP 404 for a document that should exist (a filing named by an index)."""
+
+
+class SecCorruptArchive(SecError):
+    """A downloaded data set ZIP is not a valid archive with the expected TSV members."""
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def check_user_agent(value: str | None) -> str:
+    """``value`` stripped, if it declares a name and an email as the SEC requires; else a clear error."""
+    text = (value or "").strip()
+    if not text:
+        raise SecUserAgentMissing(
+            f"{SEC_USER_AGENT_ENV} is not set: the SEC requires every automated tool to declare who runs it. "
+            f"Set it to your name and email, for example: {USER_AGENT_HINT}"
+        )
+    problem = None
+    if not text.isascii() or not text.isprintable():
+        problem = "holds control or non-ASCII characters"
+    elif not (match := _EMAIL.search(text)):
+        problem = "has no email address"
+    elif not text.replace(match.group(0), "").strip(" <>()[],;:-"):
+        problem = "has an email but no name"
+    elif match.group(0).lower() == "you@example.com":
+        problem = "is the example from this message, not your own name and email"
+    if problem:
+        # the value itself is not repeated: it may be half an email someone pasted
+        raise SecUserAgentMissing(
+            f"{SEC_USER_AGENT_ENV} {problem} ({len(text)} characters); the SEC requires a name and an email. "
+            f"Set it like this: {USER_AGENT_HINT}"
+        )
+    return text
+
+
+class RateLimiter:
+    """At most ``rate_per_s`` requests a second, evenly spaced, for every thread that shares it.
+
+    Each caller reserves the next free slot (slots are ``1 / rate`` apart), so no window of one second ever
+    holds more than ``rate`` requests, however many threads ask."""
+
+    def __init__(self, rate_per_s: float, clock: Callable[[], float] = time.monotonic):
+        if not rate_per_s > 0:
+            raise ValueError(f"rate_per_s must be positive, got {rate_per_s}")
+        self.rate = float(rate_per_s)
+        self._clock = clock
+        self._next = float("-inf")
+        self._lock = threading.Lock()
+        self.waited_s = 0.0
+
+    def acquire(self) -> float:
+        """Wait for the next free slot; returns its time (on the limiter's clock)."""
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + 1.0 / self.rate
+            wait = slot - now
+            self.waited_s += wait
+        if wait > 0:
+            time.sleep(wait)
+        return slot
+
+    def pause(self, seconds: float) -> None:
+        """Hold every thread back for ``seconds`` (a 429: the whole process slows down)."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + max(0.0, seconds))
+
+
+_LIMITERS: dict[tuple[str, float], RateLimiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def shared_limiter(www_url: str, data_url: str, rate_per_s: float) -> RateLimiter:
+    """The process-wide limiter for these servers: one for the real SEC (its limit spans www and data),
+    one per local stand-in, so every client and thread of the process counts against the same budget."""
+    local = _is_loopback(www_url) and _is_loopback(data_url)
+    group = f"{www_url}|{data_url}" if local else "sec.gov"
+    with _LIMITERS_LOCK:
+        key = (group, float(rate_per_s))
+        if key not in _LIMITERS:
+            _LIMITERS[key] = RateLimiter(rate_per_s)
+        return _LIMITERS[key]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    initial_s: float = 0.5
+    max_s: float = 30.0
+    retry_after_cap_s: float = 120.0  # a server asking for longer is treated as asking for two minutes
+
+
+def retry_after_seconds(value: str | None, cap_s: float, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds (a number or an HTTP date), between 0 and ``cap_s``; None if absent or
+    unreadable."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(0.0, seconds), cap_s)
+
+
+def cik10(cik: int | str) -> str:
+    """The zero-padded 10-digit CIK used by data.sec.gov paths."""
+    text = str(cik).strip()
+    if not text.isdigit() or len(text) > 10 or int(text) == 0:
+        raise ValueError(f"CIK {cik!r} is not a number of at most 10 digits; use e.g. 320193 or 0000320193")
+    return f"{int(text):010d}"
+
+
+def accession_dashed(accession: str) -> str:
+    """``0000320193-22-000061`` from either spelling (with or without dashes)."""
+    match = _ACCESSION.match(str(accession).strip())
+    if not match:
+        raise ValueError(
+            f"accession number {accession!r} is not 18 digits "
+            "(e.g. 0000320193-22-000061 or 000032019322000061)"
+        )
+    return "-".join(match.groups())
+
+
+def raw_document_name(primary_document: str) -> str:
+    """The raw XML behind a submissions ``primaryDocument``: ``xslF345X05/form4.xml`` names the SEC's HTML
+    rendering of ``form4.xml``; the XML itself sits in the filing folder without the ``xsl…/`` prefix."""
+    return primary_document.rsplit("/", 1)[-1]
+
+
+def quarter_of(day: date) -> int:
+    return (day.month - 1) // 3 + 1
+
+
+def quarter_after(year: int, quarter: int) -> date:
+    """The first day after ``year`` Q``quarter``."""
+    return date(year + (quarter == 4), quarter % 4 * 3 + 1, 1)
+
+
+class SecClient:
+    """GET from EDGAR with fair access, retries, clear errors and a disk cache. Thread-safe."""
+
+    def __init__(
+        self,
+        user_agent: str | None,
+        *,
+        cache_dir: Path | str,
+        www_url: str = WWW_URL,
+        data_url: str = DATA_URL,
+        rate_per_s: float = DEFAULT_RATE_PER_S,
+        cache_ttl_days: float = DEFAULT_TTL_DAYS,
+        as_of: date | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout_s: float = 30.0,
+        max_connections: int = 8,
+        limiter: RateLimiter | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self._user_agent = check_user_agent(user_agent)
+        self.www_url = _base_url(www_url, "www")
+        self.data_url = _base_url(data_url, "data")
+        local = _is_loopback(self.www_url) and _is_loopback(self.data_url)
+        if not rate_per_s > 0 or (rate_per_s > MAX_RATE_PER_S and not local):
+            raise SecError(
+                f"SEC request rate {rate_per_s}/s is not allowed: the SEC permits at most {MAX_RATE_PER_S:g} "
+                f"requests a second (default {DEFAULT_RATE_PER_S:g}); only a local stand-in may go faster"
+            )
+        self.rate_per_s = float(rate_per_s)
+        self.limiter = limiter or shared_limiter(self.www_url, self.data_url, self.rate_per_s)
+        self.retry = retry
+        self._as_of = as_of
+        self.cache = SecCache(cache_dir, cache_ttl_days, today=self.today)
+        self._http = httpx.Client(
+            headers={"User-Agent": self._user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=timeout_s,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+            follow_redirects=False,
+        )
+        self.requests: Counter = Counter()  # attempts sent, by kind
+        self.retries: Counter = Counter()
+        self.bytes_downloaded = 0
+        self._counter_lock = threading.Lock()
+
+    def __repr__(self) -> str:  # never shows the User-Agent
+        return f"SecClient(www={self.www_url!r}, data={self.data_url!r}, rate={self.rate_per_s}/s)"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "SecClient":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+    def today(self) -> date:
+        return self._as_of or date.today()
+
+    # ---- the paths ----------------------------------------------------------------------------------------
+    def company_tickers(self) -> dict:
+        """``company_tickers.json``: ``{"0": {"cik_str": 320193, "ticker": "AAPL", "title": ...}, ...}``."""
+        return self._json("tickers", self.www_url, "/files/company_tickers.json", missing_ok=False)
+
+    def submissions(self, cik: int | str) -> dict | None:
+        """An entity's submissions JSON (``filings.recent`` plus ``filings.files`` pages); None if unknown."""
+        return self._json("submissions", self.data_url, f"/submissions/CIK{cik10(cik)}.json")
+
+    def submissions_page(self, name: str) -> dict | None:
+        """An older submissions page named in ``filings.files[].name``, e.g.
+        ``CIK0000789019-submissions-001.json`` (the same columns as ``filings.recent``)."""
+        if not _PAGE_NAME.match(name or ""):
+            raise ValueError(
+                f"submissions page {name!r} is not a name like CIK0000789019-submissions-001.json "
+                "(take it from filings.files[].name)"
+            )
+        return self._json("submissions", self.data_url, f"/submissions/{name}")
+
+    def company_facts(self, cik: int | str) -> dict | None:
+        """XBRL company facts; None when the SEC has none for this CIK (funds, people, foreign issuers)."""
+        return self._json("companyfacts", self.data_url, f"/api/xbrl/companyfacts/CIK{cik10(cik)}.json")
+
+    def filing_index(self, cik: int | str, accession: str) -> dict:
+        """The filing folder's ``index.json`` (``{"directory": {"item": [{"name": ...}, ...]}}``)."""
+        body = self._bytes("archives", self.www_url, self._folder(cik, accession) + "/index.json", True)
+        return _parse_json(body, self._folder(cik, accession) + "/index.json")
+
+    def archives_document(self, cik: int | str, accession: str, document: str) -> bytes:
+        """One document of a filing (``form4.xml``; a ``primaryDocument`` with an ``xsl…/`` prefix is the
+        SEC's HTML rendering: see :func:`raw_document_name`)."""
+        if not _DOCUMENT.match(document or "") or ".." in document:
+            raise ValueError(f"document name {document!r} is not a file name inside a filing folder")
+        return self._bytes("archives", self.www_url, f"{self._folder(cik, accession)}/{document}", True)
+
+    def submission_text(self, cik: int | str, accession: str) -> bytes:
+        """The complete submission (SGML header with FILED AS OF DATE and ACCEPTANCE-DATETIME, then the
+        documents)."""
+        path = f"{self._folder(cik, accession)}/{accession_dashed(accession)}.txt"
+        return self._bytes("archives", self.www_url, path, True)
+
+    def daily_form_index(self, day: date) -> str | None:
+        """``form.<yyyymmdd>.idx``: every filing disseminated that day, one line per filer; None when the SEC
+        has no index for the day (weekends, holidays, a day not yet closed)."""
+        path = f"/Archives/edgar/daily-index/{day.year}/QTR{quarter_of(day)}/form.{day:%Y%m%d}.idx"
+        cached = self._cached("daily_index", self.www_url, path, closes_on=day + timedelta(days=1))
+        if cached.status == 404:
+            return None
+        return cached.body.decode("latin-1")  # EDGAR's indexes are ASCII; latin-1 never fails
+
+    def insider_dataset(self, year: int, quarter: int) -> Path | None:
+        """The Insider Transactions Data Set ZIP for ``year`` Q``quarter``, streamed to the cache and verified
+        (a valid ZIP holding SUBMISSION, REPORTINGOWNER, NONDERIV_TRANS and DERIV_TRANS ``.tsv``). None when
+        the SEC has not published it. A corrupt archive raises :class:`SecCorruptArchive` and leaves no file.
+        Kept for good once fetched after its quarter closed."""
+        if quarter not in (1, 2, 3, 4) or not 2003 <= year <= 2100:
+            raise ValueError(
+                f"data set quarter {year}q{quarter} does not exist: years from 2003, quarters 1-4"
+            )
+        path = f"{DATASET_DIR}/{year}q{quarter}_form345.zip"
+        return self.cache.get_or_download(
+            server_folder(self.www_url),
+            path,
+            lambda tmp: self._download(path, tmp),
+            closes_on=quarter_after(year, quarter),
+        )
+
+    def stats(self) -> dict:
+        """Requests, bytes, retries and cache counters, for the assets' metadata."""
+        return {
+            "requests": int(self.requests.total()),
+            "requests_by_kind": dict(self.requests),
+            "bytes_downloaded": int(self.bytes_downloaded),
+            "retries": int(self.retries.total()),
+            "retries_by_kind": dict(self.retries),
+            "rate_limit_wait_s": round(self.limiter.waited_s, 2),
+            **{f"cache_{k}": v for k, v in self.cache.stats.as_dict().items()},
+        }
+
+    # ---- plumbing -----------------------------------------------------------------------------------------
+    @staticmethod
+    def _folder(cik: int | str, accession: str) -> str:
+        return f"/Archives/edgar/data/{int(cik10(cik))}/{accession_dashed(accession).replace('-', '')}"
+
+    def _json(self, kind: str, base: str, path: str, missing_ok: bool = True) -> dict | None:
+        cached = self._cached(kind, base, path)
+        if cached.status == 404:
+            if missing_ok:
+                return None
+            raise SecNotFound(f"SEC {base}{path}: HTTP 404; check SEC_WWW_URL / SEC_DATA_URL")
+        return _parse_json(cached.body, path)
+
+    def _bytes(self, kind: str, base: str, path: str, immutable: bool) -> bytes:
+        cached = self._cached(kind, base, path, immutable=immutable)
+        if cached.status == 404:
+            raise SecNotFound(f"SEC {base}{path}: HTTP 404 (no such document)")
+        return cached.body
+
+    def _cached(
+        self, kind: str, base: str, path: str, immutable: bool = False, closes_on: date | None = None
+    ) -> Cached:
+        return self.cache.get_or_fetch(
+            server_folder(base),
+            path,
+            lambda: self._with_retries(kind, base + path, lambda: self._get_once(kind, base + path)),
+            immutable=immutable,
+            closes_on=closes_on,
+        )
+
+    def _with_retries(self, kind: str, url: str, attempt: Callable[[], object]):
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            backoff = min(self.retry.max_s, self.retry.initial_s * 2 ** (state.attempt_number - 1))
+            backoff *= random.uniform(0.5, 1.0)  # jitter: clients that failed together do not retry together
+            if isinstance(exc, _Retryable) and exc.retry_after is not None:
+                return max(backoff, exc.retry_after)
+            return backoff
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            with self._counter_lock:
+                self.retries[kind] += 1
+            log.warning(
+                "SEC %s: %s; retry %d of %d",
+                url,
+                state.outcome.exception(),
+                state.attempt_number,
+                self.retry.attempts - 1,
+            )
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            stop=tenacity.stop_after_attempt(self.retry.attempts),
+            wait=wait,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except _Retryable as exc:
+            unreachable = "ConnectError" in str(exc) or "ConnectTimeout" in str(exc)
+            hint = (
+                "check the network and SEC_WWW_URL / SEC_DATA_URL"
+                if unreachable
+                else "EDGAR may be busy or down: try again later or lower the request rate"
+            )
+            raise SecError(
+                f"SEC {url} still failing after {self.retry.attempts} attempts: {exc}; {hint}"
+            ) from None
+
+    def _send(self, kind: str, url: str, stream: bool = False) -> httpx.Response:
+        self.limiter.acquire()
+        with self._counter_lock:
+            self.requests[kind] += 1
+        try:
+            request = self._http.build_request("GET", url)
+            return self._http.send(request, stream=stream)
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+
+    def _check(self, response: httpx.Response, url: str) -> None:
+        """Raise for any status but 200 and 404 (the body must have been read)."""
+        status = response.status_code
+        if status in (200, 404):
+            return
+        if status == 403:
+            text = response.text
+            if any(marker.lower() in text.lower() for marker in DENIED_MARKERS):
+                raise SecAccessDenied(
+                    f"SEC refused {url} with its 403 page for undeclared or too-fast tools "
+                    f"({_denied_title(text)}). EDGAR blocks a client that does not declare itself or goes "
+                    f"over {MAX_RATE_PER_S:g} requests a second, usually for about 10 minutes. Check that "
+                    f"{SEC_USER_AGENT_ENV} holds your real name and email ({USER_AGENT_HINT}), that the rate "
+                    f"is at most {MAX_RATE_PER_S:g}/s and that no other tool on this network is downloading "
+                    "from the SEC; then wait before running again (retrying now would extend the block)"
+                )
+            raise SecAccessDenied(
+                f"SEC {url}: HTTP 403 {_snippet(text)}; EDGAR refused the request: check "
+                f"{SEC_USER_AGENT_ENV} and SEC_WWW_URL / SEC_DATA_URL"
+            )
+        if 300 <= status < 400:
+            location = response.headers.get("Location", "?")
+            raise SecError(
+                f"SEC {url}: HTTP {status} redirect to {location}; check SEC_WWW_URL / SEC_DATA_URL"
+            )
+        if status == 429 or status >= 500:
+            retry_after = retry_after_seconds(
+                response.headers.get("Retry-After"), self.retry.retry_after_cap_s
+            )
+            if status == 429:
+                self.limiter.pause(retry_after if retry_after is not None else self.retry.initial_s)
+            raise _Retryable(f"HTTP {status} {_snippet(response.text)}", retry_after)
+        raise SecError(f"SEC {url}: HTTP {status} {_snippet(response.text)}")
+
+    def _get_once(self, kind: str, url: str) -> Cached:
+        response = self._send(kind, url)
+        try:
+            with self._counter_lock:
+                self.bytes_downloaded += response.num_bytes_downloaded
+            self._check(response, url)
+            return Cached(response.status_code, response.content if response.status_code == 200 else b"")
+        finally:
+            response.close()
+
+    def _download(self, path: str, tmp: Path) -> int:
+        url = self.www_url + path
+
+        def attempt() -> int:
+            response = self._send("dataset", url, stream=True)
+            try:
+                if response.status_code != 200:
+                    response.read()
+                    with self._counter_lock:
+                        self.bytes_downloaded += response.num_bytes_downloaded
+                    self._check(response, url)
+                    return 404
+                counted = 0
+                try:
+                    with open(tmp, "wb") as fh:
+                        for chunk in response.iter_bytes(1 << 20):
+                            fh.write(chunk)
+                            with self._counter_lock:
+                                self.bytes_downloaded += response.num_bytes_downloaded - counted
+                            counted = response.num_bytes_downloaded
+                except (httpx.TimeoutException, httpx.TransportError) as exc:
+                    raise _Retryable(f"download cut short: {type(exc).__name__}: {exc}") from None
+                return 200
+            finally:
+                response.close()
+
+        status = self._with_retries("dataset", url, attempt)
+        if status == 200:
+            verify_dataset_zip(tmp, url)
+        return status
+
+
+def verify_dataset_zip(path: Path, origin: str = "") -> None:
+    """Raise :class:`SecCorruptArchive` unless ``path`` is a readable ZIP holding the data set's TSVs."""
+    where = origin or str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+            names = {Path(n).name for n in archive.namelist()}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise SecCorruptArchive(
+            f"SEC data set {where} is not a valid ZIP ({exc}); nothing was kept: run again to download it "
+            "afresh, and if it fails again the file on the server is damaged"
+        ) from None
+    if bad is not None:
+        raise SecCorruptArchive(
+            f"SEC data set {where}: member {bad} fails its CRC check; nothing was kept: "
+            "run again to download it"
+        )
+    missing = [m for m in DATASET_MEMBERS if m not in names]
+    if missing:
+        raise SecCorruptArchive(
+            f"SEC data set {where} lacks {', '.join(missing)} "
+            f"(holds {', '.join(sorted(names)) or 'nothing'}); "
+            "nothing was kept: this is not an Insider Transactions Data Set"
+        )
+
+
+def _parse_json(body: bytes, path: str):
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise SecError(
+            f"SEC {path}: the answer is not JSON ({len(body)} bytes: {_snippet(body.decode('latin-1'))})"
+        ) from None
+
+
+def _base_url(url: str, name: str) -> str:
+    url = (url or "").strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SecError(
+            f"SEC {name} base URL {url!r} is not an http(s) URL; use e.g. "
+            f"{WWW_URL if name == 'www' else DATA_URL} or http://127.0.0.1:8766 for a local stand-in"
+        )
+    return url
+
+
+def _denied_title(text: str) -> str:
+    for marker in DENIED_MARKERS:
+        if marker.lower() in text.lower():
+            return marker
+    return "403"
+
+
+def _snippet(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text or "")).strip()[:160]
