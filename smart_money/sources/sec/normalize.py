@@ -462,8 +462,10 @@ def filing_rows(
 
 def frame(rows: Sequence[dict]) -> pd.DataFrame:
     """Rows as a frame with :data:`COLUMNS` in order and the types of :data:`SCHEMA` (empty → typed empty)."""
-    table = pa.Table.from_pylist(list(rows), schema=SCHEMA) if rows else SCHEMA.empty_table()
-    return table.to_pandas()
+    if not rows:
+        return SCHEMA.empty_table().to_pandas()
+    records = pd.DataFrame.from_records(list(rows), columns=list(COLUMNS))
+    return pa.Table.from_pandas(records, schema=SCHEMA, preserve_index=False).to_pandas()
 
 
 # ---- amendments, point in time -----------------------------------------------------------------------------
