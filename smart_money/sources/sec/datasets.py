@@ -455,9 +455,12 @@ def _fn(amount: Amount) -> str:
     return ",".join(amount.footnotes)
 
 
-def dataset_tables(documents: Iterable[tuple[Filing, list[Transaction]]]) -> dict[str, pd.DataFrame]:
+def dataset_tables(
+    documents: Iterable[tuple[Filing, list[Transaction]]], *, with_aff10b5one: bool = False
+) -> dict[str, pd.DataFrame]:
     """The data set's SUBMISSION, REPORTINGOWNER, NONDERIV_TRANS and DERIV_TRANS for parsed filings, in the
-    readme's layout (columns above, dates DD-MON-YYYY, numbers with 2 decimals, SKs in document order)."""
+    readme's layout (columns above, dates DD-MON-YYYY, numbers with 2 decimals, SKs in document order).
+    ``with_aff10b5one`` adds SUBMISSION.AFF10B5ONE (the 2024 Q3 files have no such column)."""
     out: dict[str, list[dict]] = {n: [] for n in ROW_TABLES}
     sk = 0
     for filing, transactions in documents:
@@ -470,6 +473,7 @@ def dataset_tables(documents: Iterable[tuple[Filing, list[Transaction]]]) -> dic
                 "DOCUMENT_TYPE": filing.form_type or "",
                 "ISSUERCIK": filing.issuer_cik or "",
                 "REMARKS": filing.remarks,
+                **({"AFF10B5ONE": filing.aff10b5one or ""} if with_aff10b5one else {}),
             }
         )
         for owner in filing.owners:
@@ -509,7 +513,8 @@ def dataset_tables(documents: Iterable[tuple[Filing, list[Transaction]]]) -> dic
                 row["TRANS_TOTAL_VALUE"] = format_number(t.total_value.value)
                 row["TRANS_TOTAL_VALUE_FN"] = _fn(t.total_value)
             out[name].append(row)
-    return {name: pd.DataFrame(rows, columns=list(_COLUMNS[name])).fillna("") for name, rows in out.items()}
+    columns = {**_COLUMNS, "SUBMISSION": SUBMISSION_COLUMNS + (("AFF10B5ONE",) if with_aff10b5one else ())}
+    return {name: pd.DataFrame(rows, columns=list(columns[name])).fillna("") for name, rows in out.items()}
 
 
 def write_archive(tables: Mapping[str, pd.DataFrame]) -> bytes:
