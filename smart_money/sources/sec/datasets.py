@@ -32,6 +32,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -180,7 +181,7 @@ def verify_archive(source: Source) -> list[str]:
                 with archive.open(member) as f:
                     while f.read(1 << 20):
                         pass
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
                 raise DatasetError(
                     f"data set {label}: member {member} is corrupt ({error}); download it again"
                 ) from None
@@ -204,7 +205,12 @@ def read_table(source: Source, name: str) -> pd.DataFrame:
     handle = members[key]
     if isinstance(handle, tuple):
         archive, member = handle
-        raw = archive.read(member)
+        try:
+            raw = archive.read(member)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+            raise DatasetError(
+                f"data set {label}: member {member} is corrupt ({error}); download it again"
+            ) from None
     else:
         raw = Path(handle).read_bytes()
     try:
@@ -327,13 +333,47 @@ def _sk(value) -> tuple[int, str]:
     return (int(text), text) if text.isdigit() else (10**30, text)
 
 
-def _grouped_transactions(table: pd.DataFrame | None, is_derivative: bool) -> dict[str, list[Transaction]]:
+def _records(table: pd.DataFrame, columns: Iterable[str]) -> list[dict]:
+    """The rows of ``table`` as dicts of the given columns ('' for a column the file lacks); much faster
+    than ``DataFrame.to_dict`` on Arrow-backed text columns."""
+    names = list(dict.fromkeys(columns))
+    values = [table[c].tolist() if c in table.columns else [""] * len(table) for c in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+_TRANSACTION_FIELDS = (
+    "ACCESSION_NUMBER",
+    "SECURITY_TITLE",
+    "TRANS_CODE",
+    "DIRECT_INDIRECT_OWNERSHIP",
+    *(
+        f"{c}{suffix}"
+        for c in (
+            "TRANS_DATE",
+            "TRANS_ACQUIRED_DISP_CD",
+            "TRANS_SHARES",
+            "TRANS_TOTAL_VALUE",
+            "TRANS_PRICEPERSHARE",
+            "SHRS_OWND_FOLWNG_TRANS",
+            "VALU_OWND_FOLWNG_TRANS",
+        )
+        for suffix in ("", "_FN")
+    ),
+)
+
+
+def _grouped_transactions(
+    table: pd.DataFrame | None, is_derivative: bool, accessions: set[str] | None = None
+) -> dict[str, list[Transaction]]:
+    """accession → its transactions in SK order; only ``accessions`` when given."""
     if table is None or table.empty:
         return {}
     sk = "DERIV_TRANS_SK" if is_derivative else "NONDERIV_TRANS_SK"
     by_accession: dict[str, list[dict]] = defaultdict(list)
-    for row in table.to_dict("records"):
-        by_accession[str(row["ACCESSION_NUMBER"]).strip()].append(row)
+    for row in _records(table, (*_TRANSACTION_FIELDS, sk)):
+        accession = str(row["ACCESSION_NUMBER"]).strip()
+        if accessions is None or accession in accessions:
+            by_accession[accession].append(row)
     return {
         accession: [
             _transaction(row, is_derivative, i)
@@ -343,19 +383,51 @@ def _grouped_transactions(table: pd.DataFrame | None, is_derivative: bool) -> di
     }
 
 
-def filings(tables: Mapping[str, pd.DataFrame]) -> list[tuple[Filing, list[Transaction]]]:
-    """Every filing of the data set as :class:`Filing` + transactions (SUBMISSION order), the same records
-    the XML path produces. A table missing from ``tables`` counts as empty (but SUBMISSION is required)."""
+_SUBMISSION_FIELDS = (
+    "ACCESSION_NUMBER",
+    "ISSUERCIK",
+    "DOCUMENT_TYPE",
+    "FILING_DATE",
+    "PERIOD_OF_REPORT",
+    "DATE_OF_ORIG_SUB",
+    "AFF10B5ONE",
+    "REMARKS",
+)
+_OWNER_FIELDS = (
+    "ACCESSION_NUMBER",
+    "RPTOWNERCIK",
+    "RPTOWNERNAME",
+    "RPTOWNER_RELATIONSHIP",
+    "RPTOWNER_TITLE",
+    "RPTOWNER_TXT",
+)
+
+
+def filings(
+    tables: Mapping[str, pd.DataFrame], issuers: Iterable[str] | None = None
+) -> list[tuple[Filing, list[Transaction]]]:
+    """The filings of the data set as :class:`Filing` + transactions (SUBMISSION order), the same records
+    the XML path produces; only those of ``issuers`` (10-digit CIKs) when given. A table missing from
+    ``tables`` counts as empty (but SUBMISSION is required)."""
     if "SUBMISSION" not in tables:
         raise DatasetError("the data set tables have no SUBMISSION; read it with read_tables(source)")
+    wanted = None if issuers is None else set(issuers)
+    submissions_ = [
+        row
+        for row in _records(tables["SUBMISSION"], _SUBMISSION_FIELDS)
+        if wanted is None or _issuer_key(row["ISSUERCIK"]) in wanted
+    ]
+    accessions = {str(row["ACCESSION_NUMBER"]).strip() for row in submissions_}
     owners: dict[str, list[Owner]] = defaultdict(list)
     if "REPORTINGOWNER" in tables:
-        for row in tables["REPORTINGOWNER"].to_dict("records"):
-            owners[str(row["ACCESSION_NUMBER"]).strip()].append(_owner(row))
-    nonderiv = _grouped_transactions(tables.get("NONDERIV_TRANS"), False)
-    deriv = _grouped_transactions(tables.get("DERIV_TRANS"), True)
+        for row in _records(tables["REPORTINGOWNER"], _OWNER_FIELDS):
+            accession = str(row["ACCESSION_NUMBER"]).strip()
+            if accession in accessions:
+                owners[accession].append(_owner(row))
+    nonderiv = _grouped_transactions(tables.get("NONDERIV_TRANS"), False, accessions)
+    deriv = _grouped_transactions(tables.get("DERIV_TRANS"), True, accessions)
     out = []
-    for row in tables["SUBMISSION"].to_dict("records"):
+    for row in submissions_:
         accession = str(row["ACCESSION_NUMBER"]).strip()
         filing = Filing(
             accession_number=accession,
@@ -373,36 +445,44 @@ def filings(tables: Mapping[str, pd.DataFrame]) -> list[tuple[Filing, list[Trans
     return out
 
 
+def _issuer_key(value) -> str:
+    """The 10-digit form of an ISSUERCIK cell; the raw text when it is not digits (normalize rejects it)."""
+    text = str(value or "").strip()
+    return text.zfill(10) if text.isdigit() and len(text) <= 10 else text
+
+
 def dataset_rows(tables: Mapping[str, pd.DataFrame], cik_to_symbol: Mapping) -> tuple[list[dict], list[dict]]:
     """Rows of every filing whose issuer is in ``cik_to_symbol``, and the quarantined transactions.
 
-    Transactions whose accession is not in SUBMISSION are quarantined ("accession not in SUBMISSION").
-    Rows come grouped by filing in SUBMISSION order, each filing's rows in document order.
+    A filing whose ISSUERCIK is not digits is quarantined (it cannot be matched to the universe), as are
+    transactions whose accession is not in SUBMISSION ("accession not in SUBMISSION"). Rows come grouped
+    by filing in SUBMISSION order, each filing's rows in document order.
     """
     mapping = normalize.cik_map(cik_to_symbol)
+    submission = tables.get("SUBMISSION")
+    if submission is None:
+        raise DatasetError("the data set tables have no SUBMISSION; read it with read_tables(source)")
+    issuers = {_issuer_key(v) for v in submission["ISSUERCIK"].tolist()}
+    in_scope = {i for i in issuers if i in mapping or not i.isdigit()}
     rows: list[dict] = []
     quarantined: list[dict] = []
-    known = set()
-    for filing, transactions in filings(tables):
-        known.add(filing.accession_number)
-        issuer = (filing.issuer_cik or "").strip()
-        if issuer.isdigit() and issuer.zfill(10) not in mapping:
-            continue
-        r, q = normalize.filing_rows(filing, transactions, mapping)
-        rows += r
-        quarantined += q
+    for filing, transactions in filings(tables, in_scope):
+        if transactions:
+            r, q = normalize.filing_rows(filing, transactions, mapping)
+            rows += r
+            quarantined += q
+    known = set(submission["ACCESSION_NUMBER"].str.strip().tolist())
     for name, is_derivative in (("NONDERIV_TRANS", False), ("DERIV_TRANS", True)):
         table = tables.get(name)
         if table is None or table.empty:
             continue
         orphans = table[~table["ACCESSION_NUMBER"].str.strip().isin(known)]
         for accession, transactions in _grouped_transactions(orphans, is_derivative).items():
-            if accession not in known:
-                orphan = Filing(accession_number=accession, issuer_cik=None, form_type=None)
-                quarantined += [
-                    normalize._quarantine(orphan, t, None, f"accession not in SUBMISSION ({name})")
-                    for t in transactions
-                ]
+            orphan = Filing(accession_number=accession, issuer_cik=None, form_type=None)
+            quarantined += [
+                normalize._quarantine(orphan, t, None, f"accession not in SUBMISSION ({name})")
+                for t in transactions
+            ]
     return rows, quarantined
 
 

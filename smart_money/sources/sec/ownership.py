@@ -203,9 +203,10 @@ def parse_document(
     is the XML's ``documentType``; ``form_type`` is used only when the XML has none. Raises
     :class:`OwnershipParseError` when the bytes are not a well-formed ownership document.
     """
-    data = extract_xml(xml)
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    raw = xml.encode("utf-8") if isinstance(xml, str) else xml
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise OwnershipParseError("the document declares a DTD or entities; ownership XML never does")
+    data = extract_xml(raw)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as error:

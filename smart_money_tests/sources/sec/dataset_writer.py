@@ -119,8 +119,10 @@ def filing_tables(entries, aff10b5one_column: bool = False) -> dict[str, list[di
                     "FILE_NUMBER": "",
                 }
             )
-        for table, tag in (("NONDERIV_TRANS", "nonDerivativeTable/nonDerivativeTransaction"),
-                           ("DERIV_TRANS", "derivativeTable/derivativeTransaction")):
+        for table, tag in (
+            ("NONDERIV_TRANS", "nonDerivativeTable/nonDerivativeTransaction"),
+            ("DERIV_TRANS", "derivativeTable/derivativeTransaction"),
+        ):
             for t in root.findall(tag):
                 sk += 1
                 row = {"ACCESSION_NUMBER": acc, f"{table}_SK": str(sk)}
@@ -145,8 +147,20 @@ def filing_tables(entries, aff10b5one_column: bool = False) -> dict[str, list[di
                     _pair(row, "UNDLYNG_SEC_TITLE", t, "underlyingSecurity/underlyingSecurityTitle")
                     _pair(row, "UNDLYNG_SEC_SHARES", t, "underlyingSecurity/underlyingSecurityShares", "num")
                     _pair(row, "UNDLYNG_SEC_VALUE", t, "underlyingSecurity/underlyingSecurityValue", "num")
-                _pair(row, "SHRS_OWND_FOLWNG_TRANS", t, "postTransactionAmounts/sharesOwnedFollowingTransaction", "num")
-                _pair(row, "VALU_OWND_FOLWNG_TRANS", t, "postTransactionAmounts/valueOwnedFollowingTransaction", "num")
+                _pair(
+                    row,
+                    "SHRS_OWND_FOLWNG_TRANS",
+                    t,
+                    "postTransactionAmounts/sharesOwnedFollowingTransaction",
+                    "num",
+                )
+                _pair(
+                    row,
+                    "VALU_OWND_FOLWNG_TRANS",
+                    t,
+                    "postTransactionAmounts/valueOwnedFollowingTransaction",
+                    "num",
+                )
                 _pair(row, "DIRECT_INDIRECT_OWNERSHIP", t, "ownershipNature/directOrIndirectOwnership")
                 _pair(row, "NATURE_OF_OWNERSHIP", t, "ownershipNature/natureOfOwnership")
                 out[table].append(row)
@@ -157,9 +171,13 @@ def columns(table: str, rows: list[dict]) -> list[str]:
     """The real file's column order: DERIV_TRANS from the shared 2024 Q3 header, the others from the
     SEC's FORM_345_metadata.json; extra columns (AFF10B5ONE) appended."""
     if table == "DERIV_TRANS":
-        header = realdata.dataset_table_bytes("DERIV_TRANS.tsv").split(b"\n", 1)[0].decode().strip().split("\t")
+        header = (
+            realdata.dataset_table_bytes("DERIV_TRANS.tsv").split(b"\n", 1)[0].decode().strip().split("\t")
+        )
     elif table == "SUBMISSION":
-        header = realdata.dataset_table_bytes("SUBMISSION.tsv").split(b"\n", 1)[0].decode().strip().split("\t")
+        header = (
+            realdata.dataset_table_bytes("SUBMISSION.tsv").split(b"\n", 1)[0].decode().strip().split("\t")
+        )
     else:
         header = realdata.metadata_columns(table)
     extra = [c for r in rows for c in r if c not in header]
