@@ -233,6 +233,33 @@ def eastern_to_utc(text: str | None) -> datetime | None:
     return local.replace(tzinfo=EASTERN).astimezone(UTC)
 
 
+def acceptance_utc(value) -> datetime | None:
+    """An acceptance time in any form the SEC gives it → an aware UTC datetime (None when absent).
+
+    ``YYYYMMDDhhmmss`` (SEC headers) and naive datetimes are Eastern time; ISO text with a zone
+    (submissions JSON ``2022-05-06T22:30:57.000Z``) and aware datetimes keep their zone."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if re.fullmatch(r"\d{14}", text):
+            return eastern_to_utc(text)
+        try:
+            value = pd.Timestamp(text)
+        except ValueError:
+            raise Rejected(f"acceptance time {text!r} is neither YYYYMMDDhhmmss nor ISO 8601") from None
+    if isinstance(value, datetime):
+        stamp = pd.Timestamp(value)
+        if pd.isna(stamp):
+            return None
+        if stamp.tzinfo is None:
+            stamp = stamp.tz_localize(EASTERN)
+        return stamp.tz_convert("UTC").to_pydatetime()
+    raise Rejected(f"acceptance time {value!r} is not a date and time")
+
+
 def parse_flag(value) -> bool | None:
     """ "1"/"true" → True, "0"/"false" → False (any case), empty → None; other text → None."""
     if value is None:
@@ -363,9 +390,7 @@ def _filing_fields(filing: Filing, cik_to_symbol: Mapping[str, str]) -> dict:
     first = filing.owners[0]
     if not str(first.cik or "").strip():
         raise Rejected("the first reporting owner has no CIK")
-    acceptance = filing.acceptance_time
-    if acceptance is not None and not isinstance(acceptance, datetime):
-        acceptance = eastern_to_utc(str(acceptance))
+    acceptance = acceptance_utc(filing.acceptance_time)
     return {
         "symbol": symbol,
         "known_at": pd.Timestamp(filed),
@@ -376,7 +401,7 @@ def _filing_fields(filing: Filing, cik_to_symbol: Mapping[str, str]) -> dict:
         "source": SOURCE,
         "issuer_cik": issuer,
         "accession_number": filing.accession_number.strip(),
-        "acceptance_time": pd.NaT if acceptance is None else pd.Timestamp(acceptance).tz_convert("UTC"),
+        "acceptance_time": pd.NaT if acceptance is None else pd.Timestamp(acceptance),
         "form_type": form,
         "is_amendment": form.endswith("/A"),
         "aff10b5one": parse_flag(filing.aff10b5one),
@@ -474,65 +499,88 @@ def _family(form: str) -> str:
 
 
 def amendment_supersessions(rows: pd.DataFrame) -> pd.DataFrame:
-    """Which filing each amendment replaces: one row per (amended accession, amendment accession).
+    """Which filing each amendment replaces: one row per (replaced accession, amendment accession).
 
-    An amendment (``is_amendment``) replaces earlier filings of the same form family (4/A → 4 or an earlier
-    4/A) by the same issuer (``issuer_cik``) and first owner (``insider_id``) filed before it, chosen as:
-    those matching both ``period_of_report`` and ``date_of_original_submission`` = their filing date; if
-    none, those matching ``period_of_report``; if none, those filed on ``date_of_original_submission``.
+    An amendment (``is_amendment``) replaces filings of the same form family (4/A → a 4 or an earlier
+    4/A) by the same issuer (``issuer_cik``) and first owner (``insider_id``) that came before it, chosen
+    as: those matching both ``period_of_report`` and ``date_of_original_submission`` = their filing date;
+    if none, those matching ``period_of_report``; if none, those filed on ``date_of_original_submission``.
+    "Before" is the order (known_at, originals before amendments, acceptance_time, accession_number), so a
+    same-day original is replaced and of two amendments of one filing the later replaces the earlier.
+
     Columns: ``accession_number`` (the replaced filing), ``superseded_by``, ``superseded_at`` (the
-    amendment's known_at: the replacement holds from that day on).
+    amendment's known_at: the replacement holds from that day on). Whether an amendment replaces a filing
+    depends only on filings public by the amendment's own date, so computing this once over all rows and
+    filtering ``superseded_at <= t`` gives the same answer as computing it over the rows public at t.
     """
     cols = ["accession_number", "superseded_by", "superseded_at"]
-    if rows.empty:
+    if rows.empty or not rows["is_amendment"].any():
         return pd.DataFrame(columns=cols)
-    filings = (
-        rows[
-            [
-                "accession_number",
-                "issuer_cik",
-                "insider_id",
-                "form_type",
-                "is_amendment",
-                "known_at",
-                "period_of_report",
-                "date_of_original_submission",
-            ]
-        ]
-        .drop_duplicates("accession_number")
-        .assign(family=lambda d: d["form_type"].map(_family))
+    keep = [
+        "accession_number",
+        "issuer_cik",
+        "insider_id",
+        "form_type",
+        "is_amendment",
+        "known_at",
+        "acceptance_time",
+        "period_of_report",
+        "date_of_original_submission",
+    ]
+    filings = rows[[c for c in keep if c in rows.columns]].drop_duplicates("accession_number").copy()
+    if "acceptance_time" not in filings:
+        filings["acceptance_time"] = pd.NaT
+    filings["family"] = filings["form_type"].map(_family)
+    filings["accepted_utc"] = pd.to_datetime(filings["acceptance_time"], utc=True).fillna(
+        pd.Timestamp.max.tz_localize("UTC")
     )
+    filings = filings.sort_values(
+        ["known_at", "is_amendment", "accepted_utc", "accession_number"], kind="stable"
+    )
+    filings["sequence"] = range(len(filings))
     out = []
-    for amendment in filings[filings["is_amendment"]].itertuples(index=False):
-        earlier = filings[
-            (filings["issuer_cik"] == amendment.issuer_cik)
-            & (filings["insider_id"] == amendment.insider_id)
-            & (filings["family"] == amendment.family)
-            & (filings["known_at"] <= amendment.known_at)
-            & (filings["accession_number"] != amendment.accession_number)
+    for _, group in filings.groupby(["issuer_cik", "insider_id", "family"], sort=False):
+        if not group["is_amendment"].any():
+            continue
+        for amendment in group[group["is_amendment"]].itertuples(index=False):
+            earlier = group[group["sequence"] < amendment.sequence]
+            same_period = pd.notna(amendment.period_of_report) & earlier["period_of_report"].eq(
+                amendment.period_of_report
+            )
+            same_origin = pd.notna(amendment.date_of_original_submission) & earlier["known_at"].eq(
+                amendment.date_of_original_submission
+            )
+            for mask in (same_period & same_origin, same_period, same_origin):
+                if mask.any():
+                    out += [
+                        (accession, amendment.accession_number, amendment.known_at)
+                        for accession in earlier.loc[mask, "accession_number"]
+                    ]
+                    break
+    # Amendments of the same filing form a chain: each later one also replaces the earlier ones.
+    sequence = dict(zip(filings["accession_number"], filings["sequence"], strict=True))
+    chains: dict[str, list[tuple[str, pd.Timestamp]]] = {}
+    for replaced, by, at in out:
+        chains.setdefault(replaced, []).append((by, at))
+    for amendments in chains.values():
+        amendments.sort(key=lambda a: sequence[a[0]])
+        out += [
+            (earlier, later, at)
+            for i, (earlier, _) in enumerate(amendments)
+            for later, at in amendments[i + 1 :]
         ]
-        same_period = earlier["period_of_report"].eq(amendment.period_of_report) & pd.notna(
-            amendment.period_of_report
-        )
-        same_origin = earlier["known_at"].eq(amendment.date_of_original_submission) & pd.notna(
-            amendment.date_of_original_submission
-        )
-        for mask in (same_period & same_origin, same_period, same_origin):
-            if mask.any():
-                for accession in earlier.loc[mask, "accession_number"]:
-                    out.append((accession, amendment.accession_number, amendment.known_at))
-                break
-    return pd.DataFrame(out, columns=cols)
+    return pd.DataFrame(out, columns=cols).drop_duplicates(["accession_number", "superseded_by"])
 
 
-def as_of(rows: pd.DataFrame, t) -> pd.DataFrame:
+def as_of(rows: pd.DataFrame, t, supersessions: pd.DataFrame | None = None) -> pd.DataFrame:
     """The rows public at ``t``, each filing in the version public at ``t``.
 
     A row is visible when its ``known_at <= t`` and no amendment public by ``t`` (``superseded_at <= t``)
-    replaces its filing. A feature for sample date t reads exactly this slice.
+    replaces its filing. A feature for sample date t reads exactly this slice. Pass ``supersessions``
+    (:func:`amendment_supersessions` of all rows, computed once) to slice many dates cheaply.
     """
     t = pd.Timestamp(t)
     visible = rows[rows["known_at"] <= t]
-    replaced = amendment_supersessions(visible)
+    replaced = amendment_supersessions(visible) if supersessions is None else supersessions
     gone = set(replaced.loc[replaced["superseded_at"] <= t, "accession_number"])
     return visible[~visible["accession_number"].isin(gone)]

@@ -198,8 +198,9 @@ def parse_document(
 ) -> tuple[Filing, list[Transaction]]:
     """An ownership document → its :class:`Filing` (owners in filed order) and its transactions.
 
-    ``accession_number``, ``filing_date`` (date or text) and ``acceptance_time`` (aware datetime, or the
-    header's Eastern ``YYYYMMDDhhmmss``) come from the caller: the XML does not carry them. The form type
+    ``accession_number``, ``filing_date`` (date or text) and ``acceptance_time`` (see
+    :func:`.normalize.acceptance_utc`: the header's Eastern ``YYYYMMDDhhmmss``, the submissions JSON's
+    UTC ISO text, or a datetime) come from the caller: the XML does not carry them. The form type
     is the XML's ``documentType``; ``form_type`` is used only when the XML has none. Raises
     :class:`OwnershipParseError` when the bytes are not a well-formed ownership document.
     """

@@ -339,3 +339,46 @@ def test_the_bulk_path_carries_the_amendment_the_same_way(tmp_path):
     after = normalize.as_of(frame, "2022-05-20")
     assert set(after["accession_number"]) == {AMENDMENT_ACCESSION} and len(after) == 6
     assert len(normalize.as_of(frame, "2022-05-19")) == 7
+
+
+def test_acceptance_times_in_every_form_the_sec_gives_them():
+    utc = pd.Timestamp("2022-05-06 22:30:57", tz="UTC")
+    assert normalize.acceptance_utc("20220506183057") == utc  # SEC header, Eastern (EDT)
+    assert normalize.acceptance_utc("2022-05-06T22:30:57.000Z") == utc  # submissions JSON
+    assert normalize.acceptance_utc(utc) == utc
+    assert normalize.acceptance_utc(pd.Timestamp("2022-05-06 18:30:57")) == utc  # naive: Eastern
+    assert normalize.acceptance_utc("20250110160730") == pd.Timestamp("2025-01-10 21:07:30", tz="UTC")  # EST
+    assert normalize.acceptance_utc(None) is None and normalize.acceptance_utc(pd.NaT) is None
+    with pytest.raises(normalize.Rejected, match="neither YYYYMMDDhhmmss nor ISO"):
+        normalize.acceptance_utc("at half past six")
+    xml = realdata.form4_bytes(realdata.AAPL_SALE)
+    rows, _ = ownership.document_rows(
+        xml,
+        realdata.universe(),
+        accession_number="0000320193-22-000061",
+        filing_date="2022-05-06",
+        acceptance_time="2022-05-06T22:30:57.000Z",
+    )
+    assert {r["acceptance_time"] for r in rows} == {utc}
+
+
+def test_supersessions_computed_once_give_the_same_slices_as_computed_at_each_date():
+    rows = _original_and_amendment()
+    once = normalize.amendment_supersessions(rows)
+    for t in pd.date_range("2022-05-01", "2022-06-01"):
+        pd.testing.assert_frame_equal(normalize.as_of(rows, t, once), normalize.as_of(rows, t))
+
+
+def test_a_later_amendment_of_the_same_filing_replaces_the_earlier_amendment_too():
+    rows = _original_and_amendment()
+    second = rows[rows["accession_number"] == AMENDMENT_ACCESSION].assign(
+        accession_number="0000320193-22-999062", shares=1.0
+    )
+    both = pd.concat([rows, second], ignore_index=True)
+    replaced = normalize.amendment_supersessions(both)
+    assert sorted(map(tuple, replaced[["accession_number", "superseded_by"]].values.tolist())) == [
+        ("0000320193-22-000061", AMENDMENT_ACCESSION),
+        ("0000320193-22-000061", "0000320193-22-999062"),
+        (AMENDMENT_ACCESSION, "0000320193-22-999062"),
+    ]
+    assert set(normalize.as_of(both, "2022-05-20")["accession_number"]) == {"0000320193-22-999062"}
