@@ -480,7 +480,7 @@ def dataset_rows(tables: Mapping[str, pd.DataFrame], cik_to_symbol: Mapping) -> 
         for accession, transactions in _grouped_transactions(orphans, is_derivative).items():
             orphan = Filing(accession_number=accession, issuer_cik=None, form_type=None)
             quarantined += [
-                normalize._quarantine(orphan, t, None, f"accession not in SUBMISSION ({name})")
+                normalize.quarantine_entry(orphan, t, None, f"accession not in SUBMISSION ({name})")
                 for t in transactions
             ]
     return rows, quarantined

@@ -352,7 +352,10 @@ def insider_role(owner: Owner) -> str:
 
 
 # ---- filings → rows ----------------------------------------------------------------------------------------
-def _quarantine(filing: Filing, transaction: Transaction | None, symbol: str | None, reason: str) -> dict:
+def quarantine_entry(
+    filing: Filing, transaction: Transaction | None, symbol: str | None, reason: str
+) -> dict:
+    """One quarantine record: the FMP source's keys + accession_number, is_derivative, transaction_index."""
     record = {"filing": {k: v for k, v in asdict(filing).items() if k != "owners"}}
     if transaction is not None:
         record["transaction"] = asdict(transaction)
@@ -473,7 +476,7 @@ def filing_rows(
                 symbol = cik_to_symbol.get(cik(filing.issuer_cik))
             except Rejected:
                 symbol = None
-        return [], [_quarantine(filing, t, symbol, str(reason)) for t in transactions]
+        return [], [quarantine_entry(filing, t, symbol, str(reason)) for t in transactions]
     filed = shared.pop("_filed")
     rows, quarantined = [], []
     ordered = sorted(transactions, key=lambda t: (t.is_derivative, t.index))
@@ -481,7 +484,7 @@ def filing_rows(
         try:
             rows.append({**shared, **_transaction_fields(t, filed)})
         except Rejected as reason:
-            quarantined.append(_quarantine(filing, t, shared["symbol"], str(reason)))
+            quarantined.append(quarantine_entry(filing, t, shared["symbol"], str(reason)))
     return [{c: r[c] for c in COLUMNS} for r in rows], quarantined
 
 
