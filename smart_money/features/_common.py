@@ -5,9 +5,13 @@ to fixed dtypes first so that empty frames (whose columns are often ``object``) 
 resolutions (``datetime64[ns]`` vs ``[us]``) behave exactly like populated ones. A family names the
 columns it reads; their types come from the table's declaration in :mod:`smart_money.tables`.
 
-Floating-point sums and means use DuckDB's compensated ``fsum``/``favg`` so results do not
-depend on the (parallel, non-deterministic) order in which rows are aggregated: recomputing on
-a truncated raw table must reproduce the same numbers.
+Features must be the same bytes on every build: the dataset fingerprint, and with it the model version,
+hashes them. DuckDB's parallel aggregation combines per-thread partial states in whatever order the
+threads finish, and its streaming ``stddev_samp``/``var_samp``/``covar_samp`` then differ in the last bits
+from run to run. So every family's connection runs on one thread (``FEATURE_THREADS``): rows are then
+aggregated in scan order, which is fixed by the (sorted, checksummed) inputs. Sums and means also use the
+compensated ``fsum``/``favg``, so they stay accurate to the last bit or so whatever the order, and
+recomputing on a truncated raw table (the no-look-ahead proof) reproduces the stored numbers.
 """
 
 from collections.abc import Mapping, Sequence
@@ -18,6 +22,11 @@ import pandas as pd
 import pyarrow as pa
 
 from smart_money import tables
+
+# DuckDB threads per feature connection. One, so floating-point aggregations run in a fixed order and two
+# builds of the same raw data give byte-identical features (measured: the families of the 36-month default
+# build took 1.99 s instead of 1.24 s on 2 cores).
+FEATURE_THREADS = 1
 
 # Column name -> the kind ``prepare`` casts it to: "str", "date", "float" or "bool".
 Schema = Mapping[str, str]
@@ -95,7 +104,8 @@ def prepare_grid(grid: pd.DataFrame) -> pd.DataFrame:
 
 def run_sql(tables: Mapping[str, pd.DataFrame], setup: Sequence[str], query: str) -> pd.DataFrame:
     """Run ``setup`` statements then ``query`` on a fresh in-memory connection that is always closed."""
-    con = duckdb.connect()
+    # fixed thread count, not speed: one thread makes every aggregation's order, and so its rounding, fixed
+    con = duckdb.connect(config={"threads": FEATURE_THREADS})
     try:
         for table_name, frame in tables.items():
             con.register(table_name, frame)

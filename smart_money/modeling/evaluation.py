@@ -6,6 +6,10 @@ means "more likely than usual"; the constant base-rate baseline is then all bear
 IC, deciles) use the uncalibrated score: calibration is monotone but leaves few distinct values. The
 finance view is per sample month: information coefficient (Pearson) and rank IC (Spearman) of the score
 against the forward return, and mean forward return by score decile.
+
+A metric that a segment cannot define (AUC of a single-class segment, deciles of a month with fewer than ten
+rows, anything of an empty segment) is NaN, never an error: a small universe gives small segments, and
+``metadata.json`` stores NaN as null, so readers take ``None`` as NaN too (``number``).
 """
 
 import numpy as np
@@ -22,14 +26,28 @@ RESEARCH_CONTEXT = (
 )
 
 
+def number(value) -> float:
+    """A metric as a float: NaN for None (how ``metadata.json`` stores an undefined metric) or non-numbers."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return float("nan")
+    return float(value)
+
+
+def finite(value) -> bool:
+    return bool(np.isfinite(number(value)))
+
+
 def auc(labels: np.ndarray, scores: np.ndarray) -> float:
     labels = np.asarray(labels, int)
-    if len(np.unique(labels)) < 2:
+    scores = np.asarray(scores, float)
+    if len(np.unique(labels)) < 2 or not np.isfinite(scores).all():
         return float("nan")
     return float(skm.roc_auc_score(labels, scores))
 
 
 def brier(labels: np.ndarray, probability: np.ndarray) -> float:
+    if len(labels) == 0:
+        return float("nan")
     return float(np.mean((np.clip(np.asarray(probability, float), 0, 1) - np.asarray(labels, float)) ** 2))
 
 
@@ -40,6 +58,14 @@ def classification_metrics(
     bullish class (probability strictly above ``threshold``), Brier, log loss and the confusion matrix."""
     labels = np.asarray(labels, int)
     probability = np.clip(np.asarray(probability, float), 0.0, 1.0)
+    if len(labels) == 0:  # an empty segment: every rate is undefined
+        return {
+            **{name: float("nan") for name in METRIC_NAMES},
+            "confusion_matrix": {"tn": 0, "fp": 0, "fn": 0, "tp": 0},
+            "rows": 0,
+            "positive_share": float("nan"),
+            "threshold": float(threshold),
+        }
     predicted = (probability > threshold).astype(int)
     tn, fp, fn, tp = skm.confusion_matrix(labels, predicted, labels=[0, 1]).ravel()
     return {
@@ -59,10 +85,10 @@ def classification_metrics(
 
 def edge_capture(model_auc: float, volatility_auc: float, oracle_auc: float) -> float:
     """(model − volatility baseline) / (oracle − volatility baseline): the share of the edge found."""
-    gap = oracle_auc - volatility_auc
+    gap = number(oracle_auc) - number(volatility_auc)
     if not np.isfinite(gap) or gap <= 0:
         return float("nan")
-    return float((model_auc - volatility_auc) / gap)
+    return float((number(model_auc) - number(volatility_auc)) / gap)
 
 
 def monthly_ic(frame: pd.DataFrame, score: str, target: str = "return_fwd") -> pd.DataFrame:
@@ -79,7 +105,7 @@ def monthly_ic(frame: pd.DataFrame, score: str, target: str = "return_fwd") -> p
                 "rank_ic": float(part[score].corr(part[target], method="spearman")) if ok else float("nan"),
             }
         )
-    return pd.DataFrame.from_records(records)
+    return pd.DataFrame.from_records(records, columns=["sample_date", "rows", "ic", "rank_ic"])
 
 
 def ic_summary(ic: pd.DataFrame) -> dict:
@@ -116,14 +142,18 @@ def decile_returns(frame: pd.DataFrame, score: str, target: str = "return_fwd", 
 
 
 def top_minus_bottom(deciles: pd.DataFrame) -> float:
-    if deciles.empty:
+    if deciles.empty:  # no month had ten scored rows
         return float("nan")
     return float(deciles["mean_return"].iloc[-1] - deciles["mean_return"].iloc[0])
 
 
 def reliability(labels: np.ndarray, probability: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """Observed frequency against mean predicted probability in equal-count bins."""
-    frame = pd.DataFrame({"p": probability, "y": labels})
+    """Observed frequency against mean predicted probability in equal-count bins (at most one bin per row, so
+    a tiny segment gives fewer bins; an empty one gives an empty table)."""
+    frame = pd.DataFrame({"p": np.asarray(probability, float), "y": np.asarray(labels, float)}).dropna()
+    bins = min(bins, len(frame))
+    if bins == 0:
+        return pd.DataFrame({"mean_predicted": [], "observed": [], "rows": []})
     frame["bin"] = pd.qcut(frame["p"].rank(method="first"), bins, labels=False)
     table = frame.groupby("bin").agg(mean_predicted=("p", "mean"), observed=("y", "mean"), rows=("y", "size"))
     return table.reset_index(drop=True)
@@ -132,14 +162,20 @@ def reliability(labels: np.ndarray, probability: np.ndarray, bins: int = 10) -> 
 def promotion_decision(metrics: dict, leaky: bool = False) -> tuple[str, str]:
     """``production`` only if the model's validation AUC beats the volatility-only baseline's and the split
     was a time split (a model evaluated on a stratified random split is never promoted)."""
-    model = metrics["validation"]["auc"]
-    baseline = metrics["validation"]["baselines"]["volatility"]["auc"]
+    model = number(metrics["validation"]["auc"])
+    baseline = number(metrics["validation"]["baselines"]["volatility"]["auc"])
     if leaky:
         return "candidate", (
             f"trained and evaluated on a leaky stratified random split (validation AUC {model:.4f}, "
             f"volatility baseline {baseline:.4f}): its metrics are not evidence, so it is never promoted"
         )
-    if np.isfinite(model) and np.isfinite(baseline) and model > baseline:
+    if not (np.isfinite(model) and np.isfinite(baseline)):
+        return "candidate", (
+            f"validation AUC is undefined (model {model:.4f}, volatility baseline {baseline:.4f}): the "
+            "validation segment holds a single class or no rows, so nothing shows the model beats the "
+            "baseline; build more symbols or sample months"
+        )
+    if model > baseline:
         return "production", (
             f"validation AUC {model:.4f} beats the volatility-only baseline's {baseline:.4f} "
             f"by {model - baseline:+.4f}"

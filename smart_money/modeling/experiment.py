@@ -86,10 +86,25 @@ def oracle_applies(labels: pd.DataFrame) -> bool:
 
 
 def fingerprint(training_set: pd.DataFrame) -> str:
-    """SHA-256 of the training set (keys, segment, label and every feature value)."""
-    columns = ["symbol", "sample_date", "segment", "label", *catalog.FEATURE_NAMES]
-    hashed = pd.util.hash_pandas_object(training_set[columns], index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
+    """SHA-256 of the training set (keys, segment, label and every feature value): the same data gives the
+    same fingerprint, and so the same model version suffix, on every build.
+
+    It hashes a canonical form, not the frame as it happens to arrive: rows in (sample_date, symbol) order,
+    dates as int64 nanoseconds, labels as int64, features as the bits of float64 with every NaN the same NaN
+    and -0.0 as 0.0. Row order, timestamp resolution or a label read back as float are not changes of data.
+    """
+    frame = training_set[["symbol", "sample_date", "segment", "label", *catalog.FEATURE_NAMES]]
+    frame = frame.assign(sample_date=pd.to_datetime(frame["sample_date"]).astype("datetime64[ns]"))
+    frame = frame.sort_values(["sample_date", "symbol"], kind="stable").reset_index(drop=True)
+    digest = hashlib.sha256()
+    for column in ("symbol", "segment"):
+        digest.update("\x1f".join(frame[column].astype(str)).encode() + b"\x1e")
+    digest.update(frame["sample_date"].to_numpy().view("int64").astype("<i8").tobytes())
+    digest.update(frame["label"].to_numpy(dtype="float64").astype("<i8").tobytes())
+    values = frame[list(catalog.FEATURE_NAMES)].to_numpy(dtype="float64") + 0.0  # + 0.0 turns -0.0 into 0.0
+    values[np.isnan(values)] = np.nan
+    digest.update(values.astype("<f8").tobytes())
+    return digest.hexdigest()
 
 
 def run_experiment(

@@ -3,6 +3,10 @@
 Every model number stands beside the volatility-only baseline, the logistic regression, the rules score and
 the base rate; on the simulated market also beside the oracle (the hidden true probability). The project's
 performance targets are shown with the research context that makes them unrealistic.
+
+It renders whatever the segments allow: a small universe gives tiny or single-class segments, whose
+undefined metrics (``None`` in ``metadata.json``) read "n/a" and whose plots are drawn empty, so the report
+never fails on the numbers it reports.
 """
 
 import base64
@@ -32,11 +36,19 @@ class Report:
 
 
 def _fmt(value, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+    if value is None or (isinstance(value, (float, np.floating)) and not np.isfinite(value)):
         return "n/a"
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
         return f"{value:.{digits}f}"
     return str(value)
+
+
+def _pct(value) -> str:
+    return f"{100 * evaluation.number(value):.2f}%" if evaluation.finite(value) else "n/a"
+
+
+def _date(value) -> str:
+    return str(value)[:10] if value else "n/a"
 
 
 def _metric(metrics: dict, segment: str, model: str, name: str):
@@ -240,16 +252,17 @@ def _performance_targets(metrics: dict) -> str:
     rows = []
     for name, target in evaluation.PERFORMANCE_TARGETS.items():
         for segment in ("validation", "test"):
-            value = metrics[segment][name]
-            volatility = metrics[segment]["baselines"]["volatility"][name]
-            base = metrics[segment]["baselines"]["base_rate"][name]
+            value = metrics[segment].get(name)
+            volatility = metrics[segment]["baselines"]["volatility"].get(name)
+            base = metrics[segment]["baselines"]["base_rate"].get(name)
+            met = "n/a" if not evaluation.finite(value) else "pass" if value > target else "fail"
             rows.append(
                 [
                     name,
                     segment,
                     f"> {target:.2f}",
                     _fmt(value),
-                    "pass" if value > target else "fail",
+                    met,
                     _fmt(volatility),
                     _fmt(base),
                 ]
@@ -280,8 +293,8 @@ def _splits(metadata: dict) -> str:
     rows = [
         [
             s["segment"],
-            s["first_sample_date"][:10],
-            s["last_sample_date"][:10],
+            _date(s["first_sample_date"]),
+            _date(s["last_sample_date"]),
             s["months"],
             s["rows"],
             s["embargoed"],
@@ -292,8 +305,8 @@ def _splits(metadata: dict) -> str:
     return (
         f"<p>Method <code>{html.escape(split['method'])}</code>, embargo {split['embargo_days']} days "
         f"(label horizon {split['horizon_days']} days); leaky: {split['leaky']}. Data window "
-        f"{html.escape(metadata['data_window'][0][:10])} to "
-        f"{html.escape(metadata['data_window'][1][:10])}.</p>"
+        f"{html.escape(_date(metadata['data_window'][0]))} to "
+        f"{html.escape(_date(metadata['data_window'][1]))}.</p>"
         + _table(
             ["segment", "first sample", "last sample", "months", "rows used", "embargoed", "positive share"],
             rows,
@@ -343,22 +356,19 @@ def _finance(metrics: dict, test: pd.DataFrame, figures: dict) -> str:
         for label, f in _finance_entries(metrics, segment):
             if not f:
                 continue
-            spread = f["top_minus_bottom_decile"]
             rows.append(
                 [
                     segment,
                     label,
-                    _fmt(f["ic_mean"]),
-                    _fmt(f["rank_ic_mean"]),
-                    _fmt(f["rank_ic_t"], 2),
-                    f"{100 * spread:.2f}%" if np.isfinite(spread) else "n/a",
-                    f["months"],
+                    _fmt(f.get("ic_mean")),
+                    _fmt(f.get("rank_ic_mean")),
+                    _fmt(f.get("rank_ic_t"), 2),
+                    _pct(f.get("top_minus_bottom_decile")),  # None: no month had ten scored rows
+                    f.get("months", 0),
                 ]
             )
     deciles = evaluation.decile_returns(test, "raw_score")
-    decile_rows = [
-        [int(d), f"{100 * r:.2f}%"] for d, r in zip(deciles["decile"], deciles["mean_return"], strict=True)
-    ]
+    decile_rows = [[int(d), _pct(r)] for d, r in zip(deciles["decile"], deciles["mean_return"], strict=True)]
     return (
         "<p>Per sample month: IC (Pearson) and rank IC (Spearman) of each score against the forward return, "
         "averaged over months; t = mean / std × √months. Deciles are formed within each month; top − bottom "
@@ -369,7 +379,11 @@ def _finance(metrics: dict, test: pd.DataFrame, figures: dict) -> str:
         )
         + _img(figures["monthly_ic_test"], "monthly IC")
         + _img(figures["deciles_test"], "decile returns")
-        + _table(["decile (test, model)", "mean forward return"], decile_rows)
+        + (
+            _table(["decile (test, model)", "mean forward return"], decile_rows)
+            if decile_rows
+            else "<p>No test month has ten scored rows, so there are no deciles (a small universe).</p>"
+        )
     )
 
 

@@ -27,6 +27,11 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
+def _legend(ax, **kwargs) -> None:
+    if ax.get_legend_handles_labels()[0]:  # a single-class or empty segment draws no curve
+        ax.legend(**kwargs)
+
+
 def _available(scores: pd.DataFrame):
     for column, name, color in CURVES:
         if column in scores and scores[column].notna().all() and scores["label"].nunique() == 2:
@@ -41,7 +46,7 @@ def roc_plot(scores: pd.DataFrame, title: str) -> bytes:
         ax.plot(fpr, tpr, color=color, lw=1.5, label=f"{name} (AUC {auc:.3f})")
     ax.plot([0, 1], [0, 1], ":", color="grey", lw=1)
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
-    ax.legend(fontsize=7, loc="lower right")
+    _legend(ax, fontsize=7, loc="lower right")
     return _png(fig)
 
 
@@ -51,9 +56,10 @@ def pr_plot(scores: pd.DataFrame, title: str) -> bytes:
         precision, recall, _ = skm.precision_recall_curve(scores["label"], scores[column])
         ap = skm.average_precision_score(scores["label"], scores[column])
         ax.plot(recall, precision, color=color, lw=1.5, label=f"{name} (AP {ap:.3f})")
-    ax.axhline(scores["label"].mean(), ls=":", color="grey", lw=1, label="base rate")
+    if len(scores):
+        ax.axhline(scores["label"].mean(), ls=":", color="grey", lw=1, label="base rate")
     ax.set(xlabel="recall (bullish)", ylabel="precision (bullish)", title=title)
-    ax.legend(fontsize=7, loc="upper right")
+    _legend(ax, fontsize=7, loc="upper right")
     return _png(fig)
 
 
