@@ -45,7 +45,12 @@ def annotate(prints: pd.DataFrame) -> pd.DataFrame:
     out["complex_order"] = conditions.str.contains("COMPLEX", regex=False).to_numpy()
     expiry = pd.to_datetime(out["expiry"]).dt.strftime("%Y-%m-%d")
     out["contract"] = (
-        out["symbol"].astype(str) + " " + expiry + " " + out["strike"].map("{:g}".format).astype(str) + out["option_type"]
+        out["symbol"].astype(str)
+        + " "
+        + expiry
+        + " "
+        + out["strike"].map("{:g}".format).astype(str)
+        + out["option_type"]
     )
     return out
 
