@@ -140,7 +140,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._began_here = False  # the current request began inside the read being parsed
         self._started = 0.0  # loop time of the current request's first byte
         self._header_bytes = 0
-        self._refusal: tuple[int, str, str] | None = None
+        self._refusal: tuple[int, str, str] | None = None  # set by a parser callback that refuses
+        self._deferred: tuple | None = None  # a refusal waiting for earlier pipelined answers
+        self._refused = False  # answered with a refusal: whatever else arrives is dropped
         self._linger: asyncio.TimerHandle | None = None
 
     # -- connection
@@ -155,8 +157,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._linger is not None:
-            return  # refused: the rest of the request is dropped unread
+        if self._refused:
+            return  # the rest of a refused request is dropped unread
         self._unset_keepalive_if_required()
         self._began_here = False
         try:
@@ -197,7 +199,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._started, self._header_bytes = self.loop.time(), 0
 
     def on_headers_complete(self) -> None:
-        self._in_headers, self._in_body = False, True
         if len(self.headers) > self.max_headers:
             self._refusal = (
                 431,
@@ -205,7 +206,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                 f"headers: more than {self.max_headers} request headers; send at most {self.max_headers}",
             )
             raise ValueError("too many headers")  # stops the parser; data_received answers the refusal
+        self._in_headers, self._in_body = False, True
         super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._deferred is not None and self._idle() and not self.transport.is_closing():
+            deferred, self._deferred = self._deferred, None
+            self._refuse(*deferred)
 
     def on_message_complete(self) -> None:
         self._in_body = False
@@ -237,8 +245,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         # the server, not the client, is holding things up: reading is paused until the app consumes what it
-        # has, or a pipelined request's headers wait behind the response being written
-        if self.flow.read_paused or (self._in_headers and not self._idle()):
+        # has (or until earlier pipelined requests are answered)
+        if self.flow.read_paused:
             self._arm_deadline(self.timeout_request)
             return
         seconds = f"{self.timeout_request:g}"
@@ -267,13 +275,24 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         )
 
     def _refuse(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        """Answer ``status`` in the API's error shape, straight on the transport, and close the connection;
-        the app (if it is reading this request) sees a disconnect and can write nothing more."""
-        client = f"{self.client[0]}:{self.client[1]}" if self.client else "unknown client"
-        log.info("%s - refused with %d: %s", client, status, message)
+        """Answer ``status`` in the API's error shape, straight on the transport (after the answers still due
+        to earlier pipelined requests), and close the connection; the app, if it is reading this request,
+        sees a disconnect and can write nothing more."""
+        self._refused = True
+        self._cancel_deadline()
         if self.cycle is not None and not self.cycle.response_complete:
+            if self._in_headers:
+                # the refused request has no cycle yet; earlier pipelined requests are still being answered,
+                # and the refusal must come after their answers
+                self._deferred = (status, code, message, field)
+                return
             self.cycle.disconnected = True
             self.cycle.message_event.set()
+            if self.cycle.response_started:  # the answer is under way: anything written would corrupt it
+                self.transport.close()
+                return
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else "unknown client"
+        log.info("%s - refused with %d: %s", client, status, message)
         body = error_body(code, message, field)
         content = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
@@ -287,7 +306,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         # closing with the client's bytes unread would reset the connection before the client reads the
         # answer; so send it, end our side, and drop what still arrives for a moment (or until the client
         # closes its side, which closes the transport)
-        self._cancel_deadline()
         self._unset_keepalive_if_required()
         if self.transport.can_write_eof():
             self.transport.write_eof()

@@ -56,10 +56,8 @@ class LimitedServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
-    def connect(self) -> socket.socket:
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT + 10)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
+    def connect(self) -> "Raw":
+        return Raw(self.port)
 
 
 @pytest.fixture(scope="module")
@@ -69,36 +67,49 @@ def server(built_default_market, tmp_path_factory):
         yield running
 
 
-def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """One HTTP/1.1 response with a Content-Length, read off a raw socket."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"the connection closed before a response: {data[:200]!r}"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-    length = int(headers["content-length"])
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        assert chunk, "the connection closed inside a response body"
-        body += chunk
-    assert len(body) == length, "more bytes than the response announced"
-    return int(lines[0].split()[1]), headers, body
+class Raw:
+    """A raw HTTP/1.1 client connection: bytes as written, responses (with a Content-Length) as read."""
 
+    def __init__(self, port: int):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT + 10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
 
-def wait_closed(sock: socket.socket) -> tuple[float, bytes]:
-    """Seconds until the server closes ``sock``, and everything it sent before closing."""
-    started, received = time.monotonic(), b""
-    while True:
+    def __enter__(self) -> "Raw":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+
+    def sendall(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def _more(self) -> bytes:
         try:
-            chunk = sock.recv(65536)
+            chunk = self.sock.recv(65536)
         except ConnectionResetError:
             chunk = b""
-        if not chunk:
-            return time.monotonic() - started, received
-        received += chunk
+        self.buffer += chunk
+        return chunk
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        while b"\r\n\r\n" not in self.buffer:
+            assert self._more(), f"the connection closed before a response: {self.buffer[:200]!r}"
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers["content-length"])
+        while len(self.buffer) < length:
+            assert self._more(), "the connection closed inside a response body"
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return int(lines[0].split()[1]), headers, body
+
+    def wait_closed(self) -> tuple[float, bytes]:
+        """Seconds until the server closes the connection, and everything it sent (and was not read)."""
+        started = time.monotonic()
+        while self._more():
+            pass
+        return time.monotonic() - started, self.buffer
 
 
 def assert_error(status: int, body: bytes, code: str, field: str | None) -> dict:
@@ -136,12 +147,12 @@ def test_an_announced_oversize_body_is_refused_before_any_of_it_is_read(server):
     announced body has been sent (the protocol drops it unparsed)."""
     with server.connect() as sock:
         sock.sendall(post_head(2 * LIMIT))
-        status, _, body = read_response(sock)
+        status, _, body = sock.response()
         assert status == 413
         assert_error(status, body, "payload_too_large", "body")
         sock.sendall(b" " * (2 * LIMIT))
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
-        status, _, body = read_response(sock)
+        status, _, body = sock.response()
         assert status == 200 and json.loads(body)["status"] == "ok"
 
 
@@ -188,7 +199,7 @@ def test_oversized_or_too_many_headers_are_refused_431(server):
                 sock.sendall(request)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # refused mid-send: the answer is still readable below
-            status, headers, body = read_response(sock)
+            status, headers, body = sock.response()
             assert status == 431 and headers["connection"] == "close"
             assert phrase in assert_error(status, body, "headers_too_large", None)["message"]
     # the ordinary header sizes a browser sends pass
@@ -219,7 +230,7 @@ def test_slow_and_half_sent_requests_are_dropped_within_the_bound(server):
         with server.connect() as sock:
             if payload:
                 sock.sendall(payload)
-            results[name] = wait_closed(sock)
+            results[name] = sock.wait_closed()
 
     threads = [threading.Thread(target=stall, args=item) for item in stalls.items()]
     try:
@@ -259,21 +270,29 @@ def test_requests_that_arrive_in_pieces_within_the_bound_are_answered(server):
         for piece in pieces:
             sock.sendall(piece)
             time.sleep(TIMEOUT / 8)  # 4 pieces over half the deadline
-        status, _, answer = read_response(sock)
+        status, _, answer = sock.response()
         assert status == 200 and json.loads(answer)["data"]["symbol"] == "SYN001"
         # keep-alive: the same connection serves more requests, each on its own clock
         for _ in range(3):
             time.sleep(TIMEOUT * 0.3)
             sock.sendall(post_head(len(body)) + body)
-            assert read_response(sock)[0] == 200
+            assert sock.response()[0] == 200
 
 
-def test_pipelined_requests_are_all_answered_in_order(server):
+def test_pipelined_requests_are_all_answered_in_order_and_a_refusal_comes_after_them(server):
     symbols = ["SYN001", "SYN002", "SYN003"]
+    requests = b"".join(post_head(len(prediction(s))) + prediction(s) for s in symbols)
     with server.connect() as sock:
-        sock.sendall(b"".join(post_head(len(prediction(s))) + prediction(s) for s in symbols))
-        answered = [json.loads(read_response(sock)[2])["data"]["symbol"] for _ in symbols]
+        sock.sendall(requests)
+        answered = [json.loads(sock.response()[2])["data"]["symbol"] for _ in symbols]
     assert answered == symbols
+    too_many = b"GET /healthz HTTP/1.1\r\nHost: test\r\n" + b"X-A: 1\r\n" * 101 + b"\r\n"
+    with server.connect() as sock:
+        sock.sendall(requests + too_many)
+        answered = [json.loads(sock.response()[2])["data"]["symbol"] for _ in symbols]
+        status, _, body = sock.response()
+        assert answered == symbols and status == 431
+        assert sock.wait_closed()[1] == b""
 
 
 # ---- the options -------------------------------------------------------------------------------------------
