@@ -46,11 +46,13 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## bench: the default full build from an empty data dir, training + report, the API, the options classifier
+## bench: the default full build from an empty data dir, training + report, the API (latency, then load at
+## 64/256 connections), the options classifier
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/model.py
 	$(BIN)/python benchmarks/serve.py
+	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/options_flow.py
 
 clean:
