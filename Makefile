@@ -46,8 +46,7 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## bench: the default full build from an empty data dir, training + report, the API (latency, then load at
-## 64/256 connections), the options classifier
+## bench: the default full build from an empty data dir, training + report, the API, the options classifier
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/model.py
