@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/model.py
 	$(BIN)/python benchmarks/serve.py
+	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/options_flow.py
 
 clean:

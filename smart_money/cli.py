@@ -318,21 +318,29 @@ def serve(args: argparse.Namespace) -> int:
     sys.modules.setdefault("sklearn", None)
     import uvicorn
 
+    from smart_money.serve import limits
     from smart_money.serve.app import create_app
 
+    # the limits (README: Serving): bodies over 1 MB get 413, idle connections close, slow requests get 408
+    options = limits.server_options(
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level.lower(),
+        access_log=not args.no_access_log,
+        timeout_keep_alive=args.timeout_keep_alive,
+        timeout_request=args.timeout_request,
+    )
     data_dir = settings.data_dir()
     if not (data_dir / "parquet" / "features").exists():
         print(f"warning: no features under {data_dir}; run `make run` first (the API will answer 404/503)")
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     admin = "on" if settings.admin_token() else "off (set SMART_MONEY_ADMIN_TOKEN)"
-    print(f"smart-money serve: http://{args.host}:{args.port}/  data {data_dir}  admin API {admin}")
-    uvicorn.run(
-        create_app(data_dir),
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level.lower(),
-        access_log=not args.no_access_log,
+    keep_alive, request = options["timeout_keep_alive"], options["http"].timeout_request
+    print(
+        f"smart-money serve: http://{args.host}:{args.port}/  data {data_dir}  admin API {admin}  "
+        f"timeouts: keep-alive {keep_alive:g} s, request {request:g} s"
     )
+    uvicorn.run(create_app(data_dir), **options)
     return 0
 
 
@@ -400,6 +408,19 @@ def main(argv: list[str] | None = None) -> int:
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="default INFO"
     )
     v.add_argument("--no-access-log", action="store_true", help="do not log one line per request")
+    v.add_argument(
+        "--timeout-keep-alive",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection idle this long, before its first request or between requests (default 5)",
+    )
+    v.add_argument(
+        "--timeout-request",
+        type=float,
+        metavar="SECONDS",
+        help="a request's headers and body must arrive within this long of its first byte, else 408 and the "
+        "connection is closed (default 5)",
+    )
     v.set_defaults(func=serve)
     t = commands.add_parser(
         "toggle", help="show or change a feature toggle (smart_money_flow), with an audit entry"

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from smart_money import settings
 from smart_money.serve import errors
+from smart_money.serve.limits import BodyLimit
 from smart_money.serve.routers import admin, page, predictions, status, symbols
 from smart_money.serve.store import PredictionService
 from smart_money.serve.toggles import ToggleStore
@@ -36,6 +37,7 @@ def create_app(
     app.state.service = PredictionService(warehouse, refresh_seconds=refresh_seconds)
     app.state.toggles = ToggleStore(warehouse)
     app.state.admin_token = admin_token if admin_token is not None else settings.admin_token()
+    app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (predictions, status, symbols, admin, page):
         app.include_router(module.router)
