@@ -378,3 +378,28 @@ def test_registry_paths_resolve_against_the_given_models_directory(
     registry_logic.write(stored, table)
     service = create_app(data, tmp_path / "nowhere", admin_token=ADMIN_TOKEN).state.service
     assert service.snapshot().serving.version == row["model_version"]
+
+
+def test_a_corrupt_registry_keeps_the_last_verified_model_and_a_fresh_server_serves_the_rules(
+    built_default_market, tmp_path
+):
+    data, models = _copy(built_default_market, tmp_path)
+    stored = Warehouse(data)
+    row, _ = _production(data, models)
+    path = stored.keyed_path("model_registry", {})
+    universe = stored.partition_path("universe", stored.existing_months("universe")[-1])
+    with RunningServer(data, models) as server:
+        server.enable(reason="damaged registry test")
+        assert server.client.post(URL, json={"symbol": "SYN001"}).status_code == 200  # the model is loaded
+        _flip(path)
+        _flip(universe)  # names come from the month before
+        data_ = server.client.post(URL, json={"symbol": "SYN001"}).json()["data"]
+        assert data_["model"]["version"] == row["model_version"] and data_["name"]
+        health = _health(server)
+        assert health["status"] == "degraded" and health["model_version"] == row["model_version"]
+        assert {p["file"] for p in health["problems"]} == {str(path), str(universe)}
+        assert all(status < 500 for status in _every_endpoint(server).values())
+    with RunningServer(data, models) as fresh:
+        model = fresh.client.post(URL, json={"symbol": "SYN001"}).json()["data"]["model"]
+        assert model["version"] == "rules-only"
+        assert str(path) in _health(fresh)["reason"]
