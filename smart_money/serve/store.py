@@ -115,6 +115,8 @@ class Snapshot:
     synthetic: bool
     data_source: str
     registry: pd.DataFrame
+    model_files: tuple[Path, ...] = ()  # the files of the models the load considered
+    model_signature: tuple = ()  # their stats, taken before they were read
     damaged_months: tuple[DamagedMonth, ...] = ()
     problems: tuple[dict, ...] = ()  # what this load found damaged or refused (``health`` adds the rest)
     bodies: OrderedDict = field(default_factory=OrderedDict)  # (sample_date, version) -> {symbol: deflated}
@@ -150,6 +152,18 @@ def _inflate(body: bytes, zdict: bytes) -> bytes:
 def encode(payload: dict) -> bytes:
     """Compact strict JSON; the payloads hold None, never NaN or inf (see ``_json_value``)."""
     return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _stats(paths) -> tuple:
+    """(path, inode, mtime, size) of each path, or (path, None) when it is absent: what a reload compares."""
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            out.append((str(path), st.st_ino, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            out.append((str(path), None))
+    return tuple(out)
 
 
 def _sample_date(month: pd.Timestamp) -> pd.Timestamp:
@@ -190,7 +204,6 @@ class PredictionService:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD)
         self.cache_hits = 0
         self.cache_misses = 0
-        self._model_files: list[Path] = []  # the files of the models the last load considered
         self._loaded: dict[tuple, tuple[training.FittedModel, dict]] = {}  # the last verified model
 
     # ---- loading ---------------------------------------------------------------------------------------
@@ -198,15 +211,7 @@ class PredictionService:
         paths = [self.warehouse.keyed_path(registry_logic.TABLE, {})]
         for table in ("features", "universe", EVENTS_TABLE):  # events: the listed options flow
             paths += [self.warehouse.partition_path(table, m) for m in self._months(table)]
-        paths += self._model_files  # a restored or damaged model folder is noticed too
-        out = []
-        for path in paths:
-            try:
-                st = os.stat(path)
-                out.append((str(path), st.st_ino, st.st_mtime_ns, st.st_size))
-            except FileNotFoundError:
-                out.append((str(path), None))
-        return tuple(out)
+        return _stats(paths)
 
     def _months(self, table: str) -> list[pd.Timestamp]:
         return self.warehouse.existing_months(table)
@@ -218,8 +223,13 @@ class PredictionService:
             return self._snapshot
         with self._lock:
             self._checked = now
-            signature = self._signature()
-            if self._snapshot is None or signature != self._snapshot.signature:
+            signature, snap = self._signature(), self._snapshot
+            # the model folders the last load read are watched too: a restored or damaged model is noticed
+            if (
+                snap is None
+                or signature != snap.signature
+                or _stats(snap.model_files) != snap.model_signature
+            ):
                 self._snapshot = self._on_worker(self._load, signature)
             return self._snapshot
 
@@ -236,19 +246,26 @@ class PredictionService:
         problems: list[dict] = []
         columns = [c for c in tables.spec("features").column_names if c not in FEATURE_KEYS]
         previous = self._snapshot
+        unreadable = None
         try:
             registry = registry_logic.read(self.warehouse)
         except READ_ERRORS as exc:
             path = self.warehouse.keyed_path(registry_logic.TABLE, {})
-            registry = None
+            registry, unreadable = None, str(exc)
             kept = f"; still serving {previous.serving.version}, verified before" if previous else ""
             problems.append(problem(registry_logic.TABLE, path, f"{exc}{kept}"))
             log.error("serve: the model registry cannot be read (%s)%s", exc, kept)
         if registry is None and previous is not None:  # keep the last verified model, never a guess
             registry, serving = previous.registry, previous.serving
+            model_files, model_signature = previous.model_files, previous.model_signature
         else:
             registry = registry if registry is not None else tables.MODEL_REGISTRY.empty()
-            serving = self._serving_model(registry, columns, problems)
+            watched: dict[Path, tuple] = {}
+            serving = self._serving_model(registry, columns, problems, watched)
+            model_files, model_signature = tuple(watched), tuple(watched.values())
+            if unreadable is not None:  # not a cold start: the registry cannot say which model serves
+                error = f"the registry cannot be read: {unreadable}"
+                serving.info.update(status="model_unavailable", error=error)
         features, damaged = self._read_features(problems)
         features = features.sort_values(["symbol", "sample_date"], ignore_index=True)
         dates, rows = {}, {}
@@ -284,6 +301,8 @@ class PredictionService:
             synthetic,
             data_source,
             registry,
+            model_files=model_files,
+            model_signature=model_signature,
             damaged_months=tuple(damaged),
             problems=tuple(problems),
         )
@@ -328,14 +347,14 @@ class PredictionService:
         return spec.empty()
 
     def _serving_model(
-        self, registry: pd.DataFrame, columns: list[str], problems: list[dict]
+        self, registry: pd.DataFrame, columns: list[str], problems: list[dict], watched: dict[Path, tuple]
     ) -> ServingModel:
         """The production model if it verifies, else the newest retired one that does, else the rules.
+        ``watched`` receives the stats of the model files considered, taken before they are read.
 
         Every refusal is logged and listed in ``problems``; the model's ``info`` says what is served
         instead and why."""
         candidates = registry_logic.fallback_rows(registry)
-        self._model_files = []
         if not candidates:
             version = registry_logic.RULES_ONLY_VERSION
             info = {"version": version, "algorithm": "rules", "status": "cold_start"}
@@ -348,7 +367,9 @@ class PredictionService:
             except ValueError as exc:
                 folder, reason = None, str(exc)
             else:
-                self._model_files += [folder / f for f in (training.METADATA_FILE, *training.MODEL_FILES)]
+                # their stats from before they are read: a change during the load reloads again
+                for path in (folder / f for f in (training.METADATA_FILE, *training.MODEL_FILES)):
+                    watched[path] = _stats([path])[0]
                 reason = None
             if folder is not None:
                 try:

@@ -367,7 +367,7 @@ def test_registry_paths_resolve_against_the_given_models_directory(
     for models_dir in (moved, None):  # given, or from SMART_MONEY_MODELS_DIR
         service = create_app(data, models_dir, admin_token=ADMIN_TOKEN).state.service
         assert service.snapshot().serving.version == row["model_version"], service.snapshot().serving.info
-        assert all(moved.resolve() in p.parents for p in service._model_files)
+        assert all(moved.resolve() in p.parents for p in service.snapshot().model_files)
     monkeypatch.setenv("SMART_MONEY_MODELS_DIR", str(tmp_path / "nowhere"))
     service = create_app(data, admin_token=ADMIN_TOKEN).state.service  # the built models dir is not used
     assert service.snapshot().serving.info["status"] == "model_unavailable"
@@ -401,5 +401,19 @@ def test_a_corrupt_registry_keeps_the_last_verified_model_and_a_fresh_server_ser
         assert all(status < 500 for status in _every_endpoint(server).values())
     with RunningServer(data, models) as fresh:
         model = fresh.client.post(URL, json={"symbol": "SYN001"}).json()["data"]["model"]
-        assert model["version"] == "rules-only"
+        assert model["version"] == "rules-only" and model["status"] == "model_unavailable"
+        assert str(path) in model["error"]
         assert str(path) in _health(fresh)["reason"]
+
+
+def test_the_model_files_are_watched_without_reloading_an_unchanged_warehouse(built_default_market, tmp_path):
+    data, models = _copy(built_default_market, tmp_path)
+    _, folder = _production(data, models)
+    with RunningServer(data, models) as server:
+        service = server.app.state.service
+        first = service.snapshot()
+        assert folder / "model.txt" in first.model_files
+        assert service.snapshot() is first  # nothing changed: the cache of scored dates stays
+        _flip(folder / "calibration.json")
+        damaged = service.snapshot()
+        assert damaged is not first and damaged.serving.info["status"] == "model_unavailable"
