@@ -23,7 +23,7 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from smart_money.serve.errors import invalid, validation_error
 from smart_money.serve.text import control_characters, quote
@@ -188,7 +188,10 @@ async def parse_body(request: Request, model: type[M]) -> M:
     """The request's JSON body as ``model``, or the 400 naming the field. A body over
     ``INLINE_BODY_BYTES`` is parsed and validated in the thread pool, so it never stalls the event loop
     for the other requests."""
-    raw = await request.body()
+    try:
+        raw = await request.body()
+    except ClientDisconnect:  # the client left (or the server dropped a body that stalled): nobody to tell
+        raise invalid("body", "the client disconnected before the whole body arrived") from None
     if len(raw) <= INLINE_BODY_BYTES:
         return _decode(raw, model, _is_json(request))
     return await run_in_threadpool(_decode, raw, model, _is_json(request))
