@@ -396,7 +396,18 @@ MODEL_REGISTRY = TableSpec(
         ),
         Column("test_auc", FLOAT, "ROC AUC on the test segment", True, **_PROBABILITY),
         Column("metrics", STRING, "every metric of the evaluation, as JSON"),
-        Column("path", STRING, "the version's folder under the models directory"),
+        Column(
+            "path",
+            STRING,
+            "the version's folder, relative to the models directory (POSIX; absolute in older registries)",
+        ),
+        Column(
+            "metadata_sha256",
+            STRING,
+            "SHA-256 of the version's metadata.json, which records every other file's SHA-256 (null in "
+            "older registries: not verified)",
+            True,
+        ),
         SOURCE,
     ),
     key=("model_version",),

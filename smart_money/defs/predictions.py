@@ -4,7 +4,6 @@ It takes the registry entry of the newly registered model as a declared input, a
 serving model: that one when it was promoted, else the production model, else the rules alone."""
 
 import json
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -43,7 +42,11 @@ def resolve_model(
         raise dg.Failure(f"predictions: {exc}") from exc
     if row is None:
         return None, None, RULES_ONLY_VERSION
-    model, metadata = training.load_model(Path(row["path"]))
+    try:
+        folder = registry.model_folder(row["path"], warehouse.models_dir)
+        model, metadata = training.load_model(folder, registry.recorded_sha256(row))
+    except ValueError as exc:  # ModelError included: names the folder and the file
+        raise dg.Failure(f"predictions: model {row['model_version']} cannot be used: {exc}") from exc
     return model, float(metadata["base_rate_train"]), str(row["model_version"])
 
 

@@ -23,11 +23,16 @@ def model_registry(
     context: dg.AssetExecutionContext, warehouse: dg.ResourceParam[Warehouse], evaluation_report: dict
 ) -> dg.Output[dict]:
     """Model registry: one row per trained version (status production / candidate / retired, metrics JSON,
-    path). The evaluated version becomes production only if it beats the
-    volatility-only baseline's validation AUC; the previous production model is then retired."""
+    path relative to the models directory, SHA-256 of its metadata.json). The evaluated version becomes
+    production only if it beats the volatility-only baseline's validation AUC; the previous production
+    model is then retired."""
     folder = handle_folder(warehouse, evaluation_report)
-    metadata = json.loads((folder / training.METADATA_FILE).read_text())
-    entry = registry.registry_entry(metadata, str(folder))
+    raw = (folder / training.METADATA_FILE).read_bytes()  # one read: the hash is of what was parsed
+    entry = registry.registry_entry(
+        json.loads(raw),
+        registry.relative_path(folder, warehouse.models_dir),
+        training.sha256_bytes(raw),
+    )
     table = registry.register(registry.read(warehouse), entry)
     registry.write(warehouse, table)
     log = context.log.info if entry["status"] == "production" else context.log.warning

@@ -3,8 +3,11 @@
 ``train`` fits the normalizer on train, the classifier on train with early stopping on validation, and the
 calibrator on validation; nothing learns from test. ``FittedModel`` predicts from a features frame and is
 saved as LightGBM text plus JSON (never pickle), so ``load_model`` gives back the same probabilities.
+metadata.json records every file's SHA-256 and the registry records metadata.json's, so a model is loaded
+only when its files are the ones that were saved.
 """
 
+import hashlib
 import json
 import logging
 import shutil
@@ -171,16 +174,68 @@ MODEL_FILE, NORMALIZER_FILE, CALIBRATION_FILE, METADATA_FILE = (
     "calibration.json",
     "metadata.json",
 )
+MODEL_FILES = (MODEL_FILE, NORMALIZER_FILE, CALIBRATION_FILE)  # what loading a model reads besides metadata
+FILES_KEY = "files"  # metadata.json's record of every other file's SHA-256, written by ``save_model``
+REQUIRED_METADATA = (
+    "version",
+    "created_at",
+    "feature_names",
+    "label_definition",
+    "base_rate_train",
+    "metrics",
+)
+
+
+class ModelError(ValueError):
+    """A saved model that cannot be trusted: a file is missing, unreadable, or not the one that was saved.
+    The message names the folder and the file."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A model folder's files as read once and verified: a model built from ``contents`` is the saved one."""
+
+    folder: Path
+    metadata: dict
+    contents: dict[str, bytes]  # model.txt, normalizer.json, calibration.json, metadata.json
+    sha256: dict[str, str]  # of each of ``contents``
+    verified: bool  # False for a folder saved before the files' SHA-256 were recorded (nothing to check)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_metadata(metadata, where: str) -> None:
+    """ModelError unless ``metadata`` holds what serving and the registry read from it."""
+    if not isinstance(metadata, dict):
+        raise ModelError(f"{where}: must be a JSON object, got {type(metadata).__name__}")
+    missing = [k for k in REQUIRED_METADATA if k not in metadata]
+    if missing:
+        raise ModelError(f"{where}: lacks {missing}; the model was not saved by save_model: retrain it")
+    metrics = metadata["metrics"]
+    segments = ("test", "validation")
+    if not isinstance(metrics, dict) or not all(isinstance(metrics.get(s), dict) for s in segments):
+        raise ModelError(f"{where}: metrics must hold the test and validation segments' metrics: retrain it")
+    rate = metadata["base_rate_train"]
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < 1:
+        raise ModelError(f"{where}: base_rate_train must be a number in (0, 1), got {str(rate)[:80]!r}")
+    names = metadata["feature_names"]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ModelError(f"{where}: feature_names must be a non-empty list of names")
 
 
 def save_model(
     model: FittedModel, folder: Path, metadata: dict, extra: Callable[[Path], None] | None = None
 ) -> Path:
-    """Write model.txt, normalizer.json, calibration.json and metadata.json (and whatever ``extra`` writes)
-    into a temporary sibling folder, then rename it to ``folder``: a crash never leaves a version that looks
-    complete but is not. An existing ``folder`` is refused (versions are immutable)."""
+    """Write model.txt, normalizer.json, calibration.json and whatever ``extra`` writes, then metadata.json
+    with every other file's SHA-256 (``files``), into a temporary sibling folder, and rename it to
+    ``folder``: a crash never leaves a version that looks complete but is not, and a file changed later
+    (a bad disk, a hand edit) is refused when the model is loaded. An existing ``folder`` is refused
+    (versions are immutable). The registry records the SHA-256 of metadata.json itself."""
     if model.kind != "lightgbm":
         raise ValueError("only the LightGBM model is saved as an artifact")
+    check_metadata(metadata, f"metadata for {folder}")
     if folder.exists():
         raise FileExistsError(f"model folder {folder} already exists; versions are never overwritten")
     final, folder = folder, folder.with_name(f".{folder.name}.tmp")
@@ -190,37 +245,116 @@ def save_model(
         MODEL_FILE: model.booster.model_to_string(num_iteration=model.best_iteration or None),
         NORMALIZER_FILE: json.dumps(model.normalizer.to_dict(), indent=2),
         CALIBRATION_FILE: json.dumps(model.calibrator.to_dict()),
-        METADATA_FILE: files.dumps(metadata, indent=2),
     }
     for name, text in texts.items():
         files.write_text_atomic(folder / name, text)
     if extra is not None:
         extra(folder)
+    hashes = {p.name: _file_sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
+    files.write_text_atomic(folder / METADATA_FILE, files.dumps({**metadata, FILES_KEY: hashes}, indent=2))
     folder.rename(final)
     return final
 
 
-def load_model(folder: Path) -> tuple[FittedModel, dict]:
-    """Reload a saved model (LightGBM text + JSON) and its metadata."""
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def metadata_sha256(folder: Path) -> str:
+    """The SHA-256 of a saved model's metadata.json: what the registry records for the version."""
+    return _file_sha256(Path(folder) / METADATA_FILE)
+
+
+def read_model_files(folder: Path, metadata_sha256: str | None = None) -> ModelFiles:
+    """Read a model folder once and verify it: metadata.json against ``metadata_sha256`` (the registry's,
+    when known), every file against the SHA-256 metadata.json records, and the metadata's content.
+    ModelError naming the file otherwise. A folder saved before hashes were recorded (no ``files`` in
+    metadata.json and no registry hash) is read unverified, with a warning."""
     folder = Path(folder)
-    missing = [
-        f for f in (MODEL_FILE, NORMALIZER_FILE, CALIBRATION_FILE, METADATA_FILE) if not (folder / f).exists()
-    ]
+    missing = [f for f in (*MODEL_FILES, METADATA_FILE) if not (folder / f).is_file()]
     if missing:
-        raise FileNotFoundError(f"model folder {folder} lacks {missing}; train smart_money_model first")
-    metadata = json.loads((folder / METADATA_FILE).read_text())
-    booster = lgb.Booster(model_file=str(folder / MODEL_FILE))
-    normalizer = Normalizer.load(folder / NORMALIZER_FILE)
+        raise ModelError(f"model folder {folder} lacks {missing}; train smart_money_model again")
+    contents: dict[str, bytes] = {}
+    for name in (METADATA_FILE, *MODEL_FILES):
+        try:
+            contents[name] = (folder / name).read_bytes()
+        except OSError as exc:
+            raise ModelError(f"{folder / name} cannot be read ({exc})") from exc
+    sha = {name: sha256_bytes(data) for name, data in contents.items()}
+    where = str(folder / METADATA_FILE)
+    if metadata_sha256 and sha[METADATA_FILE] != metadata_sha256:
+        raise ModelError(
+            f"{where} changed since the model was registered (SHA-256 {sha[METADATA_FILE][:12]}…, the "
+            f"registry recorded {metadata_sha256[:12]}…): restore the folder or retrain"
+        )
+    try:
+        metadata = json.loads(contents[METADATA_FILE])
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{where} is not valid JSON ({exc}): restore the folder or retrain") from None
+    check_metadata(metadata, where)
+    recorded = metadata.get(FILES_KEY)
+    if recorded is None:
+        if metadata_sha256:
+            raise ModelError(f"{where} records no file hashes though the registry records its own: retrain")
+        log.warning("model folder %s was saved without file hashes; loading it unverified", folder)
+    else:
+        if not isinstance(recorded, dict):
+            raise ModelError(f"{where}: {FILES_KEY} must map file names to SHA-256")
+        for name in MODEL_FILES:
+            if recorded.get(name) != sha[name]:
+                raise ModelError(
+                    f"{folder / name} is not the file that was saved (SHA-256 {sha[name][:12]}…, "
+                    f"metadata.json recorded {str(recorded.get(name))[:12]}…): restore the folder or retrain"
+                )
+    return ModelFiles(folder, metadata, contents, sha, recorded is not None)
+
+
+def model_from_files(model_files: ModelFiles) -> FittedModel:
+    """The model in verified files (``read_model_files``); ModelError naming the file it cannot parse.
+
+    LightGBM can crash the process on a malformed model.txt; files whose SHA-256 match are the ones
+    LightGBM wrote. The server also loads every model in a child process first (``serve.model_check``)."""
+    folder, contents, metadata = model_files.folder, model_files.contents, model_files.metadata
+    try:
+        text = contents[MODEL_FILE].decode()
+        booster = lgb.Booster(model_str=text)
+    except (UnicodeDecodeError, lgb.basic.LightGBMError) as exc:
+        raise ModelError(f"{folder / MODEL_FILE} is not a LightGBM model ({exc})") from None
+    parsed = {}
+    for name in (NORMALIZER_FILE, CALIBRATION_FILE):
+        try:
+            parsed[name] = json.loads(contents[name])
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelError(f"{folder / name} is not valid JSON ({exc})") from None
+    try:
+        normalizer = Normalizer.from_dict(parsed[NORMALIZER_FILE])
+        calibrator = Calibrator.from_dict(parsed[CALIBRATION_FILE])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{folder}: normalizer.json or calibration.json is malformed ({exc!r})") from None
     model = FittedModel(
         kind="lightgbm",
         feature_names=list(metadata["feature_names"]),
         normalizer=normalizer,
-        calibrator=Calibrator.load(folder / CALIBRATION_FILE),
+        calibrator=calibrator,
         booster=booster,
         best_iteration=0,  # model.txt holds exactly the best iterations
         params=metadata.get("parameters", {}),
     )
     if model.feature_names != normalizer.feature_names:
-        raise ValueError(f"{folder}: metadata feature names differ from normalizer.json")
-    return model, metadata
+        raise ModelError(f"{folder}: metadata feature names differ from normalizer.json")
+    if booster.num_feature() != len(model.feature_names):
+        raise ModelError(
+            f"{folder / MODEL_FILE} has {booster.num_feature()} features, metadata.json "
+            f"{len(model.feature_names)}"
+        )
+    return model
 
+
+def load_model(folder: Path, metadata_sha256: str | None = None) -> tuple[FittedModel, dict]:
+    """Reload a saved model (LightGBM text + JSON) and its metadata, verified first (``read_model_files``)."""
+    model_files = read_model_files(folder, metadata_sha256)
+    return model_from_files(model_files), model_files.metadata

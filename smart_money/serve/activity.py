@@ -2,12 +2,15 @@
 
 Point in time like the features: only records public (``known_at``) on or before the as-of date, within the
 last ``days``. Only the monthly partitions that can hold such rows are opened, filtered on the symbol by
-pyarrow, so a look-up costs a few milliseconds and never touches ``warehouse.duckdb``.
+pyarrow, so a look-up costs a few milliseconds and never touches ``warehouse.duckdb``. A damaged partition
+of the window is a ``DataUnavailable`` naming the file (a 503): a timeline with a month missing would be
+a wrong answer.
 """
 
 import pandas as pd
 
 from smart_money import tables, timeline
+from smart_money.serve.store import READ_ERRORS, DataUnavailable
 from smart_money.warehouse import Warehouse, read_partition
 
 DEFAULT_DAYS = 120
@@ -22,10 +25,16 @@ def _read(
     frames = []
     for month in timeline.months_between(start, end):
         path = warehouse.partition_path(table, month)
-        if path.exists():
-            frames.append(
-                read_partition(path, spec.schema, filters=[("symbol", "=", symbol)]).to_pandas()
-            )
+        if not path.exists():
+            continue
+        try:
+            frames.append(read_partition(path, spec.schema, filters=[("symbol", "=", symbol)]).to_pandas())
+        except FileNotFoundError:
+            continue
+        except READ_ERRORS as exc:
+            raise DataUnavailable(
+                path, f"{table} for {month:%Y-%m} is damaged, so {symbol}'s activity is unavailable: {exc}"
+            ) from exc
     frames = [f for f in frames if len(f)]
     if not frames:
         return spec.empty()

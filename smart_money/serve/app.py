@@ -24,11 +24,18 @@ from smart_money.warehouse import Warehouse
 
 
 def create_app(
-    data_dir: Path | str | None = None, admin_token: str | None = None, refresh_seconds: float = 2.0
+    data_dir: Path | str | None = None,
+    models_dir: Path | str | None = None,
+    admin_token: str | None = None,
+    refresh_seconds: float = 2.0,
 ) -> FastAPI:
-    """The app over ``data_dir`` (default ``SMART_MONEY_DATA_DIR``); ``admin_token`` defaults to
+    """The app over ``data_dir`` (default ``SMART_MONEY_DATA_DIR``) and ``models_dir`` (default
+    ``SMART_MONEY_MODELS_DIR``: the registry's model paths are relative to it); ``admin_token`` defaults to
     ``SMART_MONEY_ADMIN_TOKEN`` (the admin API answers 403 to everyone when neither is set)."""
-    warehouse = Warehouse(data_dir if data_dir is not None else settings.data_dir())
+    warehouse = Warehouse(
+        data_dir if data_dir is not None else settings.data_dir(),
+        models_dir if models_dir is not None else settings.models_dir(),
+    )
     app = FastAPI(
         title="smart-money",
         summary="Smart-money conviction predictions from disclosed insider, 13F, congressional and ETF data.",

@@ -2,7 +2,11 @@
 
 Bad input is a 400 ``invalid_request`` naming the field; FastAPI's validation errors, Starlette's 404/405 and
 any unexpected exception are rewritten into the same shape (an unexpected one as a 500 that names only the
-exception's type; the details go to the server log).
+exception's type; the details go to the server log). A message quotes at most 80 characters of an input.
+
+A damaged file the answer needs is a 503 ``data_unavailable`` naming the file (the other answers are
+unaffected), a damaged toggle audit file a 503 ``toggles_unavailable`` on the admin endpoints: causes the
+server can name never become a 500.
 """
 
 import logging
@@ -12,6 +16,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from smart_money.serve.text import QUOTE_CHARS, quote
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +45,9 @@ def error_response(
 
 
 def field_name(loc: tuple) -> str:
-    """``("body", "features", 3, "float")`` -> ``features[3]``: the field as the caller wrote it."""
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    """``("body", "features", 3, "float")`` -> ``features[3]``: the field as the caller wrote it (a name
+    the caller made up, e.g. an unknown key, is cut to 80 characters)."""
+    parts = [str(p)[:QUOTE_CHARS] for p in loc if p not in ("body", "query", "path")]
     name = ""
     for p in parts:
         name += f"[{p}]" if p.isdigit() else (f".{p}" if name else p)
@@ -48,12 +55,13 @@ def field_name(loc: tuple) -> str:
     return re.sub(r"\.(int|float)$", "", name) or "body"
 
 
-async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+def invalid(field: str, message: str) -> ApiError:
+    """The 400 for ``field``: ``message`` says what it must be (and quotes at most 80 characters)."""
+    return ApiError(400, "invalid_request", f"{field}: {message}", field)
 
 
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = exc.errors()
+def validation_error(errors: list) -> ApiError:
+    """The 400 for the first of pydantic's (or FastAPI's) validation errors."""
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
     field = field_name(tuple(first.get("loc", ())))
     message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
@@ -65,8 +73,28 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
     elif kind == "missing":
         message = "is required"
     elif field.startswith("features[") and kind in ("int_type", "float_type", "finite_number"):
-        message = f"must be a finite number or null (missing), got {first.get('input')!r}"
-    return error_response(400, "invalid_request", f"{field}: {message}", field)
+        shown = first.get("input")
+        shown = quote(shown) if isinstance(shown, str) else repr(shown)[:QUOTE_CHARS]
+        message = f"must be a finite number or null (missing), got {shown}"
+    return invalid(field, message)
+
+
+async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    error = validation_error(exc.errors())
+    return error_response(error.status, error.code, error.message, error.field)
+
+
+async def _data_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    log.error("serve: %s", exc)
+    return error_response(503, "data_unavailable", str(exc), headers={"Retry-After": "60"})
+
+
+async def _toggles_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(503, "toggles_unavailable", str(exc), headers={"Retry-After": "60"})
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -81,7 +109,16 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Answer every error of ``app`` in the API's error shape."""
+    from smart_money.modeling.training import ModelError
+    from smart_money.serve.store import DataUnavailable
+    from smart_money.serve.toggles import TogglesUnavailable
+    from smart_money.warehouse import WarehouseError
+
     app.add_exception_handler(ApiError, _api_error)
+    # a damaged file found where no handler expected one still names the file, as a 503
+    for damaged in (DataUnavailable, WarehouseError, ModelError):
+        app.add_exception_handler(damaged, _data_unavailable)
+    app.add_exception_handler(TogglesUnavailable, _toggles_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

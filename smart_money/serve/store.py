@@ -7,6 +7,12 @@ or new feature months by ``stat``-ing them at most every ``refresh_seconds``.
 Predictions are computed a whole sample date at a time (vectorized LightGBM, SHAP and rules) and each
 symbol's response body is kept, JSON-encoded and deflated, in an in-process cache keyed by (symbol, sample
 date, model version): a repeated request costs a dictionary lookup and a 10 µs inflate.
+
+The server degrades and never dies on a damaged file. A model is loaded only after its files verify and it
+loaded in a child process (``serve.model_check``); a refused production model is replaced by the newest
+retired model that verifies, else by the rules alone. A damaged features month is left out of the snapshot
+and every answer that could come from it is a :class:`DataUnavailable` (503 naming the file); the other
+months keep answering. ``health`` lists every damaged file the server reads.
 """
 
 import json
@@ -27,11 +33,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from smart_money import timeline
+from smart_money import tables, timeline
 from smart_money.modeling import predictions as prediction_logic
 from smart_money.modeling import registry as registry_logic
 from smart_money.modeling import rules, training
-from smart_money.warehouse import Warehouse, read_partition
+from smart_money.serve import model_check
+from smart_money.warehouse import Warehouse, WarehouseError, read_partition, verify_partition
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,8 +51,39 @@ OPTIONS_DAYS = 30  # the options-flow events a prediction lists: closed in the 3
 OPTIONS_EVENTS = 5  # at most this many options-flow events per symbol, the newest
 
 
+# The tables the server reads besides features, universe and the registry: the health check verifies them.
+ACTIVITY_TABLES = ("raw_insider_trades", "raw_congress_trades", "raw_institutional_holdings")
+EVENTS_TABLE = "smart_money_events"
+FEATURE_KEYS = ("symbol", "sample_date", "source")
+# what a damaged partition read can raise: the warehouse's error, and a damaged checksum file's own errors
+READ_ERRORS = (WarehouseError, OSError, ValueError)
+
+
 class NotFound(LookupError):
     """The symbol is not served or has no features on or before the asked date (HTTP 404)."""
+
+
+class DataUnavailable(RuntimeError):
+    """The answer needs a file that is damaged (HTTP 503, naming the file); other answers are unaffected."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(message)
+        self.path = str(path)
+
+
+def problem(component: str, path: Path | str | None, message: str) -> dict:
+    """One entry of ``/healthz`` ``problems``: what is degraded, the file at fault and why."""
+    return {"component": component, "file": None if path is None else str(path), "message": message}
+
+
+@dataclass(frozen=True)
+class DamagedMonth:
+    """A features month whose partition could not be read; answers that could come from it are 503s."""
+
+    month: pd.Timestamp
+    sample_date: pd.Timestamp  # the month's sample date: answers on or after it could come from it
+    path: str
+    message: str
 
 
 @dataclass
@@ -77,6 +115,10 @@ class Snapshot:
     synthetic: bool
     data_source: str
     registry: pd.DataFrame
+    model_files: tuple[Path, ...] = ()  # the files of the models the load considered
+    model_signature: tuple = ()  # their stats, taken before they were read
+    damaged_months: tuple[DamagedMonth, ...] = ()
+    problems: tuple[dict, ...] = ()  # what this load found damaged or refused (``health`` adds the rest)
     bodies: OrderedDict = field(default_factory=OrderedDict)  # (sample_date, version) -> {symbol: deflated}
     zdict: bytes = b""  # the deflate dictionary of ``bodies``: one full response body
 
@@ -112,6 +154,42 @@ def encode(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
 
 
+def _stats(paths) -> tuple:
+    """(path, inode, mtime, size) of each path, or (path, None) when it is absent: what a reload compares."""
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            out.append((str(path), st.st_ino, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            out.append((str(path), None))
+    return tuple(out)
+
+
+def _sample_date(month: pd.Timestamp) -> pd.Timestamp:
+    """A month's sample date (the 15th or the trading day before); its first day if the calendar fails."""
+    try:
+        return timeline.sample_date(month)
+    except Exception:  # the calendar only refines the 503 window; the month's start is the safe bound
+        return timeline.month_start(month)
+
+
+def _model_info(row: pd.Series, metadata: dict) -> dict:
+    """What responses say about the serving model (metadata verified by ``training.check_metadata``)."""
+    metrics = metadata["metrics"]
+    return {
+        "version": str(row["model_version"]),
+        "algorithm": "LightGBM",
+        "accuracy": _json_value(metrics["test"].get("accuracy")),
+        "auc": _json_value(metrics["test"].get("auc")),
+        "validation_auc": _json_value(metrics["validation"].get("auc")),
+        "status": str(row["status"]),
+        "trained_at": str(metadata["created_at"]),
+        "label_definition": str(metadata["label_definition"]),
+        "metrics_segment": "test",
+    }
+
+
 class PredictionService:
     """Predictions, registry and universe for the API, with reloads and the in-process cache."""
 
@@ -126,20 +204,14 @@ class PredictionService:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD)
         self.cache_hits = 0
         self.cache_misses = 0
+        self._loaded: dict[tuple, tuple[training.FittedModel, dict]] = {}  # the last verified model
 
     # ---- loading ---------------------------------------------------------------------------------------
     def _signature(self) -> tuple:
         paths = [self.warehouse.keyed_path(registry_logic.TABLE, {})]
-        for table in ("features", "universe", "smart_money_events"):  # events: the listed options flow
+        for table in ("features", "universe", EVENTS_TABLE):  # events: the listed options flow
             paths += [self.warehouse.partition_path(table, m) for m in self._months(table)]
-        out = []
-        for path in paths:
-            try:
-                st = os.stat(path)
-                out.append((str(path), st.st_ino, st.st_mtime_ns, st.st_size))
-            except FileNotFoundError:
-                out.append((str(path), None))
-        return tuple(out)
+        return _stats(paths)
 
     def _months(self, table: str) -> list[pd.Timestamp]:
         return self.warehouse.existing_months(table)
@@ -151,8 +223,13 @@ class PredictionService:
             return self._snapshot
         with self._lock:
             self._checked = now
-            signature = self._signature()
-            if self._snapshot is None or signature != self._snapshot.signature:
+            signature, snap = self._signature(), self._snapshot
+            # the model folders the last load read are watched too: a restored or damaged model is noticed
+            if (
+                snap is None
+                or signature != snap.signature
+                or _stats(snap.model_files) != snap.model_signature
+            ):
                 self._snapshot = self._on_worker(self._load, signature)
             return self._snapshot
 
@@ -166,10 +243,30 @@ class PredictionService:
 
     def _load(self, signature: tuple) -> Snapshot:
         started = time.perf_counter()
-        registry = registry_logic.read(self.warehouse)
-        features = self.warehouse.read_months("features")
-        columns = [c for c in features.columns if c not in ("symbol", "sample_date", "source")]
-        serving = self._serving_model(registry, columns)
+        problems: list[dict] = []
+        columns = [c for c in tables.spec("features").column_names if c not in FEATURE_KEYS]
+        previous = self._snapshot
+        unreadable = None
+        try:
+            registry = registry_logic.read(self.warehouse)
+        except READ_ERRORS as exc:
+            path = self.warehouse.keyed_path(registry_logic.TABLE, {})
+            registry, unreadable = None, str(exc)
+            kept = f"; still serving {previous.serving.version}, verified before" if previous else ""
+            problems.append(problem(registry_logic.TABLE, path, f"{exc}{kept}"))
+            log.error("serve: the model registry cannot be read (%s)%s", exc, kept)
+        if registry is None and previous is not None:  # keep the last verified model, never a guess
+            registry, serving = previous.registry, previous.serving
+            model_files, model_signature = previous.model_files, previous.model_signature
+        else:
+            registry = registry if registry is not None else tables.MODEL_REGISTRY.empty()
+            watched: dict[Path, tuple] = {}
+            serving = self._serving_model(registry, columns, problems, watched)
+            model_files, model_signature = tuple(watched), tuple(watched.values())
+            if unreadable is not None:  # not a cold start: the registry cannot say which model serves
+                error = f"the registry cannot be read: {unreadable}"
+                serving.info.update(status="model_unavailable", error=error)
+        features, damaged = self._read_features(problems)
         features = features.sort_values(["symbol", "sample_date"], ignore_index=True)
         dates, rows = {}, {}
         if len(features):
@@ -177,8 +274,7 @@ class PredictionService:
             for symbol, index in features.groupby("symbol", sort=False).indices.items():
                 rows[symbol] = index
                 dates[symbol] = sample[index]
-        listed = self._months("universe")[-1:]  # names and flags: the newest month is enough
-        universe = self.warehouse.read_months("universe", listed)
+        universe = self._newest_universe(problems)
         names, synthetic = {}, False
         if len(universe):
             latest = universe.sort_values("as_of").drop_duplicates("symbol", keep="last")
@@ -195,67 +291,165 @@ class PredictionService:
             serving.version,
             time.perf_counter() - started,
         )
-        return Snapshot(signature, serving, features, dates, rows, names, synthetic, data_source, registry)
+        snapshot = Snapshot(
+            signature,
+            serving,
+            features,
+            dates,
+            rows,
+            names,
+            synthetic,
+            data_source,
+            registry,
+            model_files=model_files,
+            model_signature=model_signature,
+            damaged_months=tuple(damaged),
+            problems=tuple(problems),
+        )
+        return snapshot
 
-    def _serving_model(self, registry: pd.DataFrame, columns: list[str]) -> ServingModel:
-        row = registry_logic.serving_model(registry)
-        if row is None:
+    def _read_features(self, problems: list[dict]) -> tuple[pd.DataFrame, list[DamagedMonth]]:
+        """Every readable features month; the damaged ones are left out and listed."""
+        spec = tables.spec("features")
+        frames, damaged = [], []
+        for month in self._months("features"):
+            path = self.warehouse.partition_path("features", month)
+            try:
+                frame = read_partition(path, spec.schema).to_pandas()
+            except FileNotFoundError:
+                continue  # replaced or removed since it was listed: the next check sees the change
+            except READ_ERRORS as exc:
+                damaged.append(DamagedMonth(month, _sample_date(month), str(path), str(exc)))
+                problems.append(problem("features", path, str(exc)))
+                log.error("serve: features %s is damaged and not served: %s", f"{month:%Y-%m}", exc)
+                continue
+            if len(frame):
+                frames.append(frame)
+        if not frames:
+            return spec.empty(), damaged
+        return (pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]), damaged
+
+    def _newest_universe(self, problems: list[dict]) -> pd.DataFrame:
+        """The newest universe month that has rows (names and flags: one month is enough). Empty months
+        (a build outside the source's history) and damaged ones are skipped; a damaged one is listed."""
+        spec = tables.spec("universe")
+        for month in reversed(self._months("universe")):
+            path = self.warehouse.partition_path("universe", month)
+            try:
+                frame = read_partition(path, spec.schema).to_pandas()
+            except FileNotFoundError:
+                continue
+            except READ_ERRORS as exc:
+                problems.append(problem("universe", path, f"{exc}; names come from an older month"))
+                continue
+            if len(frame):
+                return frame
+        return spec.empty()
+
+    def _serving_model(
+        self, registry: pd.DataFrame, columns: list[str], problems: list[dict], watched: dict[Path, tuple]
+    ) -> ServingModel:
+        """The production model if it verifies, else the newest retired one that does, else the rules.
+        ``watched`` receives the stats of the model files considered, taken before they are read.
+
+        Every refusal is logged and listed in ``problems``; the model's ``info`` says what is served
+        instead and why."""
+        candidates = registry_logic.fallback_rows(registry)
+        if not candidates:
             version = registry_logic.RULES_ONLY_VERSION
             info = {"version": version, "algorithm": "rules", "status": "cold_start"}
             return ServingModel(None, version, None, info, columns)
-        try:
-            model, metadata = training.load_model(Path(row["path"]))
-        except (OSError, ValueError, KeyError) as exc:
-            # a registry row whose folder is gone or broken: serve the rules and say why, never a 500
-            log.error(
-                "serve: production model %s cannot be loaded (%s); serving the rules alone",
-                row["model_version"],
-                exc,
-            )
-            version = registry_logic.RULES_ONLY_VERSION
-            info = {
-                "version": version,
-                "algorithm": "rules",
-                "status": "model_unavailable",
-                "error": f"production model {row['model_version']} cannot be loaded: {exc}",
-            }
-            return ServingModel(None, version, None, info, columns)
-        test = metadata["metrics"]["test"]
+        refused: list[str] = []
+        for row in candidates:
+            version = str(row["model_version"])
+            try:
+                folder = registry_logic.model_folder(row["path"], self.warehouse.models_dir)
+            except ValueError as exc:
+                folder, reason = None, str(exc)
+            else:
+                # their stats from before they are read: a change during the load reloads again
+                for path in (folder / f for f in (training.METADATA_FILE, *training.MODEL_FILES)):
+                    watched[path] = _stats([path])[0]
+                reason = None
+            if folder is not None:
+                try:
+                    model, metadata = self._verified_model(folder, row)
+                except (training.ModelError, OSError) as exc:
+                    reason = str(exc)
+            if reason is not None:
+                refused.append(f"{row['status']} model {version} cannot be loaded: {reason}")
+                problems.append(problem("model", folder, refused[-1]))
+                log.error("serve: %s", refused[-1])
+                continue
+            info = _model_info(row, metadata)
+            if refused:
+                info["error"] = "; ".join(refused) + f"; serving {row['status']} model {version} instead"
+            return ServingModel(model, version, float(metadata["base_rate_train"]), info, columns)
+        version = registry_logic.RULES_ONLY_VERSION
         info = {
-            "version": str(row["model_version"]),
-            "algorithm": "LightGBM",
-            "accuracy": _json_value(test.get("accuracy")),
-            "auc": _json_value(test.get("auc")),
-            "validation_auc": _json_value(metadata["metrics"]["validation"].get("auc")),
-            "status": str(row["status"]),
-            "trained_at": metadata["created_at"],
-            "label_definition": metadata["label_definition"],
-            "metrics_segment": "test",
+            "version": version,
+            "algorithm": "rules",
+            "status": "model_unavailable",
+            "error": "; ".join(refused) + "; serving the rules alone",
         }
-        base_rate = float(metadata["base_rate_train"])
-        return ServingModel(model, str(row["model_version"]), base_rate, info, columns)
+        return ServingModel(None, version, None, info, columns)
+
+    def _verified_model(self, folder: Path, row: pd.Series) -> tuple[training.FittedModel, dict]:
+        """The model in ``folder`` once its files verify against the registry row and it loaded in a
+        child process (LightGBM may crash on a damaged file: then only the child dies)."""
+        files = training.read_model_files(folder, registry_logic.recorded_sha256(row))
+        if str(files.metadata["version"]) != str(row["model_version"]):
+            raise training.ModelError(
+                f"{folder / training.METADATA_FILE} is version {str(files.metadata['version'])[:80]!r}, "
+                f"the registry's row is {row['model_version']}: the path points at another model"
+            )
+        key = (str(folder), files.sha256[training.MODEL_FILE], files.sha256[training.METADATA_FILE])
+        if key in self._loaded:
+            return self._loaded[key]
+        verdict = model_check.check(folder, *key[1:])
+        if verdict is not None:
+            raise training.ModelError(verdict)
+        loaded = (training.model_from_files(files), files.metadata)  # the very bytes the child loaded
+        self._loaded = {key: loaded}  # keep only the newest: a model's Booster holds its trees
+        return loaded
 
     # ---- look-ups ----------------------------------------------------------------------------------------
     def sample_date_for(
         self, symbol: str, on_or_before: pd.Timestamp | None, snap: Snapshot | None = None
     ) -> pd.Timestamp:
         """The newest sample date of ``symbol`` on or before the asked date (point in time) in ``snap``
-        (default: the current snapshot)."""
+        (default: the current snapshot). DataUnavailable when a damaged features month could hold a newer
+        one: an older sample would be a wrong answer."""
         snap = snap or self.snapshot()
         dates = snap.dates.get(symbol)
         if dates is None:
+            damaged = len(snap.damaged_months)
+            damaged = f"; {damaged} damaged features month(s) are not served" if damaged else ""
             raise NotFound(
-                f"symbol {symbol!r} is not in the features table ({len(snap.dates)} symbols served)"
+                f"symbol {symbol!r} is not in the features table ({len(snap.dates)} symbols served{damaged})"
             )
         if on_or_before is None:
-            return pd.Timestamp(dates[-1])
-        position = np.searchsorted(dates, np.datetime64(on_or_before, "ns"), side="right") - 1
-        if position < 0:
+            position = len(dates) - 1
+        else:
+            position = np.searchsorted(dates, np.datetime64(on_or_before, "ns"), side="right") - 1
+        found = pd.Timestamp(dates[position]) if position >= 0 else None
+        for month in reversed(snap.damaged_months):  # newest first
+            if (found is None or month.sample_date > found) and (
+                on_or_before is None or month.sample_date <= on_or_before
+            ):
+                # the answer may be in the damaged month: never answer with an older one
+                raise DataUnavailable(
+                    month.path,
+                    f"features for {month.month:%Y-%m} are damaged, so the answer for {symbol} "
+                    f"on {'the newest date' if on_or_before is None else f'{on_or_before:%Y-%m-%d}'} "
+                    f"is unavailable: {month.message}",
+                )
+        if found is None:
             raise NotFound(
                 f"no features for {symbol} on or before {on_or_before:%Y-%m-%d}; "
                 f"its first sample date is {pd.Timestamp(dates[0]):%Y-%m-%d}"
             )
-        return pd.Timestamp(dates[position])
+        return found
 
     def prediction(self, symbol: str, on_or_before: pd.Timestamp | None = None) -> bytes:
         """The JSON ``data`` object for ``symbol`` (cached by symbol, sample date and model version).
@@ -314,9 +508,11 @@ class PredictionService:
     def _score_date(self, snap: Snapshot, sample: pd.Timestamp) -> dict[str, bytes]:
         """Every symbol's deflated body for one sample date (sets the snapshot's deflate dictionary)."""
         frame = snap.features[snap.features["sample_date"] == sample].reset_index(drop=True)
-        payloads = self._payloads(
-            snap, frame, data_source=snap.data_source, recent=self.options_events(sample)
-        )
+        try:
+            recent, unavailable = self.options_events(sample), None
+        except DataUnavailable as exc:  # the conviction does not depend on it: answer, and say so
+            recent, unavailable = {}, str(exc)
+        payloads = self._payloads(snap, frame, snap.data_source, recent, unavailable)
         encoded = {p["symbol"]: encode(p) for p in payloads}
         if not snap.zdict and encoded:
             snap.zdict = next(iter(encoded.values()))
@@ -337,8 +533,9 @@ class PredictionService:
         self, as_of: pd.Timestamp, symbol: str | None = None, days: int = OPTIONS_DAYS
     ) -> dict[str, list[dict]] | None:
         """Per symbol, its most recent profiled (non-abstained) options events that closed in
-        ``(as_of - days, as_of]``, newest first, with their reasons; None when there is no options flow."""
-        months = set(self.warehouse.existing_months("smart_money_events"))
+        ``(as_of - days, as_of]``, newest first, with their reasons; None when there is no options flow.
+        DataUnavailable naming the file when a partition of the window is damaged."""
+        months = set(self.warehouse.existing_months(EVENTS_TABLE))
         if not months:
             return None
         as_of = pd.Timestamp(as_of)
@@ -361,8 +558,17 @@ class PredictionService:
             "structure_reasons",
             "suppressed_reasons",
         ]  # not the member print lists: the largest column and not shown
-        paths = [self.warehouse.partition_path("smart_money_events", m) for m in wanted]
-        events = pd.concat([read_partition(p, columns=columns).to_pandas() for p in paths], ignore_index=True)
+        frames = []
+        for month in wanted:
+            path = self.warehouse.partition_path(EVENTS_TABLE, month)
+            try:
+                frames.append(read_partition(path, columns=columns).to_pandas())
+            except READ_ERRORS as exc:
+                message = f"the options flow for {month:%Y-%m} is unavailable: {exc}"
+                raise DataUnavailable(path, message) from exc
+        if not frames:
+            return {}
+        events = pd.concat(frames, ignore_index=True)
         keep = (~events["abstained"]) & (events["known_at"] <= as_of) & (events["known_at"] > first)
         if symbol is not None:
             keep &= events["symbol"] == symbol
@@ -389,7 +595,12 @@ class PredictionService:
         return out
 
     def _payloads(
-        self, snap: Snapshot, frame: pd.DataFrame, data_source: str, recent: dict | None = None
+        self,
+        snap: Snapshot,
+        frame: pd.DataFrame,
+        data_source: str,
+        recent: dict | None = None,
+        options_unavailable: str | None = None,
     ) -> list[dict]:
         serving = snap.serving
         result = prediction_logic.predict(frame, serving.model, serving.base_rate, serving.version)
@@ -450,7 +661,11 @@ class PredictionService:
                     "model": serving.info,
                     "options_flow": None
                     if recent is None
-                    else {"window_days": OPTIONS_DAYS, "events": recent.get(symbol, [])},
+                    else {
+                        "window_days": OPTIONS_DAYS,
+                        "events": recent.get(symbol, []),
+                        **({"unavailable": options_unavailable} if options_unavailable else {}),
+                    },
                     "data_source": data_source,
                     "synthetic": snap.synthetic if data_source != "request" else False,
                     "timestamp": now_ms,
@@ -463,7 +678,10 @@ class PredictionService:
         snap = self.snapshot()
         out = []
         for row in snap.registry.iloc[::-1].itertuples(index=False):
-            metrics = json.loads(row.metrics)
+            try:
+                metrics = json.loads(row.metrics)
+            except (TypeError, ValueError):  # a registry written by hand: show the row, not a 500
+                metrics = {}
             out.append(
                 {
                     "version": row.model_version,
@@ -487,6 +705,26 @@ class PredictionService:
         prefix = prefix.upper()
         matches = [s for s in sorted(snap.dates) if s.startswith(prefix)][:limit]
         return [{"symbol": s, "name": snap.names.get(s)} for s in matches]
+
+    def problems(self) -> list[dict]:
+        """Every damaged file the server reads and every refused model: those the last load found, and
+        a verification of the partitions read per request (activity, options flow). Each file is hashed
+        again only when it changed, so a check costs a few hundred ``stat`` calls."""
+        snap = self.snapshot()
+        found = list(snap.problems)
+        seen = {p["file"] for p in found}
+        for table in (*ACTIVITY_TABLES, EVENTS_TABLE):
+            for month in self._months(table):
+                path = self.warehouse.partition_path(table, month)
+                if str(path) in seen:
+                    continue
+                try:
+                    verify_partition(path)
+                except FileNotFoundError:
+                    continue
+                except READ_ERRORS as exc:
+                    found.append(problem(table, path, str(exc)))
+        return found
 
     def meta(self) -> dict:
         snap = self.snapshot()

@@ -7,6 +7,11 @@ means a change and its audit entry can never disagree. The catalog views ``featu
 catalog to create them (briefly; the change is saved even when another process holds the catalog's lock).
 Reading toggles never opens ``warehouse.duckdb``, and a server that changes a toggle imports DuckDB at most
 for that first change.
+
+A damaged audit file (its checksum fails) never takes predictions down and is never overwritten: the
+toggles keep their last verified state (in a process that never read the file, their defaults), and
+reading the audit log or changing a toggle is a :class:`TogglesUnavailable` naming the file until it is
+restored or moved away.
 """
 
 import fcntl
@@ -19,7 +24,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from smart_money import tables
+from smart_money.serve.text import control_characters, quote
 from smart_money.warehouse import Warehouse, WarehouseError
+
+READ_ERRORS = (WarehouseError, OSError, ValueError)  # a damaged file, or a damaged checksum beside it
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +59,25 @@ class ToggleError(ValueError):
     """A toggle change names an unknown feature or lacks a reason or actor."""
 
 
+class TogglesUnavailable(ToggleError):
+    """The audit file is damaged: the audit log cannot be shown and no toggle can be changed."""
+
+    def __init__(self, path, message: str) -> None:
+        super().__init__(message)
+        self.path = str(path)
+
+
+def check_text(field: str, value: str, limit: int, what: str) -> str:
+    """``value`` stripped; ToggleError naming ``field`` unless it is 1-``limit`` printable characters."""
+    bad = control_characters(value or "")  # before stripping: as the API refuses them
+    if bad:
+        raise ToggleError(f"{field} must not contain control characters, got {', '.join(bad[:5])}")
+    value = (value or "").strip()
+    if not value or len(value) > limit:
+        raise ToggleError(f"{field} must be 1-{limit} characters ({what}), got {len(value)}")
+    return value
+
+
 @dataclass
 class _AuditRead:
     """One version of the audit file: its ``stat`` signature, its rows and the states derived from them."""
@@ -71,7 +98,8 @@ class ToggleStore:
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
         self.path = warehouse.keyed_path(TABLE, {})
-        self._cached: _AuditRead | None = None
+        self._cached: _AuditRead | None = None  # the last verified read
+        self._failed: tuple[tuple | None, str] | None = None  # (signature, why) of a damaged file
 
     def _file_signature(self) -> tuple | None:
         try:
@@ -81,31 +109,71 @@ class ToggleStore:
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _current(self) -> _AuditRead:
+        """The audit file as it is now, or the last verified read when it is damaged (see ``damage``)."""
         signature = self._file_signature()  # before reading: a newer file only costs one more read
         current = self._cached
-        if current is None or current.signature != signature:
+        if current is not None and current.signature == signature:
+            return current
+        if self._failed is not None and self._failed[0] == signature:
+            return self._last_verified()
+        try:
             current = _AuditRead(signature, self.warehouse.read_keyed(TABLE))
-            self._cached = current
+        except READ_ERRORS as exc:
+            kept = "its last verified state" if self._cached is not None else "its default"
+            message = (
+                f"{TABLE}: {self.path} cannot be read ({exc}); every toggle stays at {kept}. Restore the "
+                "file, or move it away to start a new audit log at the defaults"
+            )
+            if self._failed is None or self._failed[1] != message:
+                log.error("toggles: %s", message)
+            self._failed = (signature, message)
+            return self._last_verified()
+        self._cached, self._failed = current, None
         return current
 
+    def _last_verified(self) -> _AuditRead:
+        if self._cached is None:  # never read in this process: the defaults, until the file is restored
+            self._cached = _AuditRead(("unverified",), tables.FEATURE_TOGGLE_AUDIT.empty())
+        return self._cached
+
+    def damage(self) -> str | None:
+        """Why the audit file cannot be read, or None when it reads (re-checked at most once per change)."""
+        self._current()
+        return None if self._failed is None else self._failed[1]
+
+    def _require_readable(self) -> None:
+        message = self.damage()
+        if message is not None:
+            raise TogglesUnavailable(self.path, message)
+
     def audit_log(self) -> pd.DataFrame:
-        """Every change, oldest first."""
+        """Every change, oldest first (TogglesUnavailable when the file is damaged)."""
+        self._require_readable()
         return self._current().audit
 
     def is_enabled(self, feature_id: str) -> bool:
-        return bool(self.state(feature_id)["enabled"])
+        """The feature's state; its last verified state while the audit file is damaged."""
+        return bool(self._state_of(feature_id)["enabled"])
 
     def known_enabled(self, feature_id: str) -> bool | None:
         """The feature's state if it is known for the file as it is now (one ``stat``); None when the
         file must be read first (then call ``is_enabled`` in a thread). Never reads the file."""
-        current = self._cached
-        if current is None or current.signature != self._file_signature():
+        current, signature = self._cached, self._file_signature()
+        if current is None:
+            return None
+        if current.signature != signature and (self._failed is None or self._failed[0] != signature):
             return None
         state = current.states.get(feature_id)
         return None if state is None else bool(state["enabled"])
 
     def state(self, feature_id: str) -> dict:
-        """The feature's current state: enabled, and who changed it last, when and why (None if never)."""
+        """The feature's current state: enabled, and who changed it last, when and why (None if never).
+        TogglesUnavailable when the audit file is damaged."""
+        _feature(feature_id)
+        self._require_readable()
+        return self._state_of(feature_id)
+
+    def _state_of(self, feature_id: str) -> dict:
         toggle = _feature(feature_id)
         current = self._current()
         state = current.states.get(feature_id)
@@ -162,14 +230,16 @@ class ToggleStore:
     def set(self, feature_id: str, enabled: bool, actor: str, reason: str) -> dict:
         """Record a change (also when the state stays the same: the audit shows who confirmed it)."""
         _feature(feature_id)
-        actor, reason = (actor or "").strip(), (reason or "").strip()
-        if not actor or len(actor) > MAX_ACTOR:
-            raise ToggleError(f"actor must be 1-{MAX_ACTOR} characters (who made the change), got {actor!r}")
-        if not reason or len(reason) > MAX_REASON:
-            raise ToggleError(f"reason must be 1-{MAX_REASON} characters (why the change), got {len(reason)}")
+        actor = check_text("actor", actor, MAX_ACTOR, "who made the change")
+        reason = check_text("reason", reason, MAX_REASON, "why the change")
         with self._locked():
-            self._cached = None  # re-read under the lock: another process may have written
-            current = self.audit_log()
+            # re-read under the lock (another process may have written); a damaged file is never replaced
+            kept, self._cached, self._failed = self._cached, None, None
+            try:
+                current = self.audit_log()
+            except TogglesUnavailable:
+                self._cached = kept if kept is not None else self._cached  # the last verified state stays
+                raise
             old = self.state(feature_id)["enabled"]
             row = pd.DataFrame(
                 [
@@ -195,9 +265,13 @@ class ToggleStore:
 
     def _refresh_catalog(self) -> None:
         """Create the catalog's toggle views; the change itself is already saved."""
+        import duckdb  # imported by the refresh anyway
+
         try:
             self.warehouse.refresh_catalog(timeout_s=CATALOG_REFRESH_S)
-        except WarehouseError as exc:
+        except (WarehouseError, duckdb.Error) as exc:
+            # DuckDB reads every table's file schemas to create the views: one damaged partition anywhere
+            # fails the refresh with DuckDB's own error, which has nothing to do with this change
             log.warning(
                 "toggles: the change is saved; the catalog views feature_toggles and feature_toggle_audit "
                 "appear with the next catalog refresh (%s)",
@@ -217,5 +291,5 @@ class ToggleStore:
 
 def _feature(feature_id: str) -> FeatureToggle:
     if feature_id not in FEATURES:
-        raise ToggleError(f"unknown feature {feature_id!r}; known features: {', '.join(FEATURES)}")
+        raise ToggleError(f"unknown feature {quote(feature_id)}; known features: {', '.join(FEATURES)}")
     return FEATURES[feature_id]

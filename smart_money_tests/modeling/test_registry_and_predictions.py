@@ -1,7 +1,10 @@
+import hashlib
 import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from smart_money import tables
@@ -129,3 +132,62 @@ def test_edge_capture_and_monthly_ic():
     ic = evaluation.monthly_ic(frame, "score")
     assert ic["rank_ic"].tolist() == [1.0, -1.0]
     assert evaluation.ic_summary(ic)["rank_ic_mean"] == 0.0
+
+
+def test_registry_paths_are_relative_to_the_models_directory_and_old_absolute_ones_still_resolve(tmp_path):
+    models = tmp_path / "models"
+    folder = models / "smart-money-flow" / "v1"
+    assert registry.relative_path(folder, models) == "smart-money-flow/v1"
+    assert registry.model_folder("smart-money-flow/v1", tmp_path / "elsewhere") == (
+        tmp_path / "elsewhere" / "smart-money-flow" / "v1"
+    )
+    assert registry.model_folder(str(folder), tmp_path / "elsewhere") == folder  # an older registry's row
+    with pytest.raises(ValueError, match="not under the models directory"):
+        registry.relative_path(tmp_path / "other" / "v1", models)
+    with pytest.raises(ValueError, match="leaves the models directory"):
+        registry.model_folder("../../etc", models)
+    with pytest.raises(ValueError, match="pass models_dir"):
+        registry.model_folder("smart-money-flow/v1", None)
+
+
+def test_a_registry_written_before_the_metadata_hash_column_still_reads_and_registers(tmp_path):
+    warehouse = Warehouse(tmp_path)
+    old = registry.register(
+        tables.MODEL_REGISTRY.empty(),
+        registry.registry_entry(_metadata("v1", 0.70, 0.66, "2026-01-01T00:00:00+00:00"), "/m/v1"),
+    ).drop(columns=["metadata_sha256"])
+    path = warehouse.keyed_path(registry.TABLE, {})
+    path.parent.mkdir(parents=True)
+    warehouse._write_arrow(pa.Table.from_pandas(old, preserve_index=False), path)  # the older schema
+    assert "metadata_sha256" not in pq.read_schema(path).names
+    stored = registry.read(warehouse)
+    assert registry.recorded_sha256(stored.iloc[0]) is None  # not verified, but served
+    entry = registry.registry_entry(
+        _metadata("v2", 0.72, 0.66, "2026-02-01T00:00:00+00:00"), "m/v2", "ab" * 32
+    )
+    registry.write(warehouse, registry.register(stored, entry))
+    stored = registry.read(warehouse)
+    assert registry.recorded_sha256(stored.iloc[-1]) == "ab" * 32 and stored["status"].tolist() == [
+        "retired",
+        "production",
+    ]
+
+
+def test_the_server_falls_back_to_retired_models_newest_first_and_never_without_production():
+    table = tables.MODEL_REGISTRY.empty()
+    for version, created in (("v1", "2026-01-01"), ("v2", "2026-02-01"), ("v3", "2026-03-01")):
+        entry = registry.registry_entry(_metadata(version, 0.70, 0.66, f"{created}T00:00:00+00:00"), "m")
+        table = registry.register(table, entry)
+    assert [r["model_version"] for r in registry.fallback_rows(table)] == ["v3", "v2", "v1"]
+    table.loc[table["status"] == "production", "status"] = "candidate"
+    assert registry.fallback_rows(table) == []
+
+
+def test_the_built_registry_records_relative_paths_and_the_metadata_hash(built_default_market):
+    row = built_default_market["registry"].iloc[-1]
+    folder = built_default_market["folder"]
+    assert row["path"] == f"smart-money-flow/{row['model_version']}"
+    assert registry.model_folder(row["path"], built_default_market["models_dir"]) == folder
+    assert row["metadata_sha256"] == hashlib.sha256((folder / "metadata.json").read_bytes()).hexdigest()
+    recorded = json.loads((folder / "metadata.json").read_text())["files"]
+    assert {"model.txt", "normalizer.json", "calibration.json", "scores.parquet"} <= set(recorded)

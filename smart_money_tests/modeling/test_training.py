@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import numpy as np
@@ -27,9 +28,22 @@ def test_calibration_lowers_validation_and_test_brier(fitted):
         assert calibrated < raw - 0.01, segment  # balanced weights overstate a ~19% event
 
 
+def _metadata(model) -> dict:
+    metrics = {"test": {"auc": 0.6}, "validation": {"auc": 0.61}}
+    return {
+        "version": "v1",
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "feature_names": NAMES,
+        "label_definition": "test label",
+        "base_rate_train": 0.2,
+        "metrics": metrics,
+        "parameters": model.params,
+    }
+
+
 def test_saved_artifacts_reload_to_the_same_probabilities(fitted, tmp_path):
     data, model = fitted
-    training.save_model(model, tmp_path / "v1", {"feature_names": NAMES, "parameters": model.params})
+    training.save_model(model, tmp_path / "v1", _metadata(model))
     assert sorted(p.name for p in (tmp_path / "v1").iterdir()) == [
         "calibration.json",
         "metadata.json",
@@ -37,10 +51,71 @@ def test_saved_artifacts_reload_to_the_same_probabilities(fitted, tmp_path):
         "normalizer.json",
     ]
     assert (tmp_path / "v1" / "model.txt").read_text().startswith("tree")
-    reloaded, metadata = training.load_model(tmp_path / "v1")
+    reloaded, metadata = training.load_model(tmp_path / "v1", training.metadata_sha256(tmp_path / "v1"))
     test = data[data.segment == "test"]
     assert np.max(np.abs(reloaded.predict_proba(test) - model.predict_proba(test))) <= 1e-9
     assert metadata["feature_names"] == NAMES
+
+
+def test_metadata_records_every_files_sha256_and_loading_refuses_a_changed_file(fitted, tmp_path):
+    _, model = fitted
+    folder = training.save_model(
+        model, tmp_path / "v1", _metadata(model), extra=lambda tmp: (tmp / "scores.parquet").write_bytes(b"x")
+    )
+    recorded = json.loads((folder / "metadata.json").read_text())["files"]
+    assert set(recorded) == {"model.txt", "normalizer.json", "calibration.json", "scores.parquet"}
+    for name, digest in recorded.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    registered = training.metadata_sha256(folder)
+
+    text = (folder / "model.txt").read_text()
+    (folder / "model.txt").write_text(text[: len(text) // 2])  # truncated: would crash LightGBM
+    with pytest.raises(training.ModelError, match=r"model\.txt is not the file that was saved"):
+        training.load_model(folder)
+    (folder / "model.txt").write_text(text)
+    training.load_model(folder, registered)  # restored: loads again
+
+    meta = json.loads((folder / "metadata.json").read_text())
+    (folder / "metadata.json").write_text(json.dumps({**meta, "base_rate_train": 0.3}))
+    with pytest.raises(training.ModelError, match=r"metadata\.json changed since the model was registered"):
+        training.load_model(folder, registered)
+
+
+@pytest.mark.parametrize("drop", ["metrics", "base_rate_train", "feature_names"])
+def test_metadata_without_what_serving_reads_is_refused_naming_the_file(fitted, tmp_path, drop):
+    _, model = fitted
+    folder = training.save_model(model, tmp_path / "v1", _metadata(model))
+    meta = json.loads((folder / "metadata.json").read_text())
+    del meta[drop]
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(training.ModelError, match=rf"metadata\.json: lacks \['{drop}'\]"):
+        training.load_model(folder)
+    with pytest.raises(training.ModelError, match="lacks"):
+        training.save_model(model, tmp_path / "v2", {k: v for k, v in _metadata(model).items() if k != drop})
+
+
+def test_a_model_saved_before_hashes_were_recorded_still_loads(fitted, tmp_path, caplog):
+    _, model = fitted
+    folder = training.save_model(model, tmp_path / "v1", _metadata(model))
+    meta = json.loads((folder / "metadata.json").read_text())
+    del meta["files"]
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    loaded, _ = training.load_model(folder)
+    assert loaded.feature_names == NAMES and "unverified" in caplog.text
+    # but a registry that recorded a hash never accepts a metadata.json without file hashes
+    with pytest.raises(training.ModelError, match="records no file hashes"):
+        training.load_model(folder, training.metadata_sha256(folder))
+
+
+def test_a_garbage_model_txt_with_matching_hashes_is_a_model_error(fitted, tmp_path):
+    _, model = fitted
+    folder = training.save_model(model, tmp_path / "v1", _metadata(model))
+    (folder / "model.txt").write_text("garbage\n")
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["files"]["model.txt"] = hashlib.sha256(b"garbage\n").hexdigest()
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(training.ModelError, match=r"model\.txt is not a LightGBM model"):
+        training.load_model(folder)
 
 
 def test_normalizer_is_fit_on_train_only(fitted):

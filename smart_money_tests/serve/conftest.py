@@ -16,9 +16,15 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 
 
 class RunningServer:
-    def __init__(self, data_dir: Path, admin_token: str | None = ADMIN_TOKEN, refresh_seconds: float = 0.0):
-        self.data_dir = data_dir
-        self.app = create_app(data_dir, admin_token=admin_token, refresh_seconds=refresh_seconds)
+    def __init__(
+        self,
+        data_dir: Path,
+        models_dir: Path,
+        admin_token: str | None = ADMIN_TOKEN,
+        refresh_seconds: float = 0.0,
+    ):
+        self.data_dir, self.models_dir = data_dir, models_dir
+        self.app = create_app(data_dir, models_dir, admin_token=admin_token, refresh_seconds=refresh_seconds)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -64,6 +70,6 @@ def copy_warehouse(source: Path, target: Path, skip: tuple[str, ...] = ()) -> Pa
 def served(built_default_market, tmp_path_factory):
     """The default market (with its production model) behind a real server, the feature toggled off."""
     data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path_factory.mktemp("served"))
-    with RunningServer(data_dir) as server:
+    with RunningServer(data_dir, built_default_market["models_dir"]) as server:
         server.market = built_default_market
         yield server

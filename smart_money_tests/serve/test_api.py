@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,7 +69,8 @@ def test_admin_endpoints_need_the_bearer_token(served, tmp_path):
     )
     _error(served.client.put("/api/admin/features/other_feature", json=put, headers=AUTH), 404)
     assert served.client.get("/healthz").json()["smart_money_flow"] is False  # nothing changed
-    with RunningServer(served.data_dir, admin_token="") as no_token:  # no SMART_MONEY_ADMIN_TOKEN set
+    # no SMART_MONEY_ADMIN_TOKEN set
+    with RunningServer(served.data_dir, served.models_dir, admin_token="") as no_token:
         error = _error(no_token.client.get("/api/admin/features", headers=AUTH), 403)
         assert "SMART_MONEY_ADMIN_TOKEN" in error["message"]
 
@@ -210,6 +212,17 @@ def test_date_picks_the_newest_sample_on_or_before_it(served):
         (b'{"symbol": "SYN001", "features": [true]}', "features[0]"),
         (b'{"symbol": "SYN001", "features": [[1]]}', "features[0]"),
         (b'{"symbol": "SYN001", "horizon": 14}', "horizon"),
+        # dates outside pandas' timestamps were misread (answered with another sample date)
+        (b'{"symbol": "SYN001", "date": "2607-06-15"}', "date"),
+        (b'{"symbol": "SYN001", "date": "1677-09-21"}', "date"),
+        (b'{"symbol": "SYN001", "date": "1899-12-31"}', "date"),
+        (b'{"symbol": "SYN001", "date": "2262-04-12"}', "date"),
+        (b'{"symbol": "SYN001", "date": "2024-01-15\\n"}', "date"),
+        (b'{"symbol": "SYN001\\n"}', "symbol"),  # the pattern matches the whole string
+        (b'{"symbol": "SYN001", "features": [1' + b"0" * 400 + b"]}", "features[0]"),  # beyond float
+        (b'{"symbol": "SYN001", "features": [0, -1' + b"0" * 400 + b".5]}", "features[1]"),
+        (b'{"symbol": "SYN001", "features": [1' + b"0" * 5000 + b"]}", "body"),  # over Python's 4300 digits
+        (b'{"symbol": "SYN001", "features": ' + b"[0," * 20000 + b"0" + b"]" * 20000 + b"}", "body"),  # deep
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(served, body, field):
@@ -220,6 +233,56 @@ def test_bad_input_is_a_400_naming_the_field(served, body, field):
     assert response.headers["cache-control"] == "no-store"
 
 
+def test_the_supported_date_range_ends_are_answered(served):
+    served.enable()
+    late = served.client.post(URL, json={"symbol": "SYN001", "date": "2262-04-11"})
+    assert late.status_code == 200, late.text
+    assert late.json()["data"]["sample_date"] == served.client.post(URL, json={"symbol": "SYN001"}).json()[
+        "data"
+    ]["sample_date"]
+    _error(served.client.post(URL, json={"symbol": "SYN001", "date": "1900-01-01"}), 404, "symbol")
+
+
+def test_errors_quote_at_most_80_characters_of_the_input(served):
+    served.enable()
+    huge = "x" * 900_000  # under the 1 MB body limit: the body reaches validation
+    for body in (
+        {"symbol": "SYN001", "features": [huge]},
+        {"symbol": "SYN001", "date": huge},
+        {"symbol": huge},
+        {"symbol": "SYN001", huge: 1},
+    ):
+        response = served.client.post(URL, json=body)
+        assert response.status_code == 400 and len(response.content) < 500, response.content[:500]
+        assert "x" * 81 not in response.text
+    response = served.client.get(f"/api/symbols/SYN001/activity?date={'9' * 100_00}")
+    assert response.status_code == 400 and len(response.content) < 500
+    response = served.client.put(f"/api/admin/features/{'f' * 5000}", json={"enabled": True, "reason": "r"},
+                                 headers=AUTH)
+    assert response.status_code == 404 and len(response.content) < 500
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"actor": "ops\n2026-01-01 INFO serve: smart_money_flow set to False by admin"}, "actor"),
+        ({"actor": "ops\r"}, "actor"),
+        ({"reason": "ok\u2028forged"}, "reason"),
+        ({"reason": "tab\tseparated"}, "reason"),
+        ({"reason": "x" * 501}, "reason"),
+    ],
+)
+def test_toggle_actor_and_reason_reject_control_characters(served, change, field, monkeypatch):
+    before = served.client.get("/api/admin/features", headers=AUTH).json()["audit"]
+    body = {"enabled": True, "reason": "a reason", "actor": "ops", **change}
+    error = _error(served.client.put(TOGGLE, json=body, headers=AUTH), 400, field)
+    assert len(error["message"]) < 200
+    assert served.client.get("/api/admin/features", headers=AUTH).json()["audit"] == before  # not saved
+    monkeypatch.setenv("SMART_MONEY_DATA_DIR", str(served.data_dir))
+    args = ["toggle", "smart_money_flow", "on", "--reason", body["reason"], "--actor", body["actor"]]
+    assert cli.main(args) == 2  # the CLI refuses them too
+
+
 def test_bad_batch_and_activity_input_are_400s(served):
     served.enable()
     _error(served.client.post(f"{URL}/batch", json={"symbols": []}), 400, "symbols")
@@ -228,6 +291,14 @@ def test_bad_batch_and_activity_input_are_400s(served):
     _error(served.client.post(f"{URL}/batch", json={"symbols": ["A"], "date": "2024-13-01"}), 400, "date")
     _error(served.client.get("/api/symbols/BAD%20SYMBOL/activity"), 400, "symbol")
     _error(served.client.get("/api/symbols/SYN001/activity?date=2024-1-1"), 400, "date")
+    _error(served.client.get("/api/symbols/SYN001/activity?date=2607-06-15"), 400, "date")
+    _error(served.client.get("/api/symbols/SYN001/activity?date=1677-09-21"), 400, "date")
+    _error(served.client.get("/api/symbols/SYN001/options-events?date=2607-06-15"), 400, "date")
+    _error(served.client.get("/api/symbols/SYN001%0A/activity"), 400, "symbol")
+    _error(served.client.post(f"{URL}/batch", json={"symbols": ["SYN001\n"]}), 400, "symbols[0]")
+    _error(served.client.post(f"{URL}/batch", json={"symbols": ["A"], "date": "2607-06-15"}), 400, "date")
+    _error(served.client.post(f"{URL}/batch", json={"symbols": ["A"] * 5_000}), 400, "symbols")
+    _error(served.client.post(f"{URL}/batch", json={"symbols": ["A"] * 150_000}), 400, "body")  # 0.75 MB
     _error(served.client.get("/api/symbols/SYN001/activity?days=0"), 400, "days")
     _error(served.client.get("/api/symbols/SYN001/activity?days=abc"), 400, "days")
     _error(served.client.get("/api/symbols/NOPE/activity"), 404)
@@ -286,7 +357,7 @@ def test_models_and_health(served):
 
 def test_cold_start_without_a_model_uses_the_rules_alone(built_default_market, tmp_path):
     data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path, skip=("model_registry",))
-    with RunningServer(data_dir) as server:
+    with RunningServer(data_dir, built_default_market["models_dir"]) as server:
         server.enable(reason="cold start test")
         response = server.client.post(URL, json={"symbol": "SYN001"})
         assert response.status_code == 200, response.text
@@ -342,7 +413,7 @@ def test_a_missing_model_folder_falls_back_to_the_rules_and_says_so(built_defaul
     registry = registry_logic.read(stored)
     registry["path"] = str(tmp_path / "deleted-model-folder")
     registry_logic.write(stored, registry)
-    with RunningServer(data_dir) as server:
+    with RunningServer(data_dir, built_default_market["models_dir"]) as server:
         server.enable(reason="broken model test")
         data = server.client.post(URL, json={"symbol": "SYN001"}).json()["data"]
         assert data["model"]["status"] == "model_unavailable" and "cannot be loaded" in data["model"]["error"]
@@ -406,7 +477,7 @@ def test_concurrent_requests_get_the_answers_of_sequential_ones(served):
 def test_answers_in_memory_skip_the_thread_pool_and_match(built_default_market, tmp_path):
     """With the files checked recently, a cached answer comes straight from memory, and it is the same."""
     data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path)
-    with RunningServer(data_dir, refresh_seconds=600) as server:
+    with RunningServer(data_dir, built_default_market["models_dir"], refresh_seconds=600) as server:
         server.enable(reason="in-memory answers")
         service = server.app.state.service
         assert service.cached_prediction("SYN001") is None  # not scored yet
@@ -421,7 +492,7 @@ def test_answers_in_memory_skip_the_thread_pool_and_match(built_default_market, 
 def test_a_reload_in_progress_does_not_stall_the_event_loop(built_default_market, tmp_path, monkeypatch):
     """While one request waits for Parquet to reload, the loop keeps answering the others."""
     data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path)
-    with RunningServer(data_dir) as server:
+    with RunningServer(data_dir, built_default_market["models_dir"]) as server:
         server.enable(reason="reload test")
         assert server.client.post(URL, json={"symbol": "SYN001"}).status_code == 200
         service = server.app.state.service
@@ -448,3 +519,40 @@ def test_a_reload_in_progress_does_not_stall_the_event_loop(built_default_market
             finally:
                 release.set()
             assert waiting.result(timeout=60).status_code == 200
+
+
+def _small_latencies_during(served, body: bytes) -> tuple[int, list[float]]:
+    """The big request's status, and the latencies of small cached requests sent while it is processed."""
+    latencies, done = [], threading.Event()
+
+    def small() -> None:
+        with httpx.Client(base_url=served.url, timeout=60) as client:
+            while not done.is_set():
+                started = time.perf_counter()
+                assert client.post(URL, json={"symbol": "SYN002"}).status_code == 200
+                latencies.append(time.perf_counter() - started)
+
+    thread = threading.Thread(target=small)
+    thread.start()
+    time.sleep(0.3)
+    try:
+        with httpx.Client(base_url=served.url, timeout=120) as client:
+            status = client.post(URL, content=body, headers={"Content-Type": "application/json"}).status_code
+    finally:
+        done.set()
+        thread.join()
+    return status, latencies
+
+
+@pytest.mark.parametrize("values", [449_000, 25_000_000], ids=["0.9MB", "50MB"])
+def test_a_huge_features_list_does_not_stall_a_concurrent_request(served, values):
+    """Refusing a 25-million-element list once took 5.6 s, and every other request waited for it. Now it is
+    refused by its length before it is parsed, and in the thread pool (measured here: the small requests'
+    worst latency was about 7 ms during the 0.9 MB body and 130 ms during the 50 MB one, against 100 ms and
+    2.1 s before)."""
+    served.enable()
+    served.client.post(URL, json={"symbol": "SYN002"})  # scored and cached
+    body = b'{"symbol":"SYN001","features":[' + b",".join([b"0"] * values) + b"]}"
+    status, latencies = _small_latencies_during(served, body)
+    assert status in (400, 413)  # 413 where a body limit refuses it before it is read
+    assert latencies and max(latencies) < 1.0, f"worst {max(latencies):.3f}s over {len(latencies)} requests"

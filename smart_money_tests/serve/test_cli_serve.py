@@ -20,7 +20,12 @@ def test_the_console_script_serves_the_api_and_the_page(built_default_market, tm
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "SMART_MONEY_DATA_DIR": str(data_dir), "SMART_MONEY_ADMIN_TOKEN": ADMIN_TOKEN}
+    env = {
+        **os.environ,
+        "SMART_MONEY_DATA_DIR": str(data_dir),
+        "SMART_MONEY_MODELS_DIR": str(built_default_market["models_dir"]),
+        "SMART_MONEY_ADMIN_TOKEN": ADMIN_TOKEN,
+    }
     server = subprocess.Popen(
         [script, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,

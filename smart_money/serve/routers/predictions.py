@@ -6,7 +6,11 @@ other one (a file to check or read, a reload, a sample date to score, a caller's
 thread pool, so a reload never stalls the loop. A plain ``def`` handler would send the cached answers
 through the thread pool too, which on two cores costs more than half the throughput (benchmarks/serve.py).
 For the same reason these two handlers take the services from ``app.state`` themselves: resolving
-``Depends`` costs about a tenth of a cached answer.
+``Depends`` costs about a tenth of a cached answer. They parse their bodies themselves
+(``schemas.parse_body``): a large body is parsed in the thread pool, never on the loop.
+
+An answer that needs a damaged features month is a 503 naming the file (in a batch: that symbol's entry in
+``errors``, and a 503 when no symbol could be answered).
 """
 
 from fastapi import APIRouter, Request, Response
@@ -15,8 +19,8 @@ from pandas import Timestamp
 
 from smart_money.serve.dependencies import as_of, enabled_in_memory, not_found, require_enabled, services
 from smart_money.serve.errors import ApiError
-from smart_money.serve.schemas import BatchRequest, PredictionRequest
-from smart_money.serve.store import NotFound, PredictionService, encode
+from smart_money.serve.schemas import BatchRequest, PredictionRequest, openapi_body, parse_body
+from smart_money.serve.store import DataUnavailable, NotFound, PredictionService, encode
 from smart_money.serve.toggles import ToggleStore
 
 CACHE_MAX_AGE = 180  # seconds: clients and proxies may reuse a prediction for 2-5 minutes (README: Caching)
@@ -49,9 +53,10 @@ def _predict(body: PredictionRequest, service: PredictionService, toggles: Toggl
         raise not_found(exc) from None
 
 
-@router.post("/api/ml/smart-money-flow")
-async def smart_money_flow(body: PredictionRequest, request: Request) -> Response:
+@router.post("/api/ml/smart-money-flow", openapi_extra=openapi_body(PredictionRequest))
+async def smart_money_flow(request: Request) -> Response:
     """One conviction prediction (README: Serving, Response)."""
+    body = await parse_body(request, PredictionRequest)
     service, toggles = services(request)
     data = None
     if enabled_in_memory(toggles) and body.features is None:
@@ -64,6 +69,10 @@ async def smart_money_flow(body: PredictionRequest, request: Request) -> Respons
     return _json(b'{"success":true,"data":' + data + b"}")
 
 
+def _unavailable(symbol: str, exc: DataUnavailable) -> dict:
+    return {"symbol": symbol, "code": "data_unavailable", "message": str(exc), "file": exc.path}
+
+
 def _answer(
     symbols: list[str], when: Timestamp | None, service: PredictionService, found: list, errors: list
 ) -> None:
@@ -73,6 +82,8 @@ def _answer(
             found.append(service.prediction(symbol, when))
         except NotFound as exc:
             errors.append({"symbol": symbol, "code": "not_found", "message": str(exc)})
+        except DataUnavailable as exc:
+            errors.append(_unavailable(symbol, exc))
 
 
 def _answer_in_memory(
@@ -84,6 +95,9 @@ def _answer_in_memory(
             data = service.cached_prediction(symbol, when)
         except NotFound as exc:
             errors.append({"symbol": symbol, "code": "not_found", "message": str(exc)})
+            continue
+        except DataUnavailable as exc:
+            errors.append(_unavailable(symbol, exc))
             continue
         if data is None:
             return done
@@ -104,9 +118,10 @@ def _answer_in_thread(
     _answer(symbols, when, service, found, errors)
 
 
-@router.post("/api/ml/smart-money-flow/batch")
-async def smart_money_flow_batch(body: BatchRequest, request: Request) -> Response:
+@router.post("/api/ml/smart-money-flow/batch", openapi_extra=openapi_body(BatchRequest))
+async def smart_money_flow_batch(request: Request) -> Response:
     """Predictions for many symbols; symbols without features are listed in ``errors`` (not a 404)."""
+    body = await parse_body(request, BatchRequest)
     service, toggles = services(request)
     symbols, when = list(dict.fromkeys(body.symbols)), as_of(body.date)
     found: list[bytes] = []
@@ -114,6 +129,9 @@ async def smart_money_flow_batch(body: BatchRequest, request: Request) -> Respon
     done = _answer_in_memory(symbols, when, service, found, errors) if enabled_in_memory(toggles) else 0
     if done < len(symbols):
         await run_in_threadpool(_answer_in_thread, symbols[done:], when, service, toggles, found, errors)
+    damaged = [e for e in errors if e["code"] == "data_unavailable"]
+    if damaged and not found:  # nothing could be answered, and the cause is damage: the whole call is a 503
+        raise DataUnavailable(damaged[0]["file"], damaged[0]["message"])
     return _json(
         b'{"success":true,"count":'
         + str(len(found)).encode()

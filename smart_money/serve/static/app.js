@@ -114,6 +114,7 @@ function renderOptions(flow) {
   body.replaceChildren();
   const events = flow ? flow.events : [];
   if (!flow) { text($("options-note"), "No options flow in this warehouse (the options_flow group has not run)."); }
+  else if (flow.unavailable) { text($("options-note"), `Options flow unavailable: ${flow.unavailable}`); }
   if (!events.length) {
     const tr = document.createElement("tr");
     const td = document.createElement("td");
