@@ -404,7 +404,7 @@ MODEL_REGISTRY = TableSpec(
         Column(
             "metadata_sha256",
             STRING,
-            "SHA-256 of the version's metadata.json, which records every other file's SHA-256 (null in "
+            "SHA-256 of the version's metadata.json, which records its model files' SHA-256 (null in "
             "older registries: not verified)",
             True,
         ),

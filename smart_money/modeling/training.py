@@ -175,7 +175,7 @@ MODEL_FILE, NORMALIZER_FILE, CALIBRATION_FILE, METADATA_FILE = (
     "metadata.json",
 )
 MODEL_FILES = (MODEL_FILE, NORMALIZER_FILE, CALIBRATION_FILE)  # what loading a model reads besides metadata
-FILES_KEY = "files"  # metadata.json's record of every other file's SHA-256, written by ``save_model``
+FILES_KEY = "files"  # metadata.json's record of MODEL_FILES' SHA-256, written by ``save_model``
 REQUIRED_METADATA = (
     "version",
     "created_at",
@@ -229,10 +229,13 @@ def save_model(
     model: FittedModel, folder: Path, metadata: dict, extra: Callable[[Path], None] | None = None
 ) -> Path:
     """Write model.txt, normalizer.json, calibration.json and whatever ``extra`` writes, then metadata.json
-    with every other file's SHA-256 (``files``), into a temporary sibling folder, and rename it to
-    ``folder``: a crash never leaves a version that looks complete but is not, and a file changed later
-    (a bad disk, a hand edit) is refused when the model is loaded. An existing ``folder`` is refused
-    (versions are immutable). The registry records the SHA-256 of metadata.json itself."""
+    with the SHA-256 of the three files loading reads (``files``), into a temporary sibling folder, and
+    rename it to ``folder``: a crash never leaves a version that looks complete but is not, and a file
+    changed later (a bad disk, a hand edit) is refused when the model is loaded. An existing ``folder`` is
+    refused (versions are immutable). The registry records the SHA-256 of metadata.json itself.
+
+    ``extra``'s files (the scores) are not hashed: they carry the version, so their hashes would differ
+    between two builds of the same model, and serving never reads them."""
     if model.kind != "lightgbm":
         raise ValueError("only the LightGBM model is saved as an artifact")
     check_metadata(metadata, f"metadata for {folder}")
@@ -250,7 +253,7 @@ def save_model(
         files.write_text_atomic(folder / name, text)
     if extra is not None:
         extra(folder)
-    hashes = {p.name: _file_sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
+    hashes = {name: _file_sha256(folder / name) for name in MODEL_FILES}
     files.write_text_atomic(folder / METADATA_FILE, files.dumps({**metadata, FILES_KEY: hashes}, indent=2))
     folder.rename(final)
     return final
