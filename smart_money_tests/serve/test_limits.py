@@ -27,11 +27,11 @@ SLACK = 1.5
 class LimitedServer:
     """The app behind ``uvicorn.Server`` in a thread, with exactly the options `smart-money serve` passes."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, models_dir):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        app = create_app(data_dir, admin_token=ADMIN_TOKEN, refresh_seconds=0.0)
+        app = create_app(data_dir, models_dir, admin_token=ADMIN_TOKEN, refresh_seconds=0.0)
         options = limits.server_options(host="127.0.0.1", port=self.port, log_level="info", access_log=False)
         self.server = uvicorn.Server(uvicorn.Config(app, **options))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -63,7 +63,7 @@ class LimitedServer:
 @pytest.fixture(scope="module")
 def server(built_default_market, tmp_path_factory):
     data_dir = copy_warehouse(built_default_market["pristine_data_dir"], tmp_path_factory.mktemp("limits"))
-    with LimitedServer(data_dir) as running:
+    with LimitedServer(data_dir, built_default_market["models_dir"]) as running:
         yield running
 
 
