@@ -121,6 +121,9 @@ def report(name: str, latencies: list[float], rows: int, errors: int, seconds: f
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "data", help="a built warehouse (make run)")
+    parser.add_argument(
+        "--models-dir", type=Path, help="the models directory (default: models/ beside the data directory)"
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per scenario")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent closed-loop clients")
     parser.add_argument("--batch-size", type=int, default=100, help="symbols per batch request")
@@ -140,7 +143,8 @@ def main() -> int:
 
         ToggleStore(Warehouse(data_dir)).set("smart_money_flow", True, "benchmark", "benchmarks/serve.py")
         port = free_port()
-        env = {**os.environ, "SMART_MONEY_DATA_DIR": str(data_dir)}
+        models_dir = args.models_dir or args.data_dir.resolve().parent / "models"
+        env = {**os.environ, "SMART_MONEY_DATA_DIR": str(data_dir), "SMART_MONEY_MODELS_DIR": str(models_dir)}
         command = [
             sys.executable,
             "-m",
