@@ -95,7 +95,8 @@ def verify_partition(path: Path) -> None:
     again only when it or its checksum changed since it was last verified)."""
     recorded = checksum_path(path)
     try:
-        stamp = (path.stat().st_mtime_ns, path.stat().st_size, recorded.stat().st_mtime_ns)
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size, recorded.stat().st_mtime_ns)
     except FileNotFoundError:
         stamp = None
     if stamp is not None and _verified.get(path) == stamp:
