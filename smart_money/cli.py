@@ -169,6 +169,19 @@ def gate_lines(result) -> list[str]:
     return lines
 
 
+def failure_reasons(result) -> list[str]:
+    """One line per failed step: the step and the innermost error message (a source's own clear error,
+    not Dagster's wrapper around it)."""
+    lines = []
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        while error is not None and error.cause is not None:
+            error = error.cause
+        message = (error.message.strip() if error is not None else "failed").splitlines()
+        lines.append(f"{event.step_key}: {message[0] if message else 'failed'}")
+    return lines
+
+
 def table_counts(warehouse) -> list[str]:
     from smart_money.warehouse import table_names
 
@@ -237,7 +250,7 @@ def build(args: argparse.Namespace) -> int:
     synthetic = source.source_name == "synthetic"
     print(
         f"smart-money build: source={source.source_name}"
-        + (" (SYNTHETIC simulated market: not real tickers)" if synthetic else "")
+        + (" (SYNTHETIC simulated market: not real tickers)" if synthetic else " (REAL DATA)")
     )
     print(f"  data: {warehouse.data_dir}    DAGSTER_HOME: {os.environ['DAGSTER_HOME']}")
     began = time.monotonic()
@@ -289,8 +302,10 @@ def build(args: argparse.Namespace) -> int:
             "--select predictions"
         )
     if failed:
+        reasons = [line for stage, r in results if not r.success for line in failure_reasons(r)]
         print(
-            f"\nerror: job(s) {', '.join(failed)} failed; see the FAIL gates and the log above",
+            f"\nerror: job(s) {', '.join(failed)} failed; see the FAIL gates and the log above"
+            + "".join(f"\n  {line}" for line in reasons if "promotion" not in line),
             file=sys.stderr,
         )
         return 1

@@ -7,7 +7,7 @@ their own with :func:`build_definitions` and other resources instead of changing
 
 import dagster as dg
 
-from smart_money import settings
+from smart_money import settings, timeline
 from smart_money.defs import (
     automation,
     checks,
@@ -23,7 +23,14 @@ from smart_money.defs import (
     splits,
 )
 from smart_money.defs.artifacts import ARTIFACTS, ArtifactIOManager
-from smart_money.defs.resources import FmpSource, SmartMoneySource, SyntheticSource, WarehouseResource
+from smart_money.defs.resources import (
+    FmpSource,
+    SecSource,
+    SmartMoneySource,
+    SyntheticSource,
+    WarehouseResource,
+)
+from smart_money.sources.sec.client import USER_AGENT_HINT, SecError, check_user_agent
 
 
 def source_from_env() -> SmartMoneySource:
@@ -39,6 +46,8 @@ def source_from_env() -> SmartMoneySource:
         )
     if name == "fmp":
         return fmp_from_env(prints)
+    if name == "sec":
+        return sec_from_env(prints)
     raise settings.SettingsError(f"SMART_MONEY_SOURCE={name!r} has no resource yet")
 
 
@@ -60,6 +69,54 @@ def fmp_from_env(option_prints_path: str | None = None) -> FmpSource:
         cache_ttl_days=settings.fmp_cache_ttl_days(),
         max_workers=settings.fmp_max_workers(),
         as_of=as_of.isoformat() if as_of else None,
+        option_prints_path=option_prints_path,
+    )
+
+
+def sec_from_env(option_prints_path: str | None = None) -> SecSource:
+    """The sec source from the environment; refuses to start (before any request) without a declared
+    SEC_USER_AGENT or a price source (README: SEC EDGAR source)."""
+    agent = settings.sec_user_agent()
+    try:
+        check_user_agent(agent)
+    except SecError as exc:
+        raise settings.SettingsError(f"{exc}; nothing was requested") from None
+    if agent is None:  # check_user_agent refuses None; this keeps type checkers informed
+        raise settings.SettingsError(f"SMART_MONEY_SOURCE=sec needs SEC_USER_AGENT: {USER_AGENT_HINT}")
+    prices, congress = settings.prices_source(), settings.congress_source()
+    needs_fmp = "fmp" in (prices, congress)
+    if needs_fmp and not settings.fmp_api_key():
+        raise settings.SettingsError(
+            "SMART_MONEY_PRICES=fmp or SMART_MONEY_CONGRESS=fmp needs FMP_API_KEY (FMP's free plan has "
+            "end-of-day prices); or give SMART_MONEY_PRICES a CSV / Parquet file; nothing was requested"
+        )
+    preset = settings.universe_preset()
+    as_of = settings.sec_as_of()
+    start = settings.history_start()
+    if start is not None and start < settings.SEC_DEFAULTS.first_month:
+        raise settings.SettingsError(
+            f"SMART_MONEY_HISTORY_START={start:%Y-%m} is before the SEC's first insider data set "
+            f"({settings.SEC_DEFAULTS.first_month:%Y-%m}); choose 2006-01 or later"
+        )
+    return SecSource(
+        user_agent=dg.EnvVar("SEC_USER_AGENT"),
+        www_url=settings.sec_www_url(),
+        data_url=settings.sec_data_url(),
+        rate_per_s=settings.sec_rate_per_s(),
+        cache_dir=str(settings.sec_cache_dir()),
+        cache_ttl_days=settings.sec_cache_ttl_days(),
+        max_workers=settings.sec_max_workers(),
+        as_of=as_of.isoformat() if as_of else None,
+        universe_preset=preset,
+        symbols=settings.custom_symbols() if preset == "custom" else [],
+        history_start_date=(start or timeline.HISTORY_START).isoformat(),
+        price_source=prices,
+        congress_source=congress,
+        fmp_api_key=dg.EnvVar("FMP_API_KEY") if needs_fmp else None,
+        fmp_base_url=settings.fmp_base_url(),
+        fmp_cache_dir=str(settings.cache_dir()),
+        synthetic_seed=settings.seed(),
+        synthetic_n_symbols=settings.n_symbols(),
         option_prints_path=option_prints_path,
     )
 

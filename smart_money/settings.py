@@ -13,7 +13,7 @@ import pandas as pd
 
 from smart_money import timeline
 
-SOURCES = ("synthetic", "fmp")
+SOURCES = ("synthetic", "fmp", "sec")
 UNIVERSE_PRESETS = ("test", "custom", "top50", "top100", "top500")
 TEST_SYMBOLS = ("AAPL", "NVDA", "TSLA")
 DEFAULT_DATA_DIR = "data"
@@ -39,6 +39,28 @@ class FmpDefaults:
 
 
 FMP_DEFAULTS = FmpDefaults()
+
+
+@dataclass(frozen=True)
+class SecDefaults:
+    """The SEC EDGAR source's defaults, in one place (README: SEC EDGAR source)."""
+
+    www_url: str = "https://www.sec.gov"
+    data_url: str = "https://data.sec.gov"
+    rate_per_s: float = 8.0  # the SEC allows at most 10 requests a second per user
+    max_rate_per_s: float = 10.0
+    cache_ttl_days: float = 1.0  # submissions and tickers change every business day
+    max_workers: int = 4  # issuers fetched in parallel, under one shared rate limit
+    universe_preset: str = "test"
+    cache_subdir: str = "cache/sec"  # the response cache, under the data directory
+    first_month: date = date(2006, 1, 1)  # the first quarter of the SEC's Insider Transactions Data Sets
+    prices: str = ""  # no default: the SEC has no prices, so a price source must be named
+    congress: str = "none"
+
+
+SEC_DEFAULTS = SecDefaults()
+PRICE_SOURCES = ("fmp", "synthetic")  # or a path to a CSV / Parquet file
+CONGRESS_SOURCES = ("fmp", "none")  # or a path to a CSV / Senate JSON / House JSON + Clerk XML
 MAX_SYNTHETIC_SYMBOLS = 5000  # the simulated market holds every symbol and day in memory
 MONTH_RANGE = (1990, 2100)  # years a month setting may name
 
@@ -106,9 +128,7 @@ def _month(name: str, default: date) -> date:
     except (ValueError, OverflowError):
         raise SettingsError(f"{name}={raw[:40]!r} is not a month; write it as YYYY-MM") from None
     if not MONTH_RANGE[0] <= ts.year <= MONTH_RANGE[1]:
-        raise SettingsError(
-            f"{name}={raw!r}: the year must be between {MONTH_RANGE[0]} and {MONTH_RANGE[1]}"
-        )
+        raise SettingsError(f"{name}={raw!r}: the year must be between {MONTH_RANGE[0]} and {MONTH_RANGE[1]}")
     return date(ts.year, ts.month, 1)
 
 
@@ -217,13 +237,14 @@ def cache_dir() -> Path:
 
 def universe_preset() -> str:
     """``SMART_MONEY_UNIVERSE``: test (AAPL, NVDA, TSLA), custom (SMART_MONEY_SYMBOLS or _FILE), top50,
-    top100, top500 (largest S&P 500 members by market cap). Default: custom when symbols are given, else
-    test."""
+    top100, top500 (largest S&P 500 members by market cap; sec: in the SEC's company-tickers order), all
+    (sec only: every ticker the server lists). Default: custom when symbols are given, else test."""
     has_symbols = _env("SMART_MONEY_SYMBOLS") or _env("SMART_MONEY_SYMBOLS_FILE")
     default = "custom" if has_symbols else FMP_DEFAULTS.universe_preset
     preset = (_env("SMART_MONEY_UNIVERSE") or default).lower()
-    if preset not in UNIVERSE_PRESETS:
-        raise SettingsError(f"SMART_MONEY_UNIVERSE={preset!r}: use one of {', '.join(UNIVERSE_PRESETS)}")
+    allowed = (*UNIVERSE_PRESETS, "all") if source_name() == "sec" else UNIVERSE_PRESETS
+    if preset not in allowed:
+        raise SettingsError(f"SMART_MONEY_UNIVERSE={preset!r}: use one of {', '.join(allowed)}")
     return preset
 
 
@@ -254,3 +275,86 @@ def read_symbols_file(path: Path) -> list[str]:
         line = line.split("#", 1)[0]
         symbols.extend(s.strip().upper() for s in line.replace(",", " ").split() if s.strip())
     return symbols
+
+
+def history_start() -> date | None:
+    """``SMART_MONEY_HISTORY_START`` (YYYY-MM): the first month a real source backfills (default: the
+    project's history start, 2019-01). The sec source reaches back to 2006-01."""
+    if _env("SMART_MONEY_HISTORY_START") is None:
+        return None
+    return _month("SMART_MONEY_HISTORY_START", timeline.HISTORY_START)
+
+
+# ---- SEC EDGAR source (README: SEC EDGAR source) ----------------------------------------------------------
+def sec_user_agent() -> str | None:
+    """``SEC_USER_AGENT``: a name and an email, sent as the User-Agent as the SEC requires; never logged."""
+    return _env("SEC_USER_AGENT")
+
+
+def sec_www_url() -> str:
+    return _env("SEC_WWW_URL") or SEC_DEFAULTS.www_url
+
+
+def sec_data_url() -> str:
+    return _env("SEC_DATA_URL") or SEC_DEFAULTS.data_url
+
+
+def sec_rate_per_s() -> float:
+    """``SEC_RATE_PER_S``: requests a second for the whole process (default 8; the SEC allows at most 10,
+    only a local stand-in may go faster)."""
+    return _float("SEC_RATE_PER_S", SEC_DEFAULTS.rate_per_s, 0.1, 100_000.0)
+
+
+def sec_cache_ttl_days() -> float:
+    return _float("SEC_CACHE_TTL_DAYS", SEC_DEFAULTS.cache_ttl_days, 0.0, 3650.0)
+
+
+def sec_max_workers() -> int:
+    return _int("SEC_MAX_WORKERS", SEC_DEFAULTS.max_workers, 1, 32)
+
+
+def sec_as_of() -> date | None:
+    """``SEC_AS_OF`` (YYYY-MM-DD): the date the sec source treats as today (default: the real date)."""
+    raw = _env("SEC_AS_OF")
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"SEC_AS_OF={raw!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def sec_cache_dir() -> Path:
+    return data_dir() / SEC_DEFAULTS.cache_subdir
+
+
+def _table_source(name: str, default: str, choices: tuple[str, ...], what: str) -> str:
+    value = _env(name) or default
+    if value.lower() in choices:
+        return value.lower()
+    if not Path(value).exists():
+        raise SettingsError(
+            f"{name}={value!r} is neither {' nor '.join(choices)} nor an existing file or folder; name {what}"
+        )
+    return str(Path(value).resolve())
+
+
+def prices_source() -> str:
+    """``SMART_MONEY_PRICES``: where the sec source takes ``raw_prices`` from: fmp (needs FMP_API_KEY),
+    synthetic (the simulated market's prices) or a path to a CSV / Parquet file (README: SEC EDGAR source).
+    Required with SMART_MONEY_SOURCE=sec: the SEC publishes no prices."""
+    if _env("SMART_MONEY_PRICES") is None:
+        raise SettingsError(
+            "SMART_MONEY_SOURCE=sec needs a price source, since the SEC publishes no prices: set "
+            "SMART_MONEY_PRICES=fmp (with FMP_API_KEY; FMP's free plan has end-of-day prices), "
+            "SMART_MONEY_PRICES=/path/to/prices.csv (columns symbol,date,close[,adj_close,volume]) or "
+            "SMART_MONEY_PRICES=synthetic (the simulated market's prices, for the stand-in); nothing was "
+            "requested"
+        )
+    return _table_source("SMART_MONEY_PRICES", "", PRICE_SOURCES, "a price source")
+
+
+def congress_source() -> str:
+    """``SMART_MONEY_CONGRESS``: where the sec source takes ``raw_congress_trades`` from: fmp, none (the
+    default: the Congress features are NaN) or a path (CSV, Senate eFD JSON, House JSON + Clerk XML)."""
+    return _table_source("SMART_MONEY_CONGRESS", SEC_DEFAULTS.congress, CONGRESS_SOURCES, "a Congress source")

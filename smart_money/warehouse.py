@@ -394,6 +394,7 @@ class Warehouse:
 def _events_view_sql(select: str) -> str:
     """``smart_money_events`` with reason columns as lists, and ``profile_scores`` as a list of
     {profile_id, probability, confidence_band, direction, reasons} built from the flat columns."""
+
     def codes(column: str) -> str:
         return f"list_filter(string_split({column}, ';'), lambda x: x <> '')"
 

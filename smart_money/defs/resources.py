@@ -14,9 +14,10 @@ from pydantic import Field, PrivateAttr
 
 from smart_money import settings, timeline
 from smart_money.options_flow import importer
-from smart_money.settings import FMP_DEFAULTS
+from smart_money.settings import FMP_DEFAULTS, SEC_DEFAULTS
 from smart_money.sources.base import Source, Symbols
 from smart_money.sources.fmp.source import SP500_FILE, FmpMarketSource, FmpSettings
+from smart_money.sources.sec.source import SecMarketSource, SecSettings
 from smart_money.sources.synthetic import MarketConfig, OptionTapeConfig, SyntheticMarketSource
 from smart_money.warehouse import Warehouse
 
@@ -253,6 +254,149 @@ class FmpSource(SmartMoneySource):
         """Close the HTTP connection pool when the run's step is done."""
         if self._source is not None:
             self._source.client.close()
+            self._source = None
+
+    def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:
+        source = self.client()
+        return source.stats(), source.take_quarantine(table)
+
+
+def _preset_symbols(preset: str, custom: list[str], who: str) -> tuple[tuple[str, ...] | None, int | None]:
+    """(symbols, top_n) of a universe preset (README: Configuration); None symbols = every ticker."""
+    if preset == "custom":
+        if not custom:
+            raise settings.SettingsError("the universe is empty: set SMART_MONEY_SYMBOLS or a preset")
+        return tuple(custom), None
+    if preset == "test":
+        return settings.TEST_SYMBOLS, None
+    if preset == "all":
+        return None, None
+    if preset in settings.UNIVERSE_PRESETS:
+        return tuple(settings.read_symbols_file(SP500_FILE)), int(preset[3:])
+    raise settings.SettingsError(f"{who}.universe_preset={preset!r}: use one of {settings.UNIVERSE_PRESETS}")
+
+
+class SecSource(SmartMoneySource):
+    """SEC EDGAR (README: SEC EDGAR source): the universe and insider trades from the SEC, prices and
+    Congress trades from the sources ``prices`` and ``congress`` name. The User-Agent comes from
+    ``SEC_USER_AGENT`` through ``dg.EnvVar``, so Dagster never shows or stores it."""
+
+    user_agent: str = Field(description="SEC_USER_AGENT: a name and an email (passed as dg.EnvVar).")
+    www_url: str = Field(default=SEC_DEFAULTS.www_url, description="SEC_WWW_URL (www.sec.gov paths).")
+    data_url: str = Field(default=SEC_DEFAULTS.data_url, description="SEC_DATA_URL (data.sec.gov paths).")
+    rate_per_s: float = Field(
+        default=SEC_DEFAULTS.rate_per_s,
+        description="SEC_RATE_PER_S: requests a second for the process (the SEC allows at most 10).",
+    )
+    cache_dir: str = Field(
+        default=f"{settings.DEFAULT_DATA_DIR}/{SEC_DEFAULTS.cache_subdir}",
+        description="Response cache, one folder per server.",
+    )
+    cache_ttl_days: float = Field(
+        default=SEC_DEFAULTS.cache_ttl_days, description="SEC_CACHE_TTL_DAYS: expiry of open-period answers."
+    )
+    max_workers: int = Field(
+        default=SEC_DEFAULTS.max_workers, description="SEC_MAX_WORKERS: issuers fetched in parallel."
+    )
+    as_of: str | None = Field(default=None, description="SEC_AS_OF: the date treated as today (YYYY-MM-DD).")
+    universe_preset: str = Field(
+        default=SEC_DEFAULTS.universe_preset, description="test, custom, top50, top100, top500 or all."
+    )
+    symbols: list[str] = Field(default_factory=list, description="Symbols for the custom preset.")
+    history_start_date: str = Field(
+        default=timeline.HISTORY_START.isoformat(),
+        description="SMART_MONEY_HISTORY_START: the first day a build backfills (2006-01-01 earliest).",
+    )
+    price_source: str = Field(
+        description="SMART_MONEY_PRICES: fmp, synthetic or a CSV / Parquet file of prices."
+    )
+    congress_source: str = Field(
+        default=SEC_DEFAULTS.congress,
+        description="SMART_MONEY_CONGRESS: fmp, none or a path (CSV, Senate JSON, House JSON + Clerk XML).",
+    )
+    fmp_api_key: str | None = Field(
+        default=None, description="FMP_API_KEY, when prices or congress is fmp (passed as dg.EnvVar)."
+    )
+    fmp_base_url: str = Field(default=FMP_DEFAULTS.base_url, description="FMP_BASE_URL.")
+    fmp_cache_dir: str = Field(default=FMP_DEFAULTS.cache_dir, description="The FMP response cache.")
+    synthetic_seed: int = Field(default=7, description="prices=synthetic: the simulated market's seed.")
+    synthetic_n_symbols: int = Field(
+        default=500, description="prices=synthetic: the simulated market's number of symbols."
+    )
+
+    _source = PrivateAttr(default=None)
+
+    @property
+    def source_name(self) -> str:
+        return "sec"
+
+    def history_start(self) -> date:
+        return date.fromisoformat(self.history_start_date)
+
+    def history_end(self) -> date | None:
+        return date.fromisoformat(self.as_of) if self.as_of else None
+
+    def settings(self) -> SecSettings:
+        symbols, top_n = _preset_symbols(self.universe_preset, self.symbols, "SecSource")
+        return SecSettings(
+            user_agent=self.user_agent,
+            symbols=symbols,
+            top_n=top_n,
+            www_url=self.www_url,
+            data_url=self.data_url,
+            rate_per_s=self.rate_per_s,
+            cache_dir=Path(self.cache_dir),
+            cache_ttl_days=self.cache_ttl_days,
+            max_workers=self.max_workers,
+            as_of=self.history_end(),
+        )
+
+    def _fmp(self, log) -> FmpMarketSource:
+        if not self.fmp_api_key:
+            raise settings.SettingsError("SMART_MONEY_PRICES=fmp / SMART_MONEY_CONGRESS=fmp need FMP_API_KEY")
+        return FmpMarketSource(
+            FmpSettings(
+                api_key=self.fmp_api_key,
+                symbols=tuple(self.symbols) or settings.TEST_SYMBOLS,
+                base_url=self.fmp_base_url,
+                cache_dir=Path(self.fmp_cache_dir),
+                as_of=self.history_end(),
+            ),
+            log=log,
+        )
+
+    def table_sources(self, log) -> tuple[Source, Source | None]:
+        """The sources of raw_prices and raw_congress_trades (one FMP client when both are fmp)."""
+        from smart_money.sources.file_source import FileSource  # the importers load only when a file is named
+
+        fmp = self._fmp(log) if "fmp" in (self.price_source, self.congress_source) else None
+        if self.price_source == "fmp":
+            prices: Source = fmp
+        elif self.price_source == "synthetic":
+            prices = SyntheticMarketSource(
+                MarketConfig(seed=self.synthetic_seed, n_symbols=self.synthetic_n_symbols)
+            )
+        else:
+            prices = FileSource(prices_path=self.price_source, log=log)
+        if self.congress_source == "none":
+            congress = None
+        elif self.congress_source == "fmp":
+            congress = fmp
+        else:
+            congress = FileSource(congress_path=self.congress_source, log=log)
+        return prices, congress
+
+    def client(self) -> Source:
+        if self._source is None:
+            log = dg.get_dagster_logger().info
+            prices, congress = self.table_sources(log)
+            self._source = SecMarketSource(self.settings(), prices=prices, congress=congress, log=log)
+        return self._source
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Close the HTTP connection pools when the run's step is done."""
+        if self._source is not None:
+            self._source.close()
             self._source = None
 
     def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:

@@ -258,4 +258,3 @@ def _retry_after(response: httpx.Response) -> float | None:
             when = when.replace(tzinfo=UTC)
         seconds = (when - datetime.now(UTC)).total_seconds()
     return min(max(0.0, seconds), RETRY_AFTER_CAP_S)
-

@@ -325,6 +325,7 @@ def earnings(records) -> tuple[list[dict], list[dict]]:
     revenueEstimated, lastUpdated. FMP does not say when a date was announced: ``known_at`` is the event
     date minus ``CALENDAR_NOTICE_DAYS`` (companies confirm dates about three weeks ahead). The actual EPS and
     revenue are public only from the event date on; no feature reads them."""
+
     def convert(r: dict) -> dict:
         day = _date(r.get("date"), "date")
         return {
