@@ -276,6 +276,12 @@ def _preset_symbols(preset: str, custom: list[str], who: str) -> tuple[tuple[str
     raise settings.SettingsError(f"{who}.universe_preset={preset!r}: use one of {settings.UNIVERSE_PRESETS}")
 
 
+def _file_source(**kwargs) -> Source:
+    from smart_money.sources.file_source import FileSource  # the importers load only when a file is named
+
+    return FileSource(**kwargs)
+
+
 class SecSource(SmartMoneySource):
     """SEC EDGAR (README: SEC EDGAR source): the universe and insider trades from the SEC, prices and
     Congress trades from the sources ``prices`` and ``congress`` name. The User-Agent comes from
@@ -367,8 +373,6 @@ class SecSource(SmartMoneySource):
 
     def table_sources(self, log) -> tuple[Source, Source | None]:
         """The sources of raw_prices and raw_congress_trades (one FMP client when both are fmp)."""
-        from smart_money.sources.file_source import FileSource  # the importers load only when a file is named
-
         fmp = self._fmp(log) if "fmp" in (self.price_source, self.congress_source) else None
         if self.price_source == "fmp":
             prices: Source = fmp
@@ -377,13 +381,13 @@ class SecSource(SmartMoneySource):
                 MarketConfig(seed=self.synthetic_seed, n_symbols=self.synthetic_n_symbols)
             )
         else:
-            prices = FileSource(prices_path=self.price_source, log=log)
+            prices = _file_source(prices_path=self.price_source, log=log)
         if self.congress_source == "none":
             congress = None
         elif self.congress_source == "fmp":
             congress = fmp
         else:
-            congress = FileSource(congress_path=self.congress_source, log=log)
+            congress = _file_source(congress_path=self.congress_source, log=log)
         return prices, congress
 
     def client(self) -> Source:

@@ -51,6 +51,7 @@ QUARANTINE_COLUMNS = ["table", "symbol", "reason", "record"]
 SEC_QUARANTINE_COLUMNS = [*QUARANTINE_COLUMNS, "accession_number", "is_derivative", "transaction_index"]
 FIRST_DATASET = (2006, 1)  # the SEC's Insider Transactions Data Sets begin with 2006 Q1
 UNIVERSE = "universe"
+PROGRESS_FROM = 50  # log every tenth of a list this long or longer (and the end of every list)
 COVERAGE = (  # the coverage figures in every raw asset's metadata (README: SEC EDGAR source)
     "datasets_read",
     "filings_from_datasets",
@@ -183,11 +184,13 @@ class SecMarketSource(Source):
     def _each(self, items: list, work: Callable, what: str) -> list:
         """``work`` over ``items`` on ``max_workers`` threads (one shared rate limit), logging progress."""
         results = []
-        step = max(1, len(items) // 10)
+        step = max(1, len(items) // 10) if len(items) >= PROGRESS_FROM else len(items)
+        before = self.client.requests.total()
         with ThreadPoolExecutor(max_workers=self.settings.max_workers) as pool:
             for done, result in enumerate(pool.map(work, items), start=1):
                 results.append(result)
-                if done % step == 0 or done == len(items):
+                fetched = self.client.requests.total() > before
+                if (done % step == 0 and fetched) or (done == len(items) and (fetched or step == done)):
                     self.log(
                         f"sec {what}: {done}/{len(items)}, {self.client.requests.total()} requests, "
                         f"cache {self.client.cache.stats.as_dict()}"
