@@ -334,7 +334,8 @@ def _table_source(name: str, default: str, choices: tuple[str, ...], what: str) 
         return value.lower()
     if not Path(value).exists():
         raise SettingsError(
-            f"{name}={value!r} is neither {' nor '.join(choices)} nor an existing file or folder; name {what}; nothing was requested"
+            f"{name}={value!r} is neither {' nor '.join(choices)} nor an existing file or folder; "
+            f"name {what}; nothing was requested"
         )
     return str(Path(value).resolve())
 
