@@ -327,6 +327,26 @@ class Warehouse:
         root = self.parquet_root / table
         return root.exists() and any(root.glob(_partition_glob(tables.spec(table))))
 
+    def empty_tables(self, names: Iterable[str] | None = None) -> list[str]:
+        """The tables among ``names`` (default: the raw tables) with no row in any partition, read from the
+        Parquet footers only: the report and the page list them, so a missing source is never silent."""
+        chosen = [t.name for t in tables.RAW_TABLES] if names is None else list(names)
+        empty = []
+        for table in chosen:
+            root = self.parquet_root / table
+            paths = sorted(root.glob(_partition_glob(tables.spec(table)))) if root.exists() else []
+            rows = 0
+            for path in paths:
+                try:
+                    rows += pq.read_metadata(path).num_rows
+                except (OSError, pa.ArrowInvalid):
+                    continue  # a damaged file is reported by verify_partition, not here
+                if rows:
+                    break
+            if not rows:
+                empty.append(table)
+        return empty
+
     # -- the catalog ----------------------------------------------------------------------------------
     def _view_sql(self, table: str) -> str:
         spec = tables.spec(table)

@@ -72,8 +72,9 @@ def evaluation_report(
     test = scores["segment"].to_numpy() == "test"
     contributions = model.contributions(rows[test])
     status, reason = evaluation.promotion_decision(metadata["metrics"], leaky=metadata["split"]["leaky"])
+    empty = warehouse.empty_tables()
     report = report_html.render(
-        metadata,
+        {**metadata, "empty_tables": empty},
         scores,
         model.gain_importance(),
         contributions,
@@ -101,6 +102,7 @@ def evaluation_report(
             "promotion": f"{status}: {reason}",
             "evaluation_scores_rows": len(scores),
             "options_flow_section": options_flow_evaluation is not None,
+            "empty_raw_tables": ", ".join(empty) or "none",
             **plot_md,
         },
     )

@@ -219,6 +219,19 @@ def _header(metadata: dict, synthetic: bool) -> str:
             "Its edge is set by the simulation's signal_strength "
             f"({html.escape(str(metadata.get('signal_strength', 'n/a')))}).</p>"
         )
+    else:
+        empty = metadata.get("empty_tables") or []
+        banners.append(
+            f'<p class="banner real">REAL DATA from the {html.escape(str(metadata.get("source")))} source. '
+            + (
+                "Empty tables (no source for them, so their features are missing): "
+                + html.escape(", ".join(empty))
+                + "."
+                if empty
+                else "Every raw table has rows."
+            )
+            + "</p>"
+        )
     if metadata.get("split", {}).get("leaky"):
         banners.append(
             '<p class="banner leaky">LEAKY SPLIT: a stratified random split mixes months across segments, '

@@ -119,6 +119,9 @@ class Snapshot:
     model_signature: tuple = ()  # their stats, taken before they were read
     damaged_months: tuple[DamagedMonth, ...] = ()
     problems: tuple[dict, ...] = ()  # what this load found damaged or refused (``health`` adds the rest)
+    empty_tables: tuple[
+        str, ...
+    ] = ()  # raw tables without a row (a source that has none): the page lists them
     bodies: OrderedDict = field(default_factory=OrderedDict)  # (sample_date, version) -> {symbol: deflated}
     zdict: bytes = b""  # the deflate dictionary of ``bodies``: one full response body
 
@@ -305,6 +308,7 @@ class PredictionService:
             model_signature=model_signature,
             damaged_months=tuple(damaged),
             problems=tuple(problems),
+            empty_tables=tuple(self.warehouse.empty_tables()),
         )
         return snapshot
 
@@ -733,6 +737,7 @@ class PredictionService:
             "model": snap.serving.info,
             "data_source": snap.data_source,
             "synthetic": snap.synthetic,
+            "empty_tables": list(snap.empty_tables),
             "symbols": len(snap.dates),
             "feature_rows": len(snap.features),
             "latest_sample_date": None if latest is None else f"{pd.Timestamp(latest):%Y-%m-%d}",

@@ -164,6 +164,12 @@ async function loadMeta() {
   if (status !== 200) { text($("model-info"), "the server has no data yet"); return; }
   meta = body.data;
   $("synthetic-banner").hidden = !meta.synthetic;
+  $("real-banner").hidden = meta.synthetic || meta.data_source === "none";
+  text($("real-source"), meta.data_source);
+  const empty = meta.empty_tables || [];
+  text($("empty-tables"), empty.length
+    ? `. Empty tables (no source for them; their features are missing): ${empty.join(", ")}`
+    : "");
   const m = meta.model;
   const accuracy = m.accuracy == null ? "" : ` · test accuracy ${(100 * m.accuracy).toFixed(1)}%`;
   const auc = m.auc == null ? "" : ` · test AUC ${fmt(m.auc, 3)}`;
