@@ -55,10 +55,10 @@ import time
 import zipfile
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -361,17 +361,24 @@ def sec_date(text: str) -> str:
     return f"{day:02d}-{MONTHS[month - 1]}-{year:04d}"
 
 
+_CENT = Decimal("0.01")
+
+
 def sec_number(text: str) -> str:
-    """A number as the data sets write it (``250000`` -> ``250000.0``, ``216.50`` -> ``216.5``)."""
+    """A number as the data sets write it: rounded half-up to cents (the readme's ``NUMBER(16,2)``; no value
+    in the 2024q3 files has more decimals), at least one decimal (``250000`` -> ``250000.0``, ``216.50`` ->
+    ``216.5``, ``289.408`` -> ``289.41``). Anything else as given."""
     try:
-        value = Decimal(text)
-    except (InvalidOperation, TypeError, ValueError):
+        value = Decimal(text.strip())
+        if not value.is_finite():
+            return text
+        value = value.quantize(_CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError, AttributeError):
         return text or ""
-    if not value.is_finite():
-        return text
-    if value == value.to_integral_value():
-        return f"{int(value)}.0"
-    return format(value.normalize(), "f")
+    if value == 0:
+        value = abs(value)  # -0.004 is written 0.0, not -0.0
+    digits = f"{value:f}".rstrip("0")
+    return digits + "0" if digits.endswith(".") else digits
 
 
 def _columns(node: ElementTree.Element, fields: Iterable[tuple[str, str]], row: dict) -> None:
@@ -386,29 +393,41 @@ def _columns(node: ElementTree.Element, fields: Iterable[tuple[str, str]], row: 
         row[f"{column}_FN"] = _footnotes(found)
 
 
-def ownership_rows(filing: Filing, xml: bytes, next_key: Callable[[], int]) -> dict[str, list[dict]]:
+def dataset_columns(aff10b5one: bool = False) -> dict[str, tuple[str, ...]]:
+    """:data:`DATASET_COLUMNS`, with ``SUBMISSION.AFF10B5ONE`` appended when ``aff10b5one`` (the column a
+    data set may add for the Rule 10b5-1 box; the 2024q3 files have none)."""
+    if not aff10b5one:
+        return DATASET_COLUMNS
+    return {**DATASET_COLUMNS, "SUBMISSION": (*DATASET_COLUMNS["SUBMISSION"], "AFF10B5ONE")}
+
+
+def ownership_rows(
+    filing: Filing, xml: bytes, next_key: Callable[[], int], *, aff10b5one: bool = False
+) -> dict[str, list[dict]]:
     """The data set rows of one filing, read from its ownership XML (one row per transaction, holding, owner,
-    footnote and signature, in document order). ``next_key`` hands out the surrogate keys."""
+    footnote and signature, in document order). ``next_key`` hands out the surrogate keys; ``aff10b5one``
+    adds ``SUBMISSION.AFF10B5ONE``."""
     root = parse_ownership_xml(xml)
     acc = filing.accession
     out: dict[str, list[dict]] = {table: [] for table in DATASET_COLUMNS}
-    out["SUBMISSION"].append(
-        {
-            "ACCESSION_NUMBER": acc,
-            "FILING_DATE": sec_date(filing.filing_date.isoformat()),
-            "PERIOD_OF_REPORT": sec_date(_text(root, "periodOfReport")),
-            "DATE_OF_ORIG_SUB": sec_date(_text(root, "dateOfOriginalSubmission")),
-            "NO_SECURITIES_OWNED": _text(root, "noSecuritiesOwned"),
-            "NOT_SUBJECT_SEC16": _text(root, "notSubjectToSection16"),
-            "FORM3_HOLDINGS_REPORTED": _text(root, "form3HoldingsReported"),
-            "FORM4_TRANS_REPORTED": _text(root, "form4TransactionsReported"),
-            "DOCUMENT_TYPE": _text(root, "documentType"),
-            "ISSUERCIK": _text(root, "issuer/issuerCik"),
-            "ISSUERNAME": _text(root, "issuer/issuerName"),
-            "ISSUERTRADINGSYMBOL": _text(root, "issuer/issuerTradingSymbol"),
-            "REMARKS": _text(root, "remarks"),
-        }
-    )
+    submission = {
+        "ACCESSION_NUMBER": acc,
+        "FILING_DATE": sec_date(filing.filing_date.isoformat()),
+        "PERIOD_OF_REPORT": sec_date(_text(root, "periodOfReport")),
+        "DATE_OF_ORIG_SUB": sec_date(_text(root, "dateOfOriginalSubmission")),
+        "NO_SECURITIES_OWNED": _text(root, "noSecuritiesOwned"),
+        "NOT_SUBJECT_SEC16": _text(root, "notSubjectToSection16"),
+        "FORM3_HOLDINGS_REPORTED": _text(root, "form3HoldingsReported"),
+        "FORM4_TRANS_REPORTED": _text(root, "form4TransactionsReported"),
+        "DOCUMENT_TYPE": _text(root, "documentType"),
+        "ISSUERCIK": _text(root, "issuer/issuerCik"),
+        "ISSUERNAME": _text(root, "issuer/issuerName"),
+        "ISSUERTRADINGSYMBOL": _text(root, "issuer/issuerTradingSymbol"),
+        "REMARKS": _text(root, "remarks"),
+    }
+    if aff10b5one:
+        submission["AFF10B5ONE"] = _text(root, "aff10b5One")
+    out["SUBMISSION"].append(submission)
     for owner in root.findall("reportingOwner"):
         rel = owner.find("reportingOwnerRelationship")
         flags = [
@@ -482,16 +501,18 @@ def ownership_rows(filing: Filing, xml: bytes, next_key: Callable[[], int]) -> d
     return out
 
 
-def dataset_zip(filings: Iterable[Filing]) -> bytes:
-    """The eight TSVs of an Insider Transactions Data Set for ``filings``, zipped (UTF-8, tab-separated)."""
+def dataset_zip(filings: Iterable[Filing], *, aff10b5one: bool = False) -> bytes:
+    """The eight TSVs of an Insider Transactions Data Set for ``filings`` (in accession order), zipped
+    (UTF-8, tab-separated, a header row, no quoting); ``aff10b5one`` adds ``SUBMISSION.AFF10B5ONE``."""
     rows: dict[str, list[dict]] = {table: [] for table in DATASET_COLUMNS}
     counter = iter(range(1, 10**12))
     for filing in sorted(filings, key=lambda f: f.accession):
-        for table, found in ownership_rows(filing, filing.load_xml(), lambda: next(counter)).items():
-            rows[table].extend(found)
+        found = ownership_rows(filing, filing.load_xml(), lambda: next(counter), aff10b5one=aff10b5one)
+        for table, table_rows in found.items():
+            rows[table].extend(table_rows)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for table, columns in DATASET_COLUMNS.items():
+        for table, columns in dataset_columns(aff10b5one).items():
             lines = ["\t".join(columns)]
             lines += ["\t".join(_clean(row.get(c, "")) for c in columns) for row in rows[table]]
             text = "\n".join(lines) + "\n"
@@ -686,6 +707,76 @@ def _eastern(text: str) -> datetime | None:
         return None
 
 
+def ownership_filing(
+    xml: bytes,
+    *,
+    accession: str,
+    filing_date: date,
+    acceptance: datetime | None = None,
+    document: str = "form4.xml",
+    header: Mapping[str, str] | None = None,
+) -> Filing:
+    """A filing as the stand-in serves it, from its ownership XML and what EDGAR's header says of it: the
+    accession, the filing date, the acceptance time and (``header``, as :func:`sgml_header` gives it) form,
+    SIC, file and film numbers. Issuer, ticker and owners come from the XML. Raises ValueError when the XML
+    is not an ownership document or names no issuer CIK."""
+    try:
+        root = parse_ownership_xml(xml)
+    except (ElementTree.ParseError, ValueError) as exc:
+        raise ValueError(f"ownership XML does not parse: {exc}") from None
+    return _filing_of(
+        root,
+        xml.strip(),
+        accession=accession,
+        filing_date=filing_date,
+        acceptance=acceptance,
+        document=document,
+        header=header or {},
+    )
+
+
+def _filing_of(
+    root: ElementTree.Element,
+    xml: bytes,
+    *,
+    accession: str,
+    filing_date: date,
+    acceptance: datetime | None,
+    document: str,
+    header: Mapping[str, str],
+    full_text: bytes | None = None,
+    filing_date_source: str = "",
+) -> Filing:
+    issuer_cik = _text(root, "issuer/issuerCik")
+    if not issuer_cik.isdigit() or int(issuer_cik) == 0:
+        raise ValueError(f"issuerCik {issuer_cik!r} is not a CIK")
+    owners = []
+    for owner in root.findall("reportingOwner"):
+        cik = _text(owner, "reportingOwnerId/rptOwnerCik")
+        if cik.isdigit():
+            owners.append((int(cik), _text(owner, "reportingOwnerId/rptOwnerName")))
+    return Filing(
+        accession=accession,
+        form=_text(root, "documentType") or header.get("form", ""),
+        filing_date=filing_date,
+        acceptance=acceptance,
+        issuer_cik=int(issuer_cik),
+        issuer_name=_text(root, "issuer/issuerName"),
+        ticker=_text(root, "issuer/issuerTradingSymbol").upper(),
+        owners=tuple(owners),
+        period_of_report=_text(root, "periodOfReport")[:10],
+        document=document,
+        schema_version=_text(root, "schemaVersion"),
+        load_xml=lambda: xml,
+        load_text=(lambda: full_text) if full_text is not None else None,
+        sic=header.get("sic", ""),
+        sic_description=header.get("sic_description", ""),
+        file_number=header.get("file_number", ""),
+        film_number=header.get("film_number", ""),
+        filing_date_source=filing_date_source,
+    )
+
+
 def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
@@ -769,35 +860,20 @@ class FilingsWorld(EdgarWorld):
         if accession in self._by_accession:
             return self._skip(name, f"duplicate accession {accession}")
         acceptance = _eastern(header.get("acceptance", "")) or _eastern(row.get("acceptance_datetime", ""))
-        issuer_cik = _text(root, "issuer/issuerCik")
-        if not issuer_cik.isdigit() or int(issuer_cik) == 0:
-            return self._skip(name, f"issuerCik {issuer_cik!r} is not a CIK")
-        owners = []
-        for owner in root.findall("reportingOwner"):
-            cik = _text(owner, "reportingOwnerId/rptOwnerCik")
-            if cik.isdigit():
-                owners.append((int(cik), _text(owner, "reportingOwnerId/rptOwnerName")))
-        xml_bytes = xml.strip().encode("utf-8")
-        self._by_accession[accession] = Filing(
-            accession=accession,
-            form=_text(root, "documentType") or header.get("form", ""),
-            filing_date=filing_date,
-            acceptance=acceptance,
-            issuer_cik=int(issuer_cik),
-            issuer_name=_text(root, "issuer/issuerName"),
-            ticker=_text(root, "issuer/issuerTradingSymbol").upper(),
-            owners=tuple(owners),
-            period_of_report=_text(root, "periodOfReport")[:10],
-            document=document,
-            schema_version=_text(root, "schemaVersion"),
-            load_xml=lambda data=xml_bytes: data,
-            load_text=(lambda data=full_text: data) if full_text is not None else None,
-            sic=header.get("sic", ""),
-            sic_description=header.get("sic_description", ""),
-            file_number=header.get("file_number", ""),
-            film_number=header.get("film_number", ""),
-            filing_date_source=source,
-        )
+        try:
+            self._by_accession[accession] = _filing_of(
+                root,
+                xml.strip().encode("utf-8"),
+                accession=accession,
+                filing_date=filing_date,
+                acceptance=acceptance,
+                document=document,
+                header=header,
+                full_text=full_text,
+                filing_date_source=source,
+            )
+        except ValueError as exc:
+            return self._skip(name, str(exc))
 
     def _derive_entities(self) -> dict[int, Entity]:
         entities: dict[int, Entity] = {}

@@ -239,7 +239,8 @@ def test_the_data_set_files_have_the_secs_columns_and_number_spelling(real_zips)
         sec_number("4"),
         sec_date("2024-09-27"),
     )
-    assert sec_number("216.50") == "216.5" and sec_number("0.000000001") == "0.000000001"
+    assert sec_number("216.50") == "216.5" and sec_number("289.408") == "289.41"  # cents, half up
+    assert sec_number("0.005") == "0.01" and sec_number("-0.004") == "0.0"
     assert sec_number("F1") == "F1" and sec_date("2024-02-30") == "2024-02-30"
 
 

@@ -15,39 +15,16 @@ once the range has closed since: it may lack what was published later.
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from smart_money import files
 from smart_money.settings import FMP_DEFAULTS
+from smart_money.sources.http import CacheStats
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 SETTLE_DAYS = 3  # FMP indexes a filing a day or two after it is public
-
-
-@dataclass
-class CacheStats:
-    hits: int = 0
-    misses: int = 0
-    expired: int = 0
-    corrupt: int = 0
-    bytes_read: int = 0
-    bytes_written: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, **counts: int) -> None:
-        with self._lock:
-            for name, value in counts.items():
-                setattr(self, name, getattr(self, name) + value)
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            k: getattr(self, k)
-            for k in ("hits", "misses", "expired", "corrupt", "bytes_read", "bytes_written")
-        }
 
 
 def cache_key(symbol: str, start: str, end: str, data_type: str, page: int | None = None) -> str:

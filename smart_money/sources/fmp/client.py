@@ -11,20 +11,18 @@
 """
 
 import logging
-import random
 import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
-import tenacity
 
 from smart_money.settings import FMP_DEFAULTS
+from smart_money.sources import http
+from smart_money.sources.http import Retryable, retry_after_seconds, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -40,61 +38,26 @@ class FmpAccessError(FmpError):
     """401 / 402 / 403: the key, the plan or the endpoint; retrying would not help."""
 
 
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class RateLimiter:
-    """Token bucket: at most ``rate_per_minute`` requests a minute, ``burst`` of them back to back."""
+class RateLimiter(http.RateLimiter):
+    """FMP's budget: at most ``rate_per_minute`` requests a minute, ``burst`` of them back to back, shared by
+    every thread of the client (:class:`smart_money.sources.http.RateLimiter`)."""
 
     def __init__(self, rate_per_minute: float, burst: int = 1, clock: Callable[[], float] = time.monotonic):
         if rate_per_minute <= 0:
             raise ValueError(f"rate_per_minute must be positive, got {rate_per_minute}")
-        self.rate = rate_per_minute / 60.0
-        self.capacity = max(1, int(burst))
-        self._tokens = float(self.capacity)
-        self._clock = clock
-        self._updated = clock()
-        self._lock = threading.Lock()
-        self._paused_until = float("-inf")
-        self.waited_s = 0.0
-
-    def pause(self, seconds: float) -> None:
-        """Hold every thread back for ``seconds`` (the server said 429: the whole client slows down)."""
-        with self._lock:
-            self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
-
-    def acquire(self) -> None:
-        while True:
-            with self._lock:
-                now = self._clock()
-                if now < self._paused_until:
-                    wait = self._paused_until - now
-                    self.waited_s += wait
-                else:
-                    wait = 0.0
-            if wait:
-                time.sleep(wait)
-                continue
-            with self._lock:
-                now = self._clock()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                wait = (1 - self._tokens) / self.rate
-            self.waited_s += wait
-            time.sleep(wait)
+        super().__init__(rate_per_minute / 60.0, clock, burst=burst)
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(http.RetryPolicy):
+    """:class:`smart_money.sources.http.RetryPolicy` with FMP's defaults (attempts from the settings; a
+    ``Retry-After`` honoured up to five minutes)."""
+
     attempts: int = FMP_DEFAULTS.retry_attempts
-    initial_s: float = 0.5
-    max_s: float = 30.0
+    retry_after_cap_s: float = RETRY_AFTER_CAP_S
+
+
+DEFAULT_RETRY = RetryPolicy()
 
 
 ACCESS_HINT = {
@@ -112,7 +75,7 @@ class FmpClient:
         api_key: str,
         base_url: str = FMP_DEFAULTS.base_url,
         rate_per_minute: float = FMP_DEFAULTS.rate_per_minute,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
         timeout_s: float = 30.0,
         max_connections: int = 8,
         transport: httpx.BaseTransport | None = None,
@@ -157,36 +120,21 @@ class FmpClient:
         """The parsed JSON body of ``GET path?params``; retried as described in the module docstring."""
         params = {k: v for k, v in (params or {}).items() if v is not None}
 
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            backoff = min(self.retry.max_s, self.retry.initial_s * 2 ** (state.attempt_number - 1))
-            backoff *= random.uniform(0.5, 1.0)  # jitter: clients that failed together do not retry together
-            if isinstance(exc, _Retryable) and exc.retry_after is not None:
-                return max(backoff, min(exc.retry_after, RETRY_AFTER_CAP_S))
-            return backoff
-
-        def before_sleep(state: tenacity.RetryCallState) -> None:
+        def on_retry(error: BaseException, attempt_number: int) -> None:
             with self._counter_lock:
                 self.retries[path] += 1
             log.warning(
                 "FMP %s%s: %s; retry %d of %d",
                 path,
                 f" ({symbol})" if symbol else "",
-                self.scrub(str(state.outcome.exception())),
-                state.attempt_number,
+                self.scrub(str(error)),
+                attempt_number,
                 self.retry.attempts - 1,
             )
 
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(_Retryable),
-            stop=tenacity.stop_after_attempt(self.retry.attempts),
-            wait=wait,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
         try:
-            return retrying(self._get_once, path, params, symbol)
-        except _Retryable as exc:
+            return with_retries(self.retry, lambda: self._get_once(path, params, symbol), on_retry)
+        except Retryable as exc:
             raise FmpError(
                 f"FMP {path}{f' for {symbol}' if symbol else ''} still failing after {self.retry.attempts} "
                 f"attempts: {self.scrub(str(exc))}; try again later or lower the request rate"
@@ -200,8 +148,9 @@ class FmpClient:
         try:
             response = self._http.get(path, params=params)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+            raise Retryable(f"{type(exc).__name__}: {exc}") from None
         status = response.status_code
+        retry_after = _retry_after(response, self.retry.retry_after_cap_s)
         if status in ACCESS_HINT:
             raise FmpAccessError(
                 f"FMP {where}: HTTP {status} {self._message(response)}; {ACCESS_HINT[status]}"
@@ -210,23 +159,22 @@ class FmpClient:
             location = response.headers.get("Location", "?")
             raise FmpError(f"FMP {where}: HTTP {status} redirect to {location}; check FMP_BASE_URL")
         if status == 429:
-            retry_after = _retry_after(response)
             self.limiter.pause(retry_after if retry_after is not None else self.retry.initial_s)
-            raise _Retryable(f"HTTP 429 {self._message(response)}", retry_after)
+            raise Retryable(f"HTTP 429 {self._message(response)}", retry_after)
         if status >= 500:
-            raise _Retryable(f"HTTP {status} {self._message(response)}", _retry_after(response))
+            raise Retryable(f"HTTP {status} {self._message(response)}", retry_after)
         if status >= 400:
             raise FmpError(f"FMP {where}: HTTP {status} {self._message(response)}")
         try:
             body = response.json()
         except ValueError:
-            raise _Retryable(
+            raise Retryable(
                 f"HTTP 200 with a body that is not JSON ({len(response.content)} bytes)"
             ) from None
         if isinstance(body, dict) and "Error Message" in body:
             message = str(body["Error Message"])
             if _LIMIT_REACHED.search(message):
-                raise _Retryable(f"HTTP 200 'Error Message': {self.scrub(message)}", _retry_after(response))
+                raise Retryable(f"HTTP 200 'Error Message': {self.scrub(message)}", retry_after)
             code = 401 if "api key" in message.lower() else 402
             raise FmpAccessError(f"FMP {where}: {self.scrub(message)}; {ACCESS_HINT[code]}")
         return body
@@ -242,19 +190,6 @@ class FmpClient:
         return self.scrub(text.strip())
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds (a number or an HTTP date), capped at ``RETRY_AFTER_CAP_S``."""
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return min(max(0.0, seconds), RETRY_AFTER_CAP_S)
+def _retry_after(response: httpx.Response, cap_s: float = RETRY_AFTER_CAP_S) -> float | None:
+    """``Retry-After`` in seconds (a number or an HTTP date), capped at ``cap_s``; None if absent."""
+    return retry_after_seconds(response.headers.get("Retry-After"), cap_s)

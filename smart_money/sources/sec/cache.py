@@ -25,38 +25,17 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from smart_money import files
+from smart_money.sources.http import CacheStats
 
 SETTLE_DAYS = 3  # a period's files are complete this many days after it closed (EDGAR indexes nightly)
 DEFAULT_TTL_DAYS = 1.0  # submissions and tickers change every business day
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
-
-
-@dataclass
-class CacheStats:
-    hits: int = 0
-    misses: int = 0
-    expired: int = 0
-    corrupt: int = 0
-    bytes_read: int = 0
-    bytes_written: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, **counts: int) -> None:
-        with self._lock:
-            for name, value in counts.items():
-                setattr(self, name, getattr(self, name) + value)
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            k: getattr(self, k)
-            for k in ("hits", "misses", "expired", "corrupt", "bytes_read", "bytes_written")
-        }
 
 
 @dataclass(frozen=True)

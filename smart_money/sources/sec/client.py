@@ -40,22 +40,18 @@ a quarter not yet published is not asked again within the TTL.
 import ipaddress
 import json
 import logging
-import random
 import re
 import threading
-import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import tenacity
 
+from smart_money.sources.http import RateLimiter, Retryable, RetryPolicy, retry_after_seconds, with_retries
 from smart_money.sources.sec.cache import DEFAULT_TTL_DAYS, Cached, SecCache, server_folder
 
 log = logging.getLogger(__name__)
@@ -65,6 +61,7 @@ USER_AGENT_HINT = 'export SEC_USER_AGENT="Your Name you@example.com"'
 WWW_URL = "https://www.sec.gov"
 DATA_URL = "https://data.sec.gov"
 DEFAULT_RATE_PER_S = 8.0
+DEFAULT_RETRY = RetryPolicy()  # 6 attempts, 0.5 s doubling to 30 s, Retry-After honoured up to 120 s
 MAX_RATE_PER_S = 10.0  # the SEC's published limit, per user, across www and data
 DATASET_MEMBERS = ("SUBMISSION.tsv", "REPORTINGOWNER.tsv", "NONDERIV_TRANS.tsv", "DERIV_TRANS.tsv")
 DATASET_DIR = "/files/structureddata/data/insider-transactions-data-sets"
@@ -95,12 +92,6 @@ class SecCorruptArchive(SecError):
     """A downloaded data set ZIP is not a valid archive with the expected TSV members."""
 
 
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
 def check_user_agent(value: str | None) -> str:
     """``value`` stripped, if it declares a name and an email as the SEC requires; else a clear error."""
     text = (value or "").strip()
@@ -127,39 +118,6 @@ def check_user_agent(value: str | None) -> str:
     return text
 
 
-class RateLimiter:
-    """At most ``rate_per_s`` requests a second, evenly spaced, for every thread that shares it.
-
-    Each caller reserves the next free slot (slots are ``1 / rate`` apart), so no window of one second ever
-    holds more than ``rate`` requests, however many threads ask."""
-
-    def __init__(self, rate_per_s: float, clock: Callable[[], float] = time.monotonic):
-        if not rate_per_s > 0:
-            raise ValueError(f"rate_per_s must be positive, got {rate_per_s}")
-        self.rate = float(rate_per_s)
-        self._clock = clock
-        self._next = float("-inf")
-        self._lock = threading.Lock()
-        self.waited_s = 0.0
-
-    def acquire(self) -> float:
-        """Wait for the next free slot; returns its time (on the limiter's clock)."""
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next)
-            self._next = slot + 1.0 / self.rate
-            wait = slot - now
-            self.waited_s += wait
-        if wait > 0:
-            time.sleep(wait)
-        return slot
-
-    def pause(self, seconds: float) -> None:
-        """Hold every thread back for ``seconds`` (a 429: the whole process slows down)."""
-        with self._lock:
-            self._next = max(self._next, self._clock() + max(0.0, seconds))
-
-
 _LIMITERS: dict[tuple[str, float], RateLimiter] = {}
 _LIMITERS_LOCK = threading.Lock()
 
@@ -184,34 +142,6 @@ def shared_limiter(www_url: str, data_url: str, rate_per_s: float) -> RateLimite
         if key not in _LIMITERS:
             _LIMITERS[key] = RateLimiter(rate_per_s)
         return _LIMITERS[key]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 6
-    initial_s: float = 0.5
-    max_s: float = 30.0
-    retry_after_cap_s: float = 120.0  # a server asking for longer is treated as asking for two minutes
-
-
-def retry_after_seconds(value: str | None, cap_s: float, now: datetime | None = None) -> float | None:
-    """``Retry-After`` in seconds (a number or an HTTP date), between 0 and ``cap_s``; None if absent or
-    unreadable."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(0.0, seconds), cap_s)
 
 
 def cik10(cik: int | str) -> str:
@@ -261,7 +191,7 @@ class SecClient:
         rate_per_s: float = DEFAULT_RATE_PER_S,
         cache_ttl_days: float = DEFAULT_TTL_DAYS,
         as_of: date | None = None,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
         timeout_s: float = 30.0,
         max_connections: int = 8,
         limiter: RateLimiter | None = None,
@@ -418,35 +348,14 @@ class SecClient:
         )
 
     def _with_retries(self, kind: str, url: str, attempt: Callable[[], object]):
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            backoff = min(self.retry.max_s, self.retry.initial_s * 2 ** (state.attempt_number - 1))
-            backoff *= random.uniform(0.5, 1.0)  # jitter: clients that failed together do not retry together
-            if isinstance(exc, _Retryable) and exc.retry_after is not None:
-                return max(backoff, exc.retry_after)
-            return backoff
-
-        def before_sleep(state: tenacity.RetryCallState) -> None:
+        def on_retry(error: BaseException, attempt_number: int) -> None:
             with self._counter_lock:
                 self.retries[kind] += 1
-            log.warning(
-                "SEC %s: %s; retry %d of %d",
-                url,
-                state.outcome.exception(),
-                state.attempt_number,
-                self.retry.attempts - 1,
-            )
+            log.warning("SEC %s: %s; retry %d of %d", url, error, attempt_number, self.retry.attempts - 1)
 
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(_Retryable),
-            stop=tenacity.stop_after_attempt(self.retry.attempts),
-            wait=wait,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
         try:
-            return retrying(attempt)
-        except _Retryable as exc:
+            return with_retries(self.retry, attempt, on_retry)
+        except Retryable as exc:
             unreachable = "ConnectError" in str(exc) or "ConnectTimeout" in str(exc)
             hint = (
                 "check the network and SEC_WWW_URL / SEC_DATA_URL"
@@ -465,7 +374,7 @@ class SecClient:
             request = self._http.build_request("GET", url)
             return self._http.send(request, stream=stream)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+            raise Retryable(f"{type(exc).__name__}: {exc}") from None
 
     def _check(self, response: httpx.Response, url: str) -> None:
         """Raise for any status but 200 and 404 (the body must have been read)."""
@@ -498,7 +407,7 @@ class SecClient:
             )
             if status == 429:
                 self.limiter.pause(retry_after if retry_after is not None else self.retry.initial_s)
-            raise _Retryable(f"HTTP {status} {_snippet(response.text)}", retry_after)
+            raise Retryable(f"HTTP {status} {_snippet(response.text)}", retry_after)
         raise SecError(f"SEC {url}: HTTP {status} {_snippet(response.text)}")
 
     def _get_once(self, kind: str, url: str) -> Cached:
@@ -532,7 +441,7 @@ class SecClient:
                                 self.bytes_downloaded += response.num_bytes_downloaded - counted
                             counted = response.num_bytes_downloaded
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
-                    raise _Retryable(f"download cut short: {type(exc).__name__}: {exc}") from None
+                    raise Retryable(f"download cut short: {type(exc).__name__}: {exc}") from None
                 return 200
             finally:
                 response.close()

@@ -24,6 +24,9 @@ to. Every cell is read as text (``quoting`` off: remarks contain quotes), so not
 
 Only filings whose issuer CIK is in the caller's CIK → symbol map are normalized; the data set lists every
 issuer at once, and choosing the universe is not dropping data.
+
+Writing a data set (from ownership XML, as the SEC does) is the local EDGAR stand-in's job:
+:func:`smart_money.testing.edgar_server.dataset_zip`.
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ import zipfile
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
@@ -56,75 +58,6 @@ TABLES = (
 # The tables the rows are built from.
 ROW_TABLES = ("SUBMISSION", "REPORTINGOWNER", "NONDERIV_TRANS", "DERIV_TRANS")
 
-# Columns written by :func:`dataset_tables` (the readme's, in its order; the ones the rows need).
-SUBMISSION_COLUMNS = (
-    "ACCESSION_NUMBER",
-    "FILING_DATE",
-    "PERIOD_OF_REPORT",
-    "DATE_OF_ORIG_SUB",
-    "NO_SECURITIES_OWNED",
-    "NOT_SUBJECT_SEC16",
-    "FORM3_HOLDINGS_REPORTED",
-    "FORM4_TRANS_REPORTED",
-    "DOCUMENT_TYPE",
-    "ISSUERCIK",
-    "ISSUERNAME",
-    "ISSUERTRADINGSYMBOL",
-    "REMARKS",
-)
-REPORTINGOWNER_COLUMNS = (
-    "ACCESSION_NUMBER",
-    "RPTOWNERCIK",
-    "RPTOWNERNAME",
-    "RPTOWNER_RELATIONSHIP",
-    "RPTOWNER_TITLE",
-    "RPTOWNER_TXT",
-)
-_TRANS_COMMON = (
-    "SECURITY_TITLE",
-    "SECURITY_TITLE_FN",
-    "TRANS_DATE",
-    "TRANS_DATE_FN",
-    "TRANS_CODE",
-    "TRANS_SHARES",
-    "TRANS_SHARES_FN",
-)
-NONDERIV_TRANS_COLUMNS = (
-    "ACCESSION_NUMBER",
-    "NONDERIV_TRANS_SK",
-    *_TRANS_COMMON,
-    "TRANS_PRICEPERSHARE",
-    "TRANS_PRICEPERSHARE_FN",
-    "TRANS_ACQUIRED_DISP_CD",
-    "TRANS_ACQUIRED_DISP_CD_FN",
-    "SHRS_OWND_FOLWNG_TRANS",
-    "SHRS_OWND_FOLWNG_TRANS_FN",
-    "VALU_OWND_FOLWNG_TRANS",
-    "VALU_OWND_FOLWNG_TRANS_FN",
-    "DIRECT_INDIRECT_OWNERSHIP",
-)
-DERIV_TRANS_COLUMNS = (
-    "ACCESSION_NUMBER",
-    "DERIV_TRANS_SK",
-    *_TRANS_COMMON,
-    "TRANS_TOTAL_VALUE",
-    "TRANS_TOTAL_VALUE_FN",
-    "TRANS_PRICEPERSHARE",
-    "TRANS_PRICEPERSHARE_FN",
-    "TRANS_ACQUIRED_DISP_CD",
-    "TRANS_ACQUIRED_DISP_CD_FN",
-    "SHRS_OWND_FOLWNG_TRANS",
-    "SHRS_OWND_FOLWNG_TRANS_FN",
-    "VALU_OWND_FOLWNG_TRANS",
-    "VALU_OWND_FOLWNG_TRANS_FN",
-    "DIRECT_INDIRECT_OWNERSHIP",
-)
-_COLUMNS = {
-    "SUBMISSION": SUBMISSION_COLUMNS,
-    "REPORTINGOWNER": REPORTINGOWNER_COLUMNS,
-    "NONDERIV_TRANS": NONDERIV_TRANS_COLUMNS,
-    "DERIV_TRANS": DERIV_TRANS_COLUMNS,
-}
 _REQUIRED = {
     "SUBMISSION": ("ACCESSION_NUMBER", "FILING_DATE", "DOCUMENT_TYPE", "ISSUERCIK"),
     "REPORTINGOWNER": ("ACCESSION_NUMBER", "RPTOWNERCIK"),
@@ -490,126 +423,3 @@ def archive_rows(source: Source, cik_to_symbol: Mapping) -> tuple[list[dict], li
     """:func:`dataset_rows` of a data set ZIP (or folder), after :func:`verify_archive`."""
     verify_archive(source)
     return dataset_rows(read_tables(source), cik_to_symbol)
-
-
-# ---- writing (the inverse: for the local stand-in and tests) -----------------------------------------------
-_MONTH_NAMES = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
-
-
-def format_date(value) -> str:
-    """A date as the data set writes it (``DD-MON-YYYY``); '' for None. Text that is not a date passes."""
-    try:
-        day = normalize.parse_date(value)
-    except normalize.Rejected:
-        return str(value)
-    return "" if day is None else f"{day.day:02d}-{_MONTH_NAMES[day.month - 1]}-{day.year}"
-
-
-def format_number(value: str | None) -> str:
-    """A number as the data set writes it: 2 decimals at most, at least one (``9136.0``, ``159.94``)."""
-    if value is None or str(value).strip() == "":
-        return ""
-    try:
-        number = Decimal(str(value).strip()).quantize(normalize.CENT, rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return str(value)
-    text = f"{number:f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
-
-
-def _relationship(owner: Owner) -> str:
-    parts = [
-        name
-        for name, flag in (
-            ("Director", owner.is_director),
-            ("Officer", owner.is_officer),
-            ("TenPercentOwner", owner.is_ten_percent_owner),
-            ("Other", owner.is_other),
-        )
-        if flag
-    ]
-    return ",".join(parts)
-
-
-def _fn(amount: Amount) -> str:
-    return ",".join(amount.footnotes)
-
-
-def dataset_tables(
-    documents: Iterable[tuple[Filing, list[Transaction]]], *, with_aff10b5one: bool = False
-) -> dict[str, pd.DataFrame]:
-    """The data set's SUBMISSION, REPORTINGOWNER, NONDERIV_TRANS and DERIV_TRANS for parsed filings, in the
-    readme's layout (columns above, dates DD-MON-YYYY, numbers with 2 decimals, SKs in document order).
-    ``with_aff10b5one`` adds SUBMISSION.AFF10B5ONE (the 2024 Q3 files have no such column)."""
-    out: dict[str, list[dict]] = {n: [] for n in ROW_TABLES}
-    sk = 0
-    for filing, transactions in documents:
-        out["SUBMISSION"].append(
-            {
-                "ACCESSION_NUMBER": filing.accession_number or "",
-                "FILING_DATE": format_date(filing.filing_date),
-                "PERIOD_OF_REPORT": format_date(filing.period_of_report),
-                "DATE_OF_ORIG_SUB": format_date(filing.date_of_original_submission),
-                "DOCUMENT_TYPE": filing.form_type or "",
-                "ISSUERCIK": filing.issuer_cik or "",
-                "REMARKS": filing.remarks,
-                **({"AFF10B5ONE": filing.aff10b5one or ""} if with_aff10b5one else {}),
-            }
-        )
-        for owner in filing.owners:
-            out["REPORTINGOWNER"].append(
-                {
-                    "ACCESSION_NUMBER": filing.accession_number or "",
-                    "RPTOWNERCIK": owner.cik,
-                    "RPTOWNERNAME": owner.name,
-                    "RPTOWNER_RELATIONSHIP": _relationship(owner),
-                    "RPTOWNER_TITLE": owner.officer_title,
-                    "RPTOWNER_TXT": owner.other_text,
-                }
-            )
-        for t in sorted(transactions, key=lambda t: (t.is_derivative, t.index)):
-            sk += 1
-            name = "DERIV_TRANS" if t.is_derivative else "NONDERIV_TRANS"
-            row = {
-                "ACCESSION_NUMBER": filing.accession_number or "",
-                f"{name}_SK": str(sk),
-                "SECURITY_TITLE": t.security_title or "",
-                "TRANS_DATE": format_date(t.transaction_date.value),
-                "TRANS_DATE_FN": _fn(t.transaction_date),
-                "TRANS_CODE": t.transaction_code or "",
-                "TRANS_SHARES": format_number(t.shares.value),
-                "TRANS_SHARES_FN": _fn(t.shares),
-                "TRANS_PRICEPERSHARE": format_number(t.price.value),
-                "TRANS_PRICEPERSHARE_FN": _fn(t.price),
-                "TRANS_ACQUIRED_DISP_CD": t.acquired_disposed.value or "",
-                "TRANS_ACQUIRED_DISP_CD_FN": _fn(t.acquired_disposed),
-                "SHRS_OWND_FOLWNG_TRANS": format_number(t.shares_owned_after.value),
-                "SHRS_OWND_FOLWNG_TRANS_FN": _fn(t.shares_owned_after),
-                "VALU_OWND_FOLWNG_TRANS": format_number(t.value_owned_after.value),
-                "VALU_OWND_FOLWNG_TRANS_FN": _fn(t.value_owned_after),
-                "DIRECT_INDIRECT_OWNERSHIP": t.direct_or_indirect or "",
-            }
-            if t.is_derivative:
-                row["TRANS_TOTAL_VALUE"] = format_number(t.total_value.value)
-                row["TRANS_TOTAL_VALUE_FN"] = _fn(t.total_value)
-            out[name].append(row)
-    columns = {**_COLUMNS, "SUBMISSION": SUBMISSION_COLUMNS + (("AFF10B5ONE",) if with_aff10b5one else ())}
-    return {name: pd.DataFrame(rows, columns=list(columns[name])).fillna("") for name, rows in out.items()}
-
-
-def write_archive(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """A data set ZIP (``<TABLE>.tsv`` members: tab-separated, UTF-8, a header row, no quoting) of the given
-    tables. Tabs and line breaks inside a cell become spaces, as the TSV layout cannot hold them."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, table in tables.items():
-            lines = ["\t".join(table.columns)]
-            for values in table.astype(str).itertuples(index=False):
-                lines.append("\t".join(_TSV_UNSAFE.sub(" ", v) for v in values))
-            info = zipfile.ZipInfo(f"{name}.tsv", date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, ("\n".join(lines) + "\n").encode("utf-8"))
-    return buffer.getvalue()
-
-
-_TSV_UNSAFE = re.compile(r"[\t\r\n]")

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from smart_money.sources.sec import companies, ownership
+from smart_money.testing.edgar_server import FilingsWorld
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sec"
 FORM4_ZIP = FIXTURES / "form4_xml.zip"
@@ -127,3 +128,11 @@ def metadata_columns(table: str) -> list[str]:
     meta = json.loads((DATASET_2024Q3 / "FORM_345_metadata.json").read_text())
     spec = next(t for t in meta["tables"] if t["url"] == f"{table}.tsv")
     return [c["name"] for c in spec["tableSchema"]["columns"]]
+
+
+def edgar_world(folder: Path) -> FilingsWorld:
+    """The shared documents as the local EDGAR stand-in serves them: unpacked into ``folder`` and read by its
+    own header and XML parsing (nothing of ``smart_money.sources.sec``), the way EDGAR knows them."""
+    with zipfile.ZipFile(FORM4_ZIP) as archive:
+        archive.extractall(folder)
+    return FilingsWorld(Path(folder) / "form4_xml")

@@ -7,8 +7,9 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from smart_money.sources.sec import datasets, normalize, ownership
-from smart_money_tests.sources.sec import dataset_writer, realdata
+from smart_money.sources.sec import datasets, normalize
+from smart_money.testing import edgar_server
+from smart_money_tests.sources.sec import realdata
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,14 @@ def test_the_full_submission_file_parses_with_every_filing_date_kept(quarter):
     assert list(later["accession_number"]) == ["0001213900-24-077007"]
     assert frame["issuer_cik"].str.fullmatch(r"\d{10}").all()
     assert frame["aff10b5one"].isna().all()  # the 2024 Q3 SUBMISSION has no AFF10B5ONE column
-    assert list(table.columns) == dataset_writer.columns("SUBMISSION", [])
+
+
+def test_the_stand_ins_data_set_has_the_secs_columns(quarter):
+    """SUBMISSION and DERIV_TRANS as in the real files; the tables not shared as in FORM_345_metadata.json."""
+    for name in ("SUBMISSION", "DERIV_TRANS"):
+        assert list(quarter[name].columns) == list(edgar_server.DATASET_COLUMNS[name])
+    for name in ("REPORTINGOWNER", "NONDERIV_HOLDING", "DERIV_HOLDING", "FOOTNOTES", "OWNER_SIGNATURE"):
+        assert list(edgar_server.DATASET_COLUMNS[name]) == realdata.metadata_columns(name)
 
 
 def test_the_full_derivative_file_parses_with_typo_dates_kept_as_filed(quarter):
@@ -101,6 +109,19 @@ def test_only_the_universes_issuers_are_normalized(quarter):
 DATED = [e for e in realdata.index() if e["filing_date"] and e["accession"]]
 
 
+@pytest.fixture(scope="module")
+def stand_in(tmp_path_factory) -> edgar_server.FilingsWorld:
+    world = realdata.edgar_world(tmp_path_factory.mktemp("realdata"))
+    assert world.problems == []  # its headers agree with INDEX.csv
+    return world
+
+
+def _filings(world: edgar_server.FilingsWorld, entries) -> list[edgar_server.Filing]:
+    filings = [world.filing(e["accession"]) for e in entries]
+    assert None not in filings  # the stand-in serves every dated document
+    return filings
+
+
 def _per_filing_rows() -> pd.DataFrame:
     rows = []
     for entry in DATED:
@@ -115,12 +136,19 @@ def _sorted(frame: pd.DataFrame, drop: list[str]) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("with_aff10b5one", [False, True])
-def test_bulk_and_per_filing_rows_are_identical_for_the_same_filings(tmp_path, with_aff10b5one):
-    # The data set rows are written from the 144 dated shared documents by an independent helper that
-    # follows the readme's columns; the bulk path reads that archive back.
+def test_bulk_and_per_filing_rows_are_identical_for_the_same_filings(stand_in, tmp_path, with_aff10b5one):
+    # The data set is written from the 144 dated shared documents by the EDGAR stand-in, which derives the
+    # TSVs from the XML and its header the way the SEC does, sharing no code with smart_money.sources.sec;
+    # the bulk path reads that archive back.
     archive = tmp_path / "fixture_form345.zip"
-    archive.write_bytes(dataset_writer.archive(DATED, aff10b5one_column=with_aff10b5one))
-    assert set(zipfile.ZipFile(archive).namelist()) == {f"{t}.tsv" for t in datasets.ROW_TABLES}
+    archive.write_bytes(edgar_server.dataset_zip(_filings(stand_in, DATED), aff10b5one=with_aff10b5one))
+    assert datasets.verify_archive(archive) == sorted(edgar_server.DATASET_COLUMNS)
+    submission = datasets.read_table(archive, "SUBMISSION")
+    assert len(submission) == len(DATED) == 144
+    assert submission.loc[submission["ACCESSION_NUMBER"] == "0000320193-22-000061", "FILING_DATE"].item() == (
+        "06-MAY-2022"
+    )
+    assert ("AFF10B5ONE" in submission.columns) == with_aff10b5one
     rows, quarantined = datasets.archive_rows(archive, realdata.universe())
     assert quarantined == []
     bulk = normalize.frame(rows)
@@ -139,33 +167,8 @@ def test_bulk_and_per_filing_rows_are_identical_for_the_same_filings(tmp_path, w
     )
 
 
-def test_the_writer_for_the_stand_in_round_trips_to_the_same_rows():
-    documents = []
-    for entry in DATED:
-        header = realdata.header(entry["file"])
-        documents.append(
-            ownership.parse_document(
-                realdata.form4_bytes(entry["file"]),
-                accession_number=header.accession_number,
-                filing_date=header.filing_date,
-                acceptance_time=header.acceptance_time,
-            )
-        )
-    archive = datasets.write_archive(datasets.dataset_tables(documents, with_aff10b5one=True))
-    assert datasets.verify_archive(archive) == sorted(datasets.ROW_TABLES)
-    submission = datasets.read_table(archive, "SUBMISSION")
-    assert submission.loc[submission["ACCESSION_NUMBER"] == "0000320193-22-000061", "FILING_DATE"].item() == (
-        "06-MAY-2022"
-    )
-    rows, quarantined = datasets.archive_rows(archive, realdata.universe())
-    assert quarantined == []
-    pd.testing.assert_frame_equal(
-        _sorted(normalize.frame(rows), ["acceptance_time"]), _sorted(_per_filing_rows(), ["acceptance_time"])
-    )
-
-
-def test_several_owners_in_the_data_set_take_the_first_row_of_the_accession(tmp_path):
-    archive = dataset_writer.archive([realdata.entry(realdata.SOFTBANK)])
+def test_several_owners_in_the_data_set_take_the_first_row_of_the_accession(stand_in):
+    archive = edgar_server.dataset_zip(_filings(stand_in, [realdata.entry(realdata.SOFTBANK)]))
     tables = datasets.read_tables(archive)
     assert len(tables["REPORTINGOWNER"]) == 8
     rows, _ = datasets.dataset_rows(tables, realdata.universe())
@@ -175,8 +178,8 @@ def test_several_owners_in_the_data_set_take_the_first_row_of_the_accession(tmp_
 
 
 # ---- bad archives ------------------------------------------------------------------------------------------
-def test_a_corrupt_archive_is_refused_with_one_clear_error(tmp_path):
-    good = dataset_writer.archive(DATED[:3])
+def test_a_corrupt_archive_is_refused_with_one_clear_error(stand_in, tmp_path):
+    good = edgar_server.dataset_zip(_filings(stand_in, DATED[:3]))
     truncated = tmp_path / "2024q3_form345.zip"
     truncated.write_bytes(good[: len(good) // 2])
     with pytest.raises(datasets.DatasetError, match="is not a ZIP archive .*download it again"):
@@ -209,8 +212,10 @@ def test_a_table_without_its_key_columns_names_them(tmp_path):
         datasets.read_table(path, "SUBMISSION")
 
 
-def test_transactions_of_an_accession_missing_from_submission_are_quarantined():
-    tables = datasets.read_tables(dataset_writer.archive([realdata.entry(realdata.AAPL_SALE)]))
+def test_transactions_of_an_accession_missing_from_submission_are_quarantined(stand_in):
+    tables = datasets.read_tables(
+        edgar_server.dataset_zip(_filings(stand_in, [realdata.entry(realdata.AAPL_SALE)]))
+    )
     tables["SUBMISSION"] = tables["SUBMISSION"].iloc[0:0]
     rows, quarantined = datasets.dataset_rows(tables, realdata.universe())
     assert rows == [] and len(quarantined) == 7

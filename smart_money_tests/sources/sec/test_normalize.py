@@ -12,6 +12,7 @@ import pytest
 
 from smart_money import tables
 from smart_money.sources.sec import datasets, normalize, ownership
+from smart_money.testing import edgar_server
 from smart_money_tests.sources.sec import realdata
 
 # Every officer title in the shared filings (the 150 of INDEX.csv and the five SEC-served AAPL XMLs), with
@@ -114,8 +115,8 @@ def test_numbers_are_rounded_half_up_to_the_data_sets_cents():
     # 0001062993-22-002044 files 289.408 deferred stock units; the data set stores 289.41.
     rows, _ = realdata.document_rows("datamule_paypal/000106299322002044/form4.xml")
     assert [(r["shares"], r["shares_owned_after"]) for r in rows] == [(289.41, 12126.68)]
-    assert datasets.format_number("289.408") == "289.41"
-    assert datasets.format_number("250000") == "250000.0"
+    assert edgar_server.sec_number("289.408") == "289.41"
+    assert edgar_server.sec_number("250000") == "250000.0"
 
 
 def _filing(**changes):
@@ -320,15 +321,15 @@ def test_an_amendment_by_another_owner_replaces_nothing():
 
 def test_the_bulk_path_carries_the_amendment_the_same_way(tmp_path):
     amended = _amend(realdata.form4_bytes(realdata.AAPL_SALE))
-    documents = [
-        ownership.parse_document(
-            realdata.form4_bytes(realdata.AAPL_SALE),
-            accession_number="0000320193-22-000061",
-            filing_date="2022-05-06",
+    filings = [
+        edgar_server.ownership_filing(
+            ownership.extract_xml(realdata.form4_bytes(realdata.AAPL_SALE)),
+            accession="0000320193-22-000061",
+            filing_date=date(2022, 5, 6),
         ),
-        ownership.parse_document(amended, accession_number=AMENDMENT_ACCESSION, filing_date=AMENDMENT_FILED),
+        edgar_server.ownership_filing(amended, accession=AMENDMENT_ACCESSION, filing_date=AMENDMENT_FILED),
     ]
-    archive = datasets.write_archive(datasets.dataset_tables(documents))
+    archive = edgar_server.dataset_zip(filings)
     submission = datasets.read_table(archive, "SUBMISSION")
     assert list(submission["FILING_DATE"]) == ["06-MAY-2022", "20-MAY-2022"]
     assert list(submission["DATE_OF_ORIG_SUB"]) == ["", "06-MAY-2022"]
