@@ -237,9 +237,10 @@ def test_the_supported_date_range_ends_are_answered(served):
     served.enable()
     late = served.client.post(URL, json={"symbol": "SYN001", "date": "2262-04-11"})
     assert late.status_code == 200, late.text
-    assert late.json()["data"]["sample_date"] == served.client.post(URL, json={"symbol": "SYN001"}).json()[
-        "data"
-    ]["sample_date"]
+    assert (
+        late.json()["data"]["sample_date"]
+        == served.client.post(URL, json={"symbol": "SYN001"}).json()["data"]["sample_date"]
+    )
     _error(served.client.post(URL, json={"symbol": "SYN001", "date": "1900-01-01"}), 404, "symbol")
 
 
@@ -257,8 +258,9 @@ def test_errors_quote_at_most_80_characters_of_the_input(served):
         assert "x" * 81 not in response.text
     response = served.client.get(f"/api/symbols/SYN001/activity?date={'9' * 100_00}")
     assert response.status_code == 400 and len(response.content) < 500
-    response = served.client.put(f"/api/admin/features/{'f' * 5000}", json={"enabled": True, "reason": "r"},
-                                 headers=AUTH)
+    response = served.client.put(
+        f"/api/admin/features/{'f' * 5000}", json={"enabled": True, "reason": "r"}, headers=AUTH
+    )
     assert response.status_code == 404 and len(response.content) < 500
 
 

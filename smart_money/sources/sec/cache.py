@@ -31,10 +31,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from smart_money import files
+from smart_money.settings import SEC_DEFAULTS
 from smart_money.sources.http import CacheStats
 
 SETTLE_DAYS = 3  # a period's files are complete this many days after it closed (EDGAR indexes nightly)
-DEFAULT_TTL_DAYS = 1.0  # submissions and tickers change every business day
+DEFAULT_TTL_DAYS = SEC_DEFAULTS.cache_ttl_days  # submissions and tickers change every business day
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 

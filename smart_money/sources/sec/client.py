@@ -51,6 +51,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from smart_money.settings import SEC_DEFAULTS
 from smart_money.sources.http import RateLimiter, Retryable, RetryPolicy, retry_after_seconds, with_retries
 from smart_money.sources.sec.cache import DEFAULT_TTL_DAYS, Cached, SecCache, server_folder
 
@@ -58,11 +59,11 @@ log = logging.getLogger(__name__)
 
 SEC_USER_AGENT_ENV = "SEC_USER_AGENT"
 USER_AGENT_HINT = 'export SEC_USER_AGENT="Your Name you@example.com"'
-WWW_URL = "https://www.sec.gov"
-DATA_URL = "https://data.sec.gov"
-DEFAULT_RATE_PER_S = 8.0
+WWW_URL = SEC_DEFAULTS.www_url
+DATA_URL = SEC_DEFAULTS.data_url
+DEFAULT_RATE_PER_S = SEC_DEFAULTS.rate_per_s
 DEFAULT_RETRY = RetryPolicy()  # 6 attempts, 0.5 s doubling to 30 s, Retry-After honoured up to 120 s
-MAX_RATE_PER_S = 10.0  # the SEC's published limit, per user, across www and data
+MAX_RATE_PER_S = SEC_DEFAULTS.max_rate_per_s  # the SEC's published limit, per user, across www and data
 DATASET_MEMBERS = ("SUBMISSION.tsv", "REPORTINGOWNER.tsv", "NONDERIV_TRANS.tsv", "DERIV_TRANS.tsv")
 DATASET_DIR = "/files/structureddata/data/insider-transactions-data-sets"
 DENIED_MARKERS = ("Undeclared Automated Tool", "Request Rate Threshold Exceeded")
