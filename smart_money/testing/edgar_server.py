@@ -789,7 +789,7 @@ class FilingsWorld(EdgarWorld):
 
     description = "REAL filings"
 
-    def __init__(self, folder: Path | str):
+    def __init__(self, folder: Path | str, tickers: Path | str | None = None):
         self.folder = Path(folder)
         index = self.folder / "INDEX.csv"
         if not index.is_file():
@@ -814,6 +814,30 @@ class FilingsWorld(EdgarWorld):
         for filings in self._by_cik.values():
             filings.sort(key=lambda f: (f.filing_date, f.accession), reverse=True)
         self._entities = self._derive_entities()
+        if tickers is not None:
+            self._add_tickers(Path(tickers))
+
+    def _add_tickers(self, path: Path) -> None:
+        """Companies of a real ``company_tickers.json`` (e.g. the SEC's own, or part of it) listed beside the
+        filings' issuers: they have a ticker and a name, and no filings here."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            entries = list(data.values())
+        except (OSError, ValueError, AttributeError) as exc:
+            raise ValueError(f"--tickers {path}: not a company_tickers.json object ({exc})") from None
+        added = 0
+        for entry in entries:
+            try:
+                cik, ticker, name = int(entry["cik_str"]), str(entry["ticker"]).upper(), str(entry["title"])
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"--tickers {path}: an entry lacks cik_str / ticker / title: {entry!r}") from None
+            known = self._entities.get(cik)
+            if known is None or not known.is_issuer:
+                self._entities[cik] = Entity(cik, name, ticker)
+                added += 1
+            elif not known.ticker:
+                self._entities[cik] = Entity(cik, known.name, ticker, known.sic, known.sic_description)
+        self.description = f"{self.description} + {added} companies from {path.name}"
 
     def _skip(self, file: str, reason: str) -> None:
         self.skipped.append({"file": file, "reason": reason})
@@ -1315,9 +1339,9 @@ class EdgarServerState:
 
     def submissions(self, cik: int) -> tuple[dict, list[list[Filing]]] | None:
         entity = self.world.entity(cik)
-        filings = self.public(self.world.filings_of(cik)) if entity else []
-        if entity is None or not filings:
+        if entity is None:
             return None
+        filings = self.public(self.world.filings_of(cik))
         recent, older = filings[: self.recent_limit], filings[self.recent_limit :]
         pages = [older[i : i + self.page_size] for i in range(0, len(older), self.page_size)]
         files = [
@@ -1557,8 +1581,10 @@ def make_handler(state: EdgarServerState):
     return Handler
 
 
-def _world(filings: Path | str | None, config) -> EdgarWorld:
-    return FilingsWorld(filings) if filings is not None else SyntheticWorld(config)
+def _world(filings: Path | str | None, config, tickers: Path | str | None = None) -> EdgarWorld:
+    if tickers is not None and filings is None:
+        raise ValueError("--tickers adds companies to a folder of real filings: give --filings too")
+    return FilingsWorld(filings, tickers) if filings is not None else SyntheticWorld(config)
 
 
 class LocalEdgarServer:
@@ -1576,8 +1602,9 @@ class LocalEdgarServer:
         dataset_lag_days: int = 10,
         faults: Iterable[Fault] = (),
         enforce_rate: float | None = None,
+        tickers: Path | str | None = None,
     ):
-        world = _world(filings, config)
+        world = _world(filings, config, tickers)
         default_as_of = world.config.end if isinstance(world, SyntheticWorld) else date.today()
         self.state = EdgarServerState(
             world, as_of or default_as_of, recent_limit, page_size, dataset_lag_days, faults, enforce_rate
@@ -1606,6 +1633,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--filings", help="a folder of real filings with an INDEX.csv (default: synthetic)")
+    parser.add_argument(
+        "--tickers",
+        help="with --filings: a company_tickers.json whose companies are listed too (with no filings)",
+    )
     parser.add_argument("--n-symbols", type=int, default=None, help="default: SMART_MONEY_N_SYMBOLS or 500")
     parser.add_argument("--seed", type=int, default=None, help="default: SMART_MONEY_SEED or 7")
     parser.add_argument(
@@ -1640,6 +1671,7 @@ def main(argv: list[str] | None = None) -> int:
         dataset_lag_days=args.dataset_lag_days,
         faults=[Fault.parse(spec) for spec in args.fault],
         enforce_rate=args.enforce_rate,
+        tickers=args.tickers,
     )
     skipped = len(getattr(server.state.world, "skipped", []))
     print(
