@@ -1,0 +1,1 @@
+"""Tests of the file importers (prices and Congress trades)."""
