@@ -48,7 +48,7 @@ def load_raw(
     tables: Sequence[str] = tuple(RAW_TABLE_FIELDS),
 ) -> RawFrames:
     """Raw partitions (by month of ``known_at``) from ``first_month`` to ``last_month`` inclusive."""
-    history_start = timeline.month_start(timeline.HISTORY_START)
+    history_start = timeline.month_start(settings.first_month())
     months = timeline.months_between(max(timeline.month_start(first_month), history_start), last_month)
     frames = {}
     for table, field in RAW_TABLE_FIELDS.items():
@@ -116,7 +116,7 @@ def build_label_table(
     available = set(warehouse.existing_months("raw_prices"))
     last = months[-1] + pd.DateOffset(months=timeline.LABEL_LOOKAHEAD_MONTHS)
     wanted = [
-        m for m in timeline.months_between(max(first, timeline.month_start(timeline.HISTORY_START)), last)
+        m for m in timeline.months_between(max(first, timeline.month_start(settings.first_month())), last)
     ]
     missing_past = [m for m in wanted if m <= months[-1] and m not in available]
     if missing_past:

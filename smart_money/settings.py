@@ -285,6 +285,11 @@ def history_start() -> date | None:
     return _month("SMART_MONEY_HISTORY_START", timeline.HISTORY_START)
 
 
+def first_month() -> date:
+    """The first monthly partition: ``SMART_MONEY_HISTORY_START`` or the project's history start."""
+    return history_start() or timeline.HISTORY_START
+
+
 # ---- SEC EDGAR source (README: SEC EDGAR source) ----------------------------------------------------------
 def sec_user_agent() -> str | None:
     """``SEC_USER_AGENT``: a name and an email, sent as the User-Agent as the SEC requires; never logged."""

@@ -1,11 +1,15 @@
-"""Monthly partitions by month of ``known_at`` (raw) or of the sample date (features, labels)."""
+"""Monthly partitions by month of ``known_at`` (raw) or of the sample date (features, labels).
+
+The first partition is the project's history start (2019-01), or ``SMART_MONEY_HISTORY_START`` for a real
+source reaching further back; it is read when the code loads, since Dagster fixes partitions then.
+"""
 
 import dagster as dg
 import pandas as pd
 
-from smart_money import timeline
+from smart_money import settings, timeline
 
-monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=timeline.HISTORY_START.isoformat())
+monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=settings.first_month().isoformat())
 
 
 def window_months(

@@ -830,7 +830,9 @@ class FilingsWorld(EdgarWorld):
             try:
                 cik, ticker, name = int(entry["cik_str"]), str(entry["ticker"]).upper(), str(entry["title"])
             except (KeyError, TypeError, ValueError):
-                raise ValueError(f"--tickers {path}: an entry lacks cik_str / ticker / title: {entry!r}") from None
+                raise ValueError(
+                    f"--tickers {path}: an entry lacks cik_str / ticker / title: {entry!r}"
+                ) from None
             known = self._entities.get(cik)
             if known is None or not known.is_issuer:
                 self._entities[cik] = Entity(cik, name, ticker)
@@ -1411,7 +1413,12 @@ def route(state: EdgarServerState, path: str) -> Answer:
     """The answer to ``GET path`` (status, body, content type, extra headers)."""
     world = state.world
     if path == "/files/company_tickers.json":
-        issuers = [e for e in world.issuers() if e.ticker and state.public(world.filings_of(e.cik))]
+        # an issuer is listed once one of its filings is public; a company listed from --tickers has none here
+        issuers = [
+            e
+            for e in world.issuers()
+            if e.ticker and (state.public(world.filings_of(e.cik)) or not world.filings_of(e.cik))
+        ]
         body = {
             str(i): {"cik_str": e.cik, "ticker": e.ticker, "title": e.name} for i, e in enumerate(issuers)
         }

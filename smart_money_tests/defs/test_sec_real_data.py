@@ -5,20 +5,22 @@ say what they find, and the report and the page say REAL DATA and list the empty
 
 import json
 import os
+import subprocess
+import sys
+import zipfile
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import pytest
 from fastapi.testclient import TestClient
 
-from smart_money import cli
 from smart_money.serve.app import create_app
 from smart_money.testing.edgar_server import LocalEdgarServer
 from smart_money.warehouse import Warehouse
 from smart_money_tests.sources.sec.realdata import FORM4_ZIP, SEC_API
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "smart_money_tests" / "fixtures"
 PRICES = FIXTURES / "prices" / "sp500_20_closes_2012_2022.csv.gz"
 SENATE = FIXTURES / "congress" / "senate" / "daily_summaries_received_2012_2016.json.gz"
 TICKERS = SEC_API / "company_tickers_TRUNCATED_first247.json"
@@ -28,16 +30,13 @@ AGENT = "Smart Money Real-Data Test realdata@smart-money.test"
 
 @pytest.fixture(scope="module")
 def real_build(tmp_path_factory):
-    import zipfile
-
     root = tmp_path_factory.mktemp("sec_real")
     with zipfile.ZipFile(FORM4_ZIP) as archive:
         archive.extractall(root / "filings")
-    with (
-        LocalEdgarServer(root / "filings" / "form4_xml", as_of=date(2023, 1, 31), tickers=TICKERS) as server,
-        pytest.MonkeyPatch.context() as mp,
-    ):
+    with LocalEdgarServer(root / "filings" / "form4_xml", as_of=date(2023, 1, 31), tickers=TICKERS) as server:
         env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
             "SMART_MONEY_SOURCE": "sec",
             "SEC_USER_AGENT": AGENT,
             "SEC_WWW_URL": server.url,
@@ -54,21 +53,20 @@ def real_build(tmp_path_factory):
             "SMART_MONEY_MODELS_DIR": str(root / "models"),
             "DAGSTER_HOME": str(root / "dagster_home"),
         }
-        for name, value in env.items():
-            mp.setenv(name, value)
-        (root / "dagster_home").mkdir()
-        with dg.instance_for_test(temp_dir=str(root / "dagster_home")):
-            import contextlib
-            import io
-
-            out, err = io.StringIO(), io.StringIO()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = cli.main(["build", "--log-level", "WARNING"])
+        # its own process, as a user runs it: the partitions start at SMART_MONEY_HISTORY_START when the code
+        # loads
+        build = subprocess.run(
+            [sys.executable, "-m", "smart_money.cli", "build", "--log-level", "WARNING"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1500,
+        )
         yield {
             "root": root,
-            "code": code,
-            "out": out.getvalue(),
-            "err": err.getvalue(),
+            "code": build.returncode,
+            "out": build.stdout,
+            "err": build.stderr,
             "warehouse": Warehouse(root / "data", root / "models"),
             "server": server.state.stats(),
         }
@@ -102,7 +100,9 @@ def test_real_insider_trades_are_placed_by_their_filing_dates(real_build):
 
 def test_prices_and_senate_trades_come_from_their_files(real_build):
     warehouse = real_build["warehouse"]
-    prices = warehouse.query("select symbol, min(date) first, max(date) last, min(source) s from raw_prices group by 1")
+    prices = warehouse.query(
+        "select symbol, min(date) first, max(date) last, min(source) s from raw_prices group by 1"
+    )
     assert len(prices) == 18 and set(prices["s"]) == {"file"}
     assert str(prices["last"].max().date()) == "2022-12-28"
     congress = warehouse.query("select * from raw_congress_trades")
@@ -130,5 +130,5 @@ def test_the_user_agent_is_in_no_file(real_build):
     for path in Path(real_build["root"]).rglob("*"):
         if path.is_file():
             assert b"realdata@smart-money.test" not in path.read_bytes(), path
-    assert os.environ.get("SEC_USER_AGENT") != AGENT  # the fixture's environment is gone
+    assert AGENT not in real_build["out"] and AGENT not in real_build["err"]
     assert json.dumps(real_build["server"]["user_agents"]).count(AGENT) == 1
