@@ -25,6 +25,8 @@ INT8 = pa.int8()
 INT64 = pa.int64()
 
 INSIDER_ROLES = ("director", "officer", "ten_percent_owner", "other")
+# SEC ownership forms: Forms 3, 4, 5 and their amendments.
+OWNERSHIP_FORMS = ("3", "3/A", "4", "4/A", "5", "5/A")
 BINARY = (0, 1)
 SPLIT_SEGMENTS = ("train", "validation", "test")
 SPLIT_METHODS = ("time", "segments", "stratified_random")
@@ -105,6 +107,7 @@ SOURCE = Column(
     "source", STRING, "the source that produced the row: synthetic, fmp, sec, file (import: a file of prints)"
 )
 SYMBOL = Column("symbol", STRING, "ticker of the stock")
+_SEC_ONLY = "sec; null for other sources"
 
 # ---- universe and raw disclosures --------------------------------------------------------------------------
 UNIVERSE = TableSpec(
@@ -122,6 +125,9 @@ UNIVERSE = TableSpec(
             "as_of", DATE, "the date the row describes; its month is the partition (synthetic: the first day)"
         ),
         SOURCE,
+        Column(
+            "cik", STRING, f"the issuer's SEC CIK, 10 digits zero-padded ({_SEC_ONLY})", True, length=(10, 10)
+        ),
     ),
     key=("symbol", "as_of"),
 )
@@ -140,6 +146,92 @@ RAW_PRICES = TableSpec(
     ),
     key=("symbol", "date"),
 )
+
+# The columns of the filing behind an insider trade, as the SEC source normalizes it
+# (sources/sec/normalize.py); every one may be null, since the other sources know some or none of them.
+FILING_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "issuer_cik",
+        STRING,
+        "the issuer's SEC CIK, 10 digits zero-padded (sec; fmp where its payload has companyCik)",
+        True,
+        length=(10, 10),
+    ),
+    Column(
+        "accession_number",
+        STRING,
+        "the EDGAR accession number of the filing; an amendment replaces the rows of the filing it amends "
+        "(sec; fmp where its link names it; null for synthetic rows, which are never replaced)",
+        True,
+    ),
+    Column(
+        "acceptance_time",
+        UTC_TIME,
+        "when EDGAR accepted the filing (UTC; SEC headers give Eastern time; NaT where unknown; "
+        f"{_SEC_ONLY})",
+        True,
+    ),
+    Column(
+        "form_type",
+        STRING,
+        "3, 3/A, 4, 4/A, 5 or 5/A (sec; fmp: its formType; synthetic: 4)",
+        True,
+        allowed=OWNERSHIP_FORMS,
+    ),
+    Column(
+        "is_amendment",
+        BOOL,
+        "true for 3/A, 4/A, 5/A: public on its own known_at, from which it replaces the original "
+        "(sec; fmp from its formType; synthetic: false)",
+        True,
+    ),
+    Column(
+        "aff10b5one",
+        BOOL,
+        f"the Rule 10b5-1 plan box (schema X0407+); null where not reported ({_SEC_ONLY})",
+        True,
+    ),
+    Column(
+        "direct_or_indirect",
+        STRING,
+        "D: held directly, I: indirectly (sec; fmp: its directOrIndirect)",
+        True,
+        allowed=("D", "I"),
+    ),
+    Column(
+        "security_title",
+        STRING,
+        "the title of the security as filed (sec; fmp: its securityName)",
+        True,
+    ),
+    Column(
+        "is_derivative",
+        BOOL,
+        "true for a Table II (derivative) transaction; features read the others (sec; synthetic: false; "
+        "null for fmp, which does not say)",
+        True,
+    ),
+    Column(
+        "other_owner_ciks",
+        STRING,
+        "CIKs of the document's other reporting owners, comma-separated in filed order ('' when none; "
+        f"{_SEC_ONLY})",
+        True,
+    ),
+    Column(
+        "period_of_report",
+        DATE,
+        f"the filing's period of report (not a public date; {_SEC_ONLY})",
+        True,
+    ),
+    Column(
+        "date_of_original_submission",
+        DATE,
+        f"for an amendment, the filing date of the filing it amends (as filed; {_SEC_ONLY})",
+        True,
+    ),
+)
+FILING_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in FILING_COLUMNS)
 
 RAW_INSIDER_TRADES = TableSpec(
     "raw_insider_trades",
@@ -163,6 +255,7 @@ RAW_INSIDER_TRADES = TableSpec(
         Column("price", FLOAT, "price per share, dollars", True, ge=0),
         Column("shares_owned_after", FLOAT, "shares the owner holds after the transaction", True, ge=0),
         SOURCE,
+        *FILING_COLUMNS,
     ),
 )
 

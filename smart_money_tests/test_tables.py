@@ -20,9 +20,14 @@ from smart_money.features.build import RawFrames
 from smart_money.modeling import registry, splits
 from smart_money.options_flow import classify, contracts
 from smart_money.options_flow.tape import TapeConfig, simulate
+from smart_money.sources.sec import companies
+from smart_money.sources.sec import normalize as sec_normalize
+from smart_money.sources.synthetic.market import MarketConfig
+from smart_money.sources.synthetic.source import SyntheticMarketSource
 from smart_money.warehouse import to_arrow
 from smart_money_tests.features import test_congress, test_etf, test_insider, test_institutional
 from smart_money_tests.features.test_build import random_panel
+from smart_money_tests.sources.sec import realdata
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SPECS = {spec.name: spec for spec in tables.all_specs()}
@@ -242,6 +247,37 @@ def test_the_frames_the_feature_tests_build_match_the_tables():
                 assert columns == spec.column_names, table
             result = gates.schema_gate(table, frame, _dtype_schema(table, columns))
             assert result.passed, (table, result.failures)
+
+
+def test_every_source_builds_the_declared_insider_and_universe_columns():
+    trades, universe = tables.RAW_INSIDER_TRADES, tables.UNIVERSE
+    # the filing columns close the insider table and may be null (the other sources know few of them)
+    assert trades.column_names[-len(tables.FILING_COLUMN_NAMES) :] == list(tables.FILING_COLUMN_NAMES)
+    assert all(c.nullable for c in tables.FILING_COLUMNS) and universe.column("cik").nullable
+    # the SEC normalization writes exactly the declared row
+    assert sec_normalize.COLUMNS == tuple(trades.column_names) and sec_normalize.SCHEMA == trades.schema
+    assert sec_normalize.OWNERSHIP_FORMS == trades.column("form_type").allowed
+
+    def stored_passes(table: tables.TableSpec, frame: pd.DataFrame) -> None:
+        result = gates.schema_gate(table.name, to_arrow(frame, table).to_pandas(), gates.table_schema(table))
+        assert result.passed, (table.name, result.failures)
+
+    sec_rows, _ = realdata.document_rows(realdata.SOFTBANK)
+    stored_passes(trades, sec_normalize.frame(sec_rows))
+    profile = companies.company_profile(realdata.submissions_json("edgar4j__CIK0000789019.json"))
+    (sec_universe,), _ = companies.universe_row("MSFT", profile, None, pd.Timestamp("2024-06-28"))
+    assert set(sec_universe) == set(universe.column_names) and sec_universe["cik"] == "0000789019"
+    stored_passes(universe, pd.DataFrame([sec_universe]))
+    # the synthetic market: its simulated Form 4s are originals of non-derivative trades; no CIKs
+    source = SyntheticMarketSource(MarketConfig(seed=3, n_symbols=4))
+    synthetic = source.insider_trades(None, pd.Timestamp("2023-01-01"), pd.Timestamp("2024-01-01"))
+    assert list(synthetic.columns) == trades.column_names
+    assert set(synthetic["form_type"]) == {"4"} and not synthetic["is_amendment"].any()
+    assert not synthetic["is_derivative"].any() and synthetic["accession_number"].isna().all()
+    stored_passes(trades, synthetic)
+    listed = source.universe(pd.Timestamp("2023-01-01"))
+    assert set(listed.columns) == set(universe.column_names) and listed["cik"].isna().all()
+    stored_passes(universe, listed)
 
 
 def test_the_options_flow_path_writes_the_declared_tables():

@@ -413,6 +413,14 @@ became public:
 | prices | trading date |
 | smart_money_events | when the parent event of option prints closed (its last print + 2 s) |
 
+Insider rows are the non-derivative (Form 4 Table I) transactions, each filing in the version public
+at `t`: an amendment (4/A) replaces the rows of the filing it amends from the amendment's own filing
+date on, and its rows count from that date. So a row is usable at `t` when `known_at <= t` and no
+amendment of its filing was filed by `t`. Synthetic and FMP rows are never replaced: they carry no
+accession number, or (FMP) not the period and original filing date the match needs. The Rule 10b5-1
+plan flag (`aff10b5one`) is not a feature: only SEC filings from April 2023 on report it and neither
+the synthetic market nor FMP does, so no data here can show that it helps.
+
 "In the last N days" means `t - N days < known_at <= t`. Cross-sectional parts (e.g. which hedge
 funds are the top 20 by AUM) are also recomputed at each `t` from public rows only. Ratios over
 `shares_outstanding` use the grid row's value at `t`.

@@ -3,12 +3,33 @@
 Every measure is computed per (symbol, sample_date) from trades whose filing date
 (``known_at``) is on or before the sample date: a trade executed before ``t`` but filed
 after ``t`` was not public at ``t`` and must not be used.
+
+Each filing is read in the version public at ``t``: an amendment (4/A) replaces the rows of the filing it
+amends from the amendment's own filing date on, and the amendment's rows count from their own
+``known_at``. The match is :func:`smart_money.sources.sec.normalize.amendment_supersessions`; it gives each
+row one date, :func:`hidden_from`, so a row counts for ``t`` when
+``known_at <= t AND (hidden_from IS NULL OR hidden_from > t)``. Synthetic and FMP rows are never
+replaced: they carry no accession number, or (FMP) not the period and original filing date the match
+needs.
+
+Only non-derivative (Table I) rows are read: a derivative row's shares are options or units, not stock.
+The Rule 10b5-1 flag (``aff10b5one``) is not a feature: only SEC filings from April 2023 on report it, and
+neither the synthetic market nor FMP does, so no data here can show that it helps.
 """
 
 import pandas as pd
 
 from smart_money import tables
-from smart_money.features._common import SO_SQL, finalize, input_schema, prepare, prepare_grid, run_sql
+from smart_money.features._common import (
+    SO_SQL,
+    _as_dates,
+    finalize,
+    input_schema,
+    prepare,
+    prepare_grid,
+    run_sql,
+)
+from smart_money.sources.sec import normalize
 
 INSIDER_FEATURES: tuple[str, ...] = (
     "insider_buy_ratio_30d",
@@ -37,21 +58,35 @@ _TRADES_SCHEMA = input_schema(
         "acquired_disposed",
         "shares",
         "price",
+        "is_derivative",
     ),
+)
+# The columns :func:`hidden_from` reads to match an amendment to the filing it amends.
+AMENDMENT_COLUMNS: tuple[str, ...] = (
+    "accession_number",
+    "issuer_cik",
+    "insider_id",
+    "form_type",
+    "is_amendment",
+    "known_at",
+    "acceptance_time",
+    "period_of_report",
+    "date_of_original_submission",
 )
 _PRICES_SCHEMA = input_schema(tables.RAW_PRICES, ("symbol", "date", "close"))
 
 _SETUP = (
-    # Normalised trades; an insider without an id falls back to the name so it still counts.
+    # Normalised non-derivative trades; an insider without an id falls back to the name so it still
+    # counts. A row is public from known_at until hidden_from (NULL: for good).
     """
     CREATE TEMP TABLE tr AS
-    SELECT row_number() OVER () AS rid, symbol, known_at, transaction_date,
+    SELECT row_number() OVER () AS rid, symbol, known_at, hidden_from, transaction_date,
            COALESCE(insider_id, insider_name) AS insider_id, is_c_suite,
            upper(trim(transaction_code)) AS code,
            CASE upper(trim(acquired_disposed)) WHEN 'A' THEN 1.0 WHEN 'D' THEN -1.0 ELSE 0.0 END AS sign,
            COALESCE(shares, 0.0) AS shares, price
     FROM raw_trades
-    WHERE symbol IS NOT NULL AND known_at IS NOT NULL
+    WHERE symbol IS NOT NULL AND known_at IS NOT NULL AND NOT COALESCE(is_derivative, FALSE)
     """,
     # Purchase premium vs the last close on/before the trade. The as-of key is capped at the
     # filing date so a (malformed) trade dated after its filing can never read a future price.
@@ -69,19 +104,16 @@ _SETUP = (
     ) p
     ON t.symbol = p.symbol AND t.px_date >= p.date
     """,
-    # Point-in-time history for the routine/opportunistic split: the first moment each
-    # (insider, year, month) and (insider, year) had a public open-market trade.
+    # Point-in-time history for the routine/opportunistic split: when each (insider, year, month) had a
+    # public open-market trade, as intervals [first_known, hidden_from) (rows with the same end merge;
+    # NULL: public for good). Without amendments that is one row per (insider, year, month).
     """
     CREATE TEMP TABLE hist_ym AS
-    SELECT insider_id, year(transaction_date) AS y, month(transaction_date) AS m,
+    SELECT insider_id, year(transaction_date) AS y, month(transaction_date) AS m, hidden_from,
            MIN(known_at) AS first_known
     FROM tr
     WHERE code IN ('P', 'S') AND transaction_date IS NOT NULL AND insider_id IS NOT NULL
     GROUP BY ALL
-    """,
-    """
-    CREATE TEMP TABLE hist_y AS
-    SELECT insider_id, y, MIN(first_known) AS first_known FROM hist_ym GROUP BY ALL
     """,
     # Rows public within the trailing 90 days (the 30-day subset is derived from it).
     """
@@ -93,6 +125,7 @@ _SETUP = (
       ON r.symbol = g.symbol
      AND r.known_at <= g.sample_date
      AND r.known_at > g.sample_date - INTERVAL 90 DAY
+     AND (r.hidden_from IS NULL OR r.hidden_from > g.sample_date)
     """,
     """
     CREATE TEMP TABLE pw AS
@@ -140,30 +173,25 @@ cluster_buyers AS (
              AND b.transaction_date <= a.transaction_date + INTERVAL 7 DAY
     GROUP BY a.gid
 ),
-classified AS (
-    SELECT pw.gid,
-           COALESCE(m1.first_known <= pw.sample_date, FALSE)
-             AND COALESCE(m2.first_known <= pw.sample_date, FALSE)
-             AND COALESCE(m3.first_known <= pw.sample_date, FALSE) AS is_routine,
-           COALESCE(y1.first_known <= pw.sample_date, FALSE)
-             AND COALESCE(y2.first_known <= pw.sample_date, FALSE)
-             AND COALESCE(y3.first_known <= pw.sample_date, FALSE) AS has_history
+history AS (
+    -- per purchase: how many of the three years before its year hold a P/S trade of the insider that is
+    -- public at the sample date, and how many hold one in the purchase's calendar month
+    SELECT pw.gid, pw.rid,
+           COUNT(DISTINCT h.y) AS n_years,
+           COUNT(DISTINCT CASE WHEN h.m = month(pw.transaction_date) THEN h.y END) AS n_same_month
     FROM pw
-    LEFT JOIN hist_ym m1 ON m1.insider_id = pw.insider_id AND m1.y = year(pw.transaction_date) - 1
-                        AND m1.m = month(pw.transaction_date)
-    LEFT JOIN hist_ym m2 ON m2.insider_id = pw.insider_id AND m2.y = year(pw.transaction_date) - 2
-                        AND m2.m = month(pw.transaction_date)
-    LEFT JOIN hist_ym m3 ON m3.insider_id = pw.insider_id AND m3.y = year(pw.transaction_date) - 3
-                        AND m3.m = month(pw.transaction_date)
-    LEFT JOIN hist_y y1 ON y1.insider_id = pw.insider_id AND y1.y = year(pw.transaction_date) - 1
-    LEFT JOIN hist_y y2 ON y2.insider_id = pw.insider_id AND y2.y = year(pw.transaction_date) - 2
-    LEFT JOIN hist_y y3 ON y3.insider_id = pw.insider_id AND y3.y = year(pw.transaction_date) - 3
+    JOIN hist_ym h
+      ON h.insider_id = pw.insider_id
+     AND h.y BETWEEN year(pw.transaction_date) - 3 AND year(pw.transaction_date) - 1
+     AND h.first_known <= pw.sample_date
+     AND (h.hidden_from IS NULL OR h.hidden_from > pw.sample_date)
+    GROUP BY pw.gid, pw.rid
 ),
 cmp AS (
     SELECT gid,
-           SUM(CASE WHEN is_routine THEN 1 ELSE 0 END)::DOUBLE AS n_routine,
-           SUM(CASE WHEN has_history AND NOT is_routine THEN 1 ELSE 0 END)::DOUBLE AS n_opportunistic
-    FROM classified GROUP BY gid
+           SUM(CASE WHEN n_same_month = 3 THEN 1 ELSE 0 END)::DOUBLE AS n_routine,
+           SUM(CASE WHEN n_years = 3 AND n_same_month < 3 THEN 1 ELSE 0 END)::DOUBLE AS n_opportunistic
+    FROM history GROUP BY gid
 )
 SELECT g.gid,
        CASE WHEN a.n_p + a.n_s > 0 THEN a.n_p / (a.n_p + a.n_s) END AS insider_buy_ratio_30d,
@@ -187,11 +215,64 @@ LEFT JOIN cmp k ON k.gid = g.gid
 """
 
 
+def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays([frame[c] for c in columns], names=["issuer", "owner", "day"])
+
+
+def hidden_from(insider_trades: pd.DataFrame) -> pd.Series:
+    """Per row, the date from which an amendment replaces the row's filing (NaT: never), on the input's
+    index. A row counts for sample date t while ``known_at <= t < hidden_from``.
+
+    It is the earliest ``superseded_at`` of the row's accession number in
+    :func:`~smart_money.sources.sec.normalize.amendment_supersessions`. Whether an amendment replaces a
+    filing depends only on filings public by the amendment's date, so one pass over every row gives, at
+    each t, what a pass over the rows public at t would.
+    """
+    missing = [c for c in AMENDMENT_COLUMNS if c not in insider_trades.columns]
+    if missing:
+        raise ValueError(f"insider_trades is missing required columns: {missing}")
+    out = pd.Series(pd.NaT, index=insider_trades.index, dtype="datetime64[us]")
+    accession = insider_trades["accession_number"].astype("string").str.strip()
+    filed = (accession.notna() & accession.ne("")).fillna(False).astype(bool)
+    amendment = filed & insider_trades["is_amendment"].astype("boolean").fillna(False).astype(bool)
+    if not amendment.any():
+        return out
+    rows = insider_trades.loc[filed, list(AMENDMENT_COLUMNS)].copy()
+    rows["accession_number"] = accession[filed]
+    rows["is_amendment"] = amendment[filed]
+    for column in ("issuer_cik", "insider_id"):
+        rows[column] = rows[column].astype("string")
+    for column in ("known_at", "period_of_report", "date_of_original_submission"):
+        rows[column] = _as_dates(rows[column])
+    rows["acceptance_time"] = pd.to_datetime(rows["acceptance_time"], utc=True, errors="coerce")
+    rows = rows[rows["known_at"].notna()]
+    # An amendment replaces only filings of its issuer and owner that match its period of report or were
+    # filed on its original submission date, so the others need not be matched (the answer is the same).
+    amendments = rows[rows["is_amendment"]]
+    owner = ["issuer_cik", "insider_id"]
+    same_period = _keys(rows, [*owner, "period_of_report"]).isin(
+        _keys(amendments, [*owner, "period_of_report"])
+    )
+    filed_on_origin = _keys(rows, [*owner, "known_at"]).isin(
+        _keys(amendments, [*owner, "date_of_original_submission"])
+    )
+    rows = rows[rows["is_amendment"].to_numpy() | same_period | filed_on_origin]
+    replaced = normalize.amendment_supersessions(rows)
+    if replaced.empty:
+        return out
+    first = replaced.groupby("accession_number")["superseded_at"].min()
+    out[filed] = _as_dates(accession[filed].map(first)).to_numpy()
+    return out
+
+
 def insider_features(grid: pd.DataFrame, insider_trades: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
-    """Insider buy/sell pressure, clustering and CMP routine/opportunistic counts, point in time."""
+    """Insider buy/sell pressure, clustering and CMP routine/opportunistic counts, point in time, each
+    filing in the version public at the sample date (non-derivative rows only)."""
+    trades = prepare(insider_trades, _TRADES_SCHEMA, "insider_trades")
+    trades["hidden_from"] = hidden_from(insider_trades).to_numpy()
     tables = {
         "grid": prepare_grid(grid),
-        "raw_trades": prepare(insider_trades, _TRADES_SCHEMA, "insider_trades"),
+        "raw_trades": trades,
         "raw_prices": prepare(prices, _PRICES_SCHEMA, "prices"),
     }
     result = run_sql(tables, _SETUP, _QUERY)

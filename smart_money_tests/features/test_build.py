@@ -10,7 +10,8 @@ from smart_money.features.build import RawFrames, build_features
 from smart_money.features.catalog import FAMILIES, FEATURE_NAMES
 from smart_money_tests.features.test_congress import CONGRESS_COLUMNS
 from smart_money_tests.features.test_etf import ETF_COLUMNS
-from smart_money_tests.features.test_insider import TRADE_COLUMNS
+from smart_money_tests.features.test_insider import NO_FILING, TRADE_COLUMNS
+from smart_money_tests.features.test_insider import trades as trades_frame
 from smart_money_tests.features.test_institutional import HOLDING_COLUMNS
 
 SYMBOLS = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"]
@@ -21,6 +22,68 @@ LAST = SAMPLE_DATES[-1]
 
 def _days(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     return pd.Series(start + pd.to_timedelta(rng.integers(0, (end - start).days + 1, n), unit="D"))
+
+
+def sec_filings(seed: int, symbols: list[str]) -> pd.DataFrame:
+    """Insider rows as the SEC source gives them, from a stream of their own: 160 filings of one to three
+    transactions (a sixth of them derivative rows), and amendments that change shares or dates of 50 of
+    them, filed 0-60 days later (10 of those amended again), so every feature meets replaced filings."""
+    rng = np.random.default_rng(seed + 1000)
+    rows, filings = [], []
+    for k in range(160):
+        symbol = symbols[rng.integers(0, len(symbols))]
+        traded = HISTORY_START + pd.Timedelta(days=int(rng.integers(0, (LAST - HISTORY_START).days + 60)))
+        filing = {
+            "symbol": symbol,
+            "issuer_cik": f"{symbols.index(symbol) + 1:010d}",
+            "insider_id": f"I{rng.integers(0, 15)}",
+            "accession_number": f"0000000001-{traded.year % 100:02d}-{k:06d}",
+            "known_at": traded + pd.Timedelta(days=int(rng.integers(0, 5))),
+            "period_of_report": traded,
+        }
+        filings.append(filing)
+        for _ in range(rng.integers(1, 4)):
+            code = rng.choice(["P", "S", "A", "M"], p=[0.45, 0.35, 0.1, 0.1])
+            rows.append(
+                {
+                    **filing,
+                    "transaction_date": traded + pd.Timedelta(days=int(rng.integers(-3, 1))),
+                    "transaction_code": code,
+                    "shares": float(rng.integers(1, 1000)),
+                    "is_derivative": bool(rng.random() < 0.17),
+                    "form_type": "4",
+                    "is_amendment": False,
+                    "date_of_original_submission": pd.NaT,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    amended = []
+    for n, k in enumerate(rng.choice(len(filings), 60, replace=False)):
+        original = filings[k] if n < 50 else amended[n - 50]  # the last 10 amend an amendment
+        lag = pd.Timedelta(days=int(rng.integers(0, 61)))
+        amendment = frame[frame["accession_number"] == original["accession_number"]].assign(
+            accession_number=f"0000000001-{original['known_at'].year % 100:02d}-9{n:05d}",
+            known_at=original["known_at"] + lag,
+            form_type="4/A",
+            is_amendment=True,
+            date_of_original_submission=original["known_at"],
+        )
+        amendment["shares"] = (amendment["shares"] * rng.uniform(0.5, 2.0, len(amendment))).round()
+        moved = rng.random(len(amendment)) < 0.3  # a corrected transaction date, a month off
+        amendment.loc[moved, "transaction_date"] -= pd.Timedelta(days=30)
+        amended.append({**original, **amendment.iloc[0][["accession_number", "known_at"]].to_dict()})
+        frame = pd.concat([frame, amendment.iloc[: max(1, len(amendment) - int(rng.random() < 0.2))]])
+    frame = frame.assign(
+        insider_name="x",
+        insider_role="officer",
+        is_c_suite=frame["insider_id"].isin(["I1", "I2", "I3"]),
+        acquired_disposed=np.where(frame["transaction_code"].isin(["P", "A", "M"]), "A", "D"),
+        price=rng.uniform(5, 50, len(frame)),
+        shares_owned_after=1e4,
+        source="sec",
+        other_owner_ciks="",
+    )
+    return frame.reindex(columns=TRADE_COLUMNS)  # the columns the SEC source leaves null here are NaN
 
 
 def random_panel(seed: int = 7) -> tuple[pd.DataFrame, RawFrames]:
@@ -55,9 +118,11 @@ def random_panel(seed: int = 7) -> tuple[pd.DataFrame, RawFrames]:
             "price": rng.uniform(5, 50, n),
             "shares_owned_after": 1e4,
             "source": "test",
+            **NO_FILING,
         },
         columns=TRADE_COLUMNS,
     )
+    insider = trades_frame(pd.concat([insider, sec_filings(seed, universe)], ignore_index=True))
     bdays = pd.bdate_range(HISTORY_START, LAST + pd.Timedelta(days=60))
     priced = SYMBOLS[:-1]  # FFF has no prices
     prices = pd.DataFrame(
@@ -283,10 +348,12 @@ def _probe_tables(known_at: pd.Timestamp) -> dict[str, pd.DataFrame]:
                 "price": 20.0,
                 "shares_owned_after": 1e5,
                 "source": "test",
+                **NO_FILING,
             }
         ],
         columns=TRADE_COLUMNS,
     )
+    insider = trades_frame(insider)
     holding = {
         "symbol": "AAA",
         "known_at": known_at,

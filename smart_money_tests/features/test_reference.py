@@ -11,6 +11,7 @@ import pandas as pd
 
 from smart_money.features.build import RawFrames, build_features
 from smart_money.features.catalog import FEATURE_NAMES
+from smart_money.sources.sec import normalize
 from smart_money_tests.features.test_build import random_panel
 
 DAY = pd.Timedelta(days=1)
@@ -37,7 +38,11 @@ def _etf_asof(e: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
 
 
 def _insider(r: dict, trades: pd.DataFrame, prices: pd.DataFrame, s: str, t: pd.Timestamp, so: float) -> None:
-    mine = trades[trades["symbol"] == s]
+    # the rows public at t, each filing in its version public at t (an amendment replaces the original
+    # from its own filing date), matched afresh among those rows; Table I (non-derivative) rows only
+    public_rows = normalize.as_of(trades, t)
+    public_rows = public_rows[~public_rows["is_derivative"].fillna(False).astype(bool)]
+    mine = public_rows[public_rows["symbol"] == s]
     w30, w90 = _last(mine, t, 30), _last(mine, t, 90)
     buys, sells = w30[w30["transaction_code"] == "P"], w30[w30["transaction_code"] == "S"]
     n = len(buys) + len(sells)
@@ -60,7 +65,7 @@ def _insider(r: dict, trades: pd.DataFrame, prices: pd.DataFrame, s: str, t: pd.
             premiums.append(p["price"] / closes["close"].iloc[-1] - 1)
     r["insider_avg_premium"] = float(np.mean(premiums)) if premiums else math.nan
     r["c_suite_activity_ratio"] = w30["is_c_suite"].mean() if len(w30) else math.nan
-    public = trades[(trades["known_at"] <= t) & trades["transaction_code"].isin(["P", "S"])]
+    public = public_rows[public_rows["transaction_code"].isin(["P", "S"])]
     routine = opportunistic = 0
     for _, p in buys.iterrows():
         history = public[public["insider_id"] == p["insider_id"]]["transaction_date"]
@@ -192,6 +197,9 @@ def reference_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
 def test_sql_matches_literal_reference() -> None:
     grid, raw = random_panel(seed=1)
     grid = grid[grid["symbol"].isin(["AAA", "BBB", "FFF"])].reset_index(drop=True)
+    # the panel's SEC-shaped rows include replaced filings and derivative rows at these symbols
+    sec = raw.insider_trades[raw.insider_trades["symbol"].isin(["AAA", "BBB", "FFF"])]
+    assert sec["is_amendment"].eq(True).sum() >= 10 and sec["is_derivative"].eq(True).sum() >= 10
     fast = build_features(grid, raw)[list(FEATURE_NAMES)]
     slow = reference_features(grid, raw)
     pd.testing.assert_frame_equal(fast, slow, rtol=1e-9, atol=1e-12)

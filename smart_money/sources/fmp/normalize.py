@@ -176,9 +176,50 @@ def insider_trades(records, symbol: str | None = None) -> tuple[list[dict], list
             "shares": _number(r.get("securitiesTransacted"), "securitiesTransacted"),
             "price": price,
             "shares_owned_after": _number(r.get("securitiesOwned"), "securitiesOwned", required=False),
+            **filing_columns(r),
         }
 
     return _run("raw_insider_trades", records, convert, symbol)
+
+
+_ACCESSION = re.compile(r"\b(\d{10})-?(\d{2})-?(\d{6})\b")
+
+
+def _cik(value) -> str | None:
+    text = str(value or "").strip()
+    return text.zfill(10) if text.isdigit() and len(text) <= 10 else None
+
+
+def _choice(value, allowed: tuple[str, ...]) -> str | None:
+    text = str(value or "").strip().upper()
+    return text if text in allowed else None
+
+
+def filing_columns(r: dict) -> dict:
+    """The filing columns (``tables.FILING_COLUMNS``) an FMP insider record really has: the issuer's CIK
+    (``companyCik``), the accession number where the filing's ``url`` names it (EDGAR's Archives links
+    do), ``formType`` (and from it ``is_amendment``), ``directOrIndirect`` and ``securityName``. The rest is
+    null: FMP gives no acceptance time, 10b5-1 flag, other owners, period of report or original
+    submission date, nor says whether a row is from the derivative table. Without the period and the
+    original date an FMP amendment cannot be matched to the filing it amends, so no FMP row is ever
+    replaced (each counts from its filingDate)."""
+    url = str(r.get("url") or r.get("link") or "")
+    accession = _ACCESSION.search(url)
+    form = _choice(r.get("formType"), tables.OWNERSHIP_FORMS)
+    return {
+        "issuer_cik": _cik(r.get("companyCik")),
+        "accession_number": "-".join(accession.groups()) if accession else None,
+        "acceptance_time": pd.NaT,
+        "form_type": form,
+        "is_amendment": None if form is None else form.endswith("/A"),
+        "aff10b5one": None,
+        "direct_or_indirect": _choice(r.get("directOrIndirect"), ("D", "I")),
+        "security_title": str(r.get("securityName") or "").strip() or None,
+        "is_derivative": None,
+        "other_owner_ciks": None,
+        "period_of_report": pd.NaT,
+        "date_of_original_submission": pd.NaT,
+    }
 
 
 def is_hedge_fund(name: str) -> bool:
@@ -315,6 +356,7 @@ def universe_row(symbol: str, profile, shares_float, as_of: pd.Timestamp) -> tup
             "shares_outstanding": outstanding,
             "is_synthetic": bool(profile_row.get("isSynthetic", False)),
             "as_of": as_of,
+            "cik": None,  # the universe's CIK is the SEC source's
         }
 
     return _run("universe", [{"symbol": symbol}], convert, symbol)

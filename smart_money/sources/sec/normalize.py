@@ -71,51 +71,16 @@ SOURCE = "sec"
 TABLE = "raw_insider_trades"
 EASTERN = ZoneInfo("America/New_York")
 CENT = Decimal("0.01")
-OWNERSHIP_FORMS = ("3", "3/A", "4", "4/A", "5", "5/A")
+OWNERSHIP_FORMS = tables.OWNERSHIP_FORMS
 # Transaction codes of the Ownership XML technical specification (TransCodeList, plus K, W and Z of later
 # releases); anything else is quarantined.
 TRANSACTION_CODES = frozenset("ACDEFGHIJKLMOPSUWXZ")
 
-# The columns SEC rows carry beyond tables.RAW_INSIDER_TRADES (the lead adds them to tables.py).
-EXTRA_COLUMNS: tuple[tables.Column, ...] = (
-    tables.Column(
-        "issuer_cik", tables.STRING, "the issuer's SEC CIK, 10 digits zero-padded", length=(10, 10)
-    ),
-    tables.Column("accession_number", tables.STRING, "the EDGAR accession number of the filing"),
-    tables.Column(
-        "acceptance_time",
-        tables.UTC_TIME,
-        "when EDGAR accepted the filing (UTC; SEC headers give Eastern time); NaT where unknown",
-        True,
-    ),
-    tables.Column("form_type", tables.STRING, "3, 3/A, 4, 4/A, 5 or 5/A", allowed=OWNERSHIP_FORMS),
-    tables.Column("is_amendment", tables.BOOL, "true for 3/A, 4/A, 5/A: replaces the original from known_at"),
-    tables.Column(
-        "aff10b5one", tables.BOOL, "the Rule 10b5-1 plan box (X0407+); null where not reported", True
-    ),
-    tables.Column(
-        "direct_or_indirect", tables.STRING, "D: held directly, I: indirectly", True, allowed=("D", "I")
-    ),
-    tables.Column("security_title", tables.STRING, "the title of the security as filed", True),
-    tables.Column("is_derivative", tables.BOOL, "true for a Table II (derivative) transaction"),
-    tables.Column(
-        "other_owner_ciks",
-        tables.STRING,
-        "CIKs of the document's other reporting owners, comma-separated in filed order ('' when none)",
-    ),
-    tables.Column("period_of_report", tables.DATE, "the filing's period of report (not a public date)", True),
-    tables.Column(
-        "date_of_original_submission",
-        tables.DATE,
-        "for an amendment, the filing date of the filing it amends (as filed); null otherwise",
-        True,
-    ),
-)
-EXTRA_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in EXTRA_COLUMNS)
-COLUMNS: tuple[str, ...] = (*tables.RAW_INSIDER_TRADES.column_names, *EXTRA_COLUMN_NAMES)
-SCHEMA: pa.Schema = pa.schema(
-    [*tables.RAW_INSIDER_TRADES.columns, *((c.name, c.type) for c in EXTRA_COLUMNS)]
-)
+# The row is tables.RAW_INSIDER_TRADES: its base columns plus the filing's columns (tables.FILING_COLUMNS).
+EXTRA_COLUMNS: tuple[tables.Column, ...] = tables.FILING_COLUMNS
+EXTRA_COLUMN_NAMES: tuple[str, ...] = tables.FILING_COLUMN_NAMES
+COLUMNS: tuple[str, ...] = tuple(tables.RAW_INSIDER_TRADES.column_names)
+SCHEMA: pa.Schema = tables.RAW_INSIDER_TRADES.schema
 
 
 class Rejected(ValueError):

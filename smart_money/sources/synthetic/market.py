@@ -194,6 +194,7 @@ def _universe(rng: np.random.Generator, config: MarketConfig) -> tuple[pd.DataFr
             "shares_outstanding": shares_out,
             "is_synthetic": True,
             "source": SOURCE,
+            "cik": None,  # made-up companies have no SEC CIK
         }
     )
     hidden = {
@@ -525,8 +526,32 @@ def _insider_trades(
             "price": price,
             "shares_owned_after": owned_after,
             "source": SOURCE,
+            **_filing_columns(len(ins)),
         }
     )
+
+
+def _filing_columns(n: int) -> dict[str, object]:
+    """The filing columns (``tables.FILING_COLUMNS``) of ``n`` simulated trades. Each is an original Form 4
+    (never amended) of a non-derivative trade, true by construction; what the simulation has no notion of
+    (CIKs, accession numbers, acceptance times, 10b5-1 plans, ownership form, security title, other owners,
+    the period of report) is null."""
+    none = np.full(n, None, dtype=object)
+    no_date = np.full(n, np.datetime64("NaT", "us"))
+    return {
+        "issuer_cik": none,
+        "accession_number": none,
+        "acceptance_time": pd.Series(pd.NaT, index=pd.RangeIndex(n), dtype="datetime64[us, UTC]"),
+        "form_type": np.full(n, "4", dtype=object),
+        "is_amendment": np.zeros(n, dtype=bool),
+        "aff10b5one": none,
+        "direct_or_indirect": none,
+        "security_title": none,
+        "is_derivative": np.zeros(n, dtype=bool),
+        "other_owner_ciks": none,
+        "period_of_report": no_date,
+        "date_of_original_submission": no_date,
+    }
 
 
 def _institutional_holdings(

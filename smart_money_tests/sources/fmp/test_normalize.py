@@ -5,7 +5,9 @@ import math
 import pandas as pd
 import pytest
 
+from smart_money import gates, tables
 from smart_money.sources.fmp import normalize
+from smart_money.warehouse import to_arrow
 
 INSIDER = [
     {  # a CEO purchase, filingDate with a time part
@@ -24,7 +26,8 @@ INSIDER = [
         "securitiesTransacted": 1000,
         "price": 182.5,
         "securityName": "Common Stock",
-        "url": "https://www.sec.gov/...",
+        # FMP links the filing's EDGAR index page, whose folder and name carry the accession number
+        "url": "https://www.sec.gov/Archives/edgar/data/320193/000032019324000042/0000320193-24-000042-index.htm",
     },
     {  # an award at price 0, the old misspelled key, a 10% owner
         "symbol": "AAPL",
@@ -94,6 +97,22 @@ def test_insider_trades_codes_roles_and_quarantine():
     ]
     assert frame["shares_owned_after"].iloc[0] == 3280180.5 and frame["price"].iloc[1] == 0.0
     assert (frame["source"] == "fmp").all()
+    # the filing columns FMP has (the first record has them all), null where it does not say
+    first = frame.iloc[0]
+    assert first["issuer_cik"] == "0000320193" and first["accession_number"] == "0000320193-24-000042"
+    assert first["form_type"] == "4" and first["is_amendment"] is False
+    assert first["direct_or_indirect"] == "D" and first["security_title"] == "Common Stock"
+    assert frame[["issuer_cik", "accession_number", "form_type", "is_amendment"]].iloc[1:].isna().all().all()
+    never = ["acceptance_time", "aff10b5one", "is_derivative", "other_owner_ciks", "period_of_report"]
+    assert frame[[*never, "date_of_original_submission"]].isna().all().all()
+    assert list(frame.columns) == tables.RAW_INSIDER_TRADES.column_names
+    stored = to_arrow(frame, tables.RAW_INSIDER_TRADES).to_pandas()
+    assert gates.schema_gate("t", stored, gates.table_schema("raw_insider_trades")).passed
+    amended, _ = normalize.insider_trades(
+        [{**INSIDER[0], "formType": "4/A"}, {**INSIDER[0], "formType": "144"}]
+    )
+    assert [r["form_type"] for r in amended] == ["4/A", None]  # a form outside 3/4/5 is not kept
+    assert [r["is_amendment"] for r in amended] == [True, None]
     reasons = [q["reason"] for q in quarantined]
     assert reasons == [
         "transactionType '' has no Form 4 code",
@@ -272,7 +291,9 @@ def test_etf_exposure_prices_and_universe():
         rows[0]["name"] == "Apple Inc."
         and rows[0]["shares_outstanding"] == 15e9
         and not rows[0]["is_synthetic"]
+        and rows[0]["cik"] is None
     )
+    assert set(rows[0]) == set(tables.UNIVERSE.column_names)
     _, missing = normalize.universe_row("ZZZZ", [], [], pd.Timestamp("2025-01-01"))
     assert missing[0]["reason"] == "no /stable/profile data for the symbol"
 
