@@ -275,8 +275,9 @@ def build(args: argparse.Namespace) -> int:
         if not result.success:
             break
     print("\n" + "=" * 100)
+    completed = all(r.success or promotion_refused(r) for _, r in results)
     print(
-        f"smart-money build {'finished' if all(r.success for _, r in results) else 'FAILED'} "
+        f"smart-money build {'finished' if completed else 'FAILED'} "
         f"in {time.monotonic() - began:.1f}s"
         + ("  — data is SYNTHETIC (simulated market, symbols SYN###)" if synthetic else "")
     )

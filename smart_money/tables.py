@@ -104,7 +104,10 @@ class TableSpec:
 
 
 SOURCE = Column(
-    "source", STRING, "the source that produced the row: synthetic, fmp, sec, file (import: a file of prints)"
+    "source",
+    STRING,
+    "the source that produced the row: synthetic, fmp, sec, file (imported from a file: prices, Congress "
+    "trades, option prints)",
 )
 SYMBOL = Column("symbol", STRING, "ticker of the stock")
 _SEC_ONLY = "sec; null for other sources"
