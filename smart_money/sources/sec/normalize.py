@@ -62,6 +62,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -506,38 +507,52 @@ def amendment_supersessions(rows: pd.DataFrame) -> pd.DataFrame:
         ["known_at", "is_amendment", "accepted_utc", "accession_number"], kind="stable"
     )
     filings["sequence"] = range(len(filings))
-    out = []
-    for _, group in filings.groupby(["issuer_cik", "insider_id", "family"], sort=False):
-        if not group["is_amendment"].any():
-            continue
-        for amendment in group[group["is_amendment"]].itertuples(index=False):
-            earlier = group[group["sequence"] < amendment.sequence]
-            same_period = pd.notna(amendment.period_of_report) & earlier["period_of_report"].eq(
-                amendment.period_of_report
-            )
-            same_origin = pd.notna(amendment.date_of_original_submission) & earlier["known_at"].eq(
-                amendment.date_of_original_submission
-            )
-            for mask in (same_period & same_origin, same_period, same_origin):
-                if mask.any():
-                    out += [
-                        (accession, amendment.accession_number, amendment.known_at)
-                        for accession in earlier.loc[mask, "accession_number"]
-                    ]
-                    break
+    group = ["issuer_cik", "insider_id", "family"]
+    filings = filings.dropna(subset=["accession_number", "issuer_cik", "insider_id"])  # nothing to match on
+    amendments = filings.loc[
+        filings["is_amendment"],
+        [
+            *group,
+            "accession_number",
+            "sequence",
+            "known_at",
+            "period_of_report",
+            "date_of_original_submission",
+        ],
+    ]
+    earlier = filings[[*group, "accession_number", "sequence", "known_at", "period_of_report"]]
+    pairs = amendments.merge(earlier, on=group, suffixes=("", "_earlier"))
+    pairs = pairs[pairs["sequence_earlier"] < pairs["sequence"]]
+    same_period = pairs["period_of_report"].notna() & pairs["period_of_report_earlier"].eq(
+        pairs["period_of_report"]
+    )
+    same_origin = pairs["date_of_original_submission"].notna() & pairs["known_at_earlier"].eq(
+        pairs["date_of_original_submission"]
+    )
+    # the first rule that matches anything wins: both, then the period alone, then the original date alone
+    pairs = pairs.assign(rank=np.select([same_period & same_origin, same_period, same_origin], [1, 2, 3], 0))
+    pairs = pairs[pairs["rank"] > 0]
+    pairs = pairs[pairs["rank"] == pairs.groupby("accession_number")["rank"].transform("min")]
+    direct = pd.DataFrame(
+        {
+            "accession_number": pairs["accession_number_earlier"].to_numpy(),
+            "superseded_by": pairs["accession_number"].to_numpy(),
+            "superseded_at": pairs["known_at"].to_numpy(),
+            "by_sequence": pairs["sequence"].to_numpy(),
+        }
+    )
     # Amendments of the same filing form a chain: each later one also replaces the earlier ones.
-    sequence = dict(zip(filings["accession_number"], filings["sequence"], strict=True))
-    chains: dict[str, list[tuple[str, pd.Timestamp]]] = {}
-    for replaced, by, at in out:
-        chains.setdefault(replaced, []).append((by, at))
-    for amendments in chains.values():
-        amendments.sort(key=lambda a: sequence[a[0]])
-        out += [
-            (earlier, later, at)
-            for i, (earlier, _) in enumerate(amendments)
-            for later, at in amendments[i + 1 :]
-        ]
-    return pd.DataFrame(out, columns=cols).drop_duplicates(["accession_number", "superseded_by"])
+    chain = direct.merge(direct, on="accession_number", suffixes=("", "_later"))
+    chain = chain[chain["by_sequence"] < chain["by_sequence_later"]]
+    chained = pd.DataFrame(
+        {
+            "accession_number": chain["superseded_by"].to_numpy(),
+            "superseded_by": chain["superseded_by_later"].to_numpy(),
+            "superseded_at": chain["superseded_at_later"].to_numpy(),
+        }
+    )
+    out = pd.concat([direct[cols], chained], ignore_index=True)
+    return out.drop_duplicates(["accession_number", "superseded_by"]).reset_index(drop=True)
 
 
 def as_of(rows: pd.DataFrame, t, supersessions: pd.DataFrame | None = None) -> pd.DataFrame:
