@@ -262,6 +262,19 @@ RAW_INSIDER_TRADES = TableSpec(
     ),
 )
 
+# The filing behind a 13F or N-PORT holding, as the SEC source reads it; null for the other sources.
+HOLDING_FILING_COLUMNS: tuple[Column, ...] = (
+    Column("cusip", STRING, "the security's CUSIP as filed, 9 characters (sec)", True, length=(9, 9)),
+    Column("accession_number", STRING, "the EDGAR accession number of the filing (sec)", True),
+    Column(
+        "form_type",
+        STRING,
+        "13F-HR, 13F-HR/A, NPORT-P or NPORT-P/A (sec)",
+        True,
+        allowed=("13F-HR", "13F-HR/A", "NPORT-P", "NPORT-P/A"),
+    ),
+)
+
 RAW_INSTITUTIONAL_HOLDINGS = TableSpec(
     "raw_institutional_holdings",
     "one row per 13F filer × symbol × quarter",
@@ -278,8 +291,24 @@ RAW_INSTITUTIONAL_HOLDINGS = TableSpec(
         Column("is_new_position", BOOL, "true when the filer held none the previous quarter"),
         Column("is_closed_position", BOOL, "true when the filer sold the whole position this quarter"),
         SOURCE,
+        *HOLDING_FILING_COLUMNS,
+        Column(
+            "put_call",
+            STRING,
+            "PUT or CALL for an option line (sec); null for shares. Share counts of features exclude options",
+            True,
+            allowed=("PUT", "CALL"),
+        ),
+        Column(
+            "amendment_type",
+            STRING,
+            "for a 13F-HR/A: RESTATEMENT (replaces the filer's quarter from known_at) or NEW HOLDINGS "
+            "(adds to it); null otherwise (sec)",
+            True,
+            allowed=("RESTATEMENT", "NEW HOLDINGS"),
+        ),
     ),
-    key=("filer_id", "symbol", "report_date"),
+    key=("filer_id", "symbol", "report_date", "put_call", "accession_number"),
 )
 
 RAW_CONGRESS_TRADES = TableSpec(
@@ -311,13 +340,21 @@ RAW_ETF_HOLDINGS = TableSpec(
         Column(
             "known_at",
             DATE,
-            "known_at: the date the record became public (the holdings snapshot's as-of date or later)",
+            "known_at: the date the record became public (sec: the N-PORT filing date; others: the holdings "
+            "snapshot's as-of date or later)",
         ),
         Column("etf_symbol", STRING, "ticker of the ETF"),
         Column("shares", FLOAT, "shares of the stock the ETF holds", ge=0),
         Column("weight", FLOAT, "the holding's share of the ETF's assets, 0-1", True, ge=0, le=1),
         Column("market_value", FLOAT, "value of the holding, dollars", True, ge=0),
         SOURCE,
+        *HOLDING_FILING_COLUMNS,
+        Column(
+            "report_date",
+            DATE,
+            "the date the holdings are reported as of (N-PORT: the report period's end; sec); null otherwise",
+            True,
+        ),
     ),
     key=("etf_symbol", "symbol", "known_at"),
 )

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from smart_money import tables
 from smart_money.features.build import RawFrames, build_features
 from smart_money.features.catalog import FAMILIES, FEATURE_NAMES
+from smart_money.warehouse import to_arrow
 from smart_money_tests.features.test_congress import CONGRESS_COLUMNS
 from smart_money_tests.features.test_etf import ETF_COLUMNS
 from smart_money_tests.features.test_insider import NO_FILING, TRADE_COLUMNS
@@ -161,7 +163,7 @@ def random_panel(seed: int = 7) -> tuple[pd.DataFrame, RawFrames]:
             "source": "test",
         },
         columns=HOLDING_COLUMNS,
-    )
+    ).pipe(lambda frame: to_arrow(frame, tables.RAW_INSTITUTIONAL_HOLDINGS).to_pandas())
 
     k = 250
     congress_traded = _days(rng, k, pd.Timestamp("2023-01-01"), LAST + pd.Timedelta(days=30))
@@ -192,7 +194,7 @@ def random_panel(seed: int = 7) -> tuple[pd.DataFrame, RawFrames]:
             "source": "test",
         },
         columns=ETF_COLUMNS,
-    )
+    ).pipe(lambda frame: to_arrow(frame, tables.RAW_ETF_HOLDINGS).to_pandas())
     o = 1500
     options = pd.DataFrame(
         {

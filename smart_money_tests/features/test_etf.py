@@ -7,6 +7,7 @@ import pytest
 
 from smart_money import tables
 from smart_money.features.etf import ETF_FEATURES, etf_features
+from smart_money.warehouse import to_arrow
 from smart_money_tests.features.test_institutional import grid, row
 
 ETF_COLUMNS = tables.RAW_ETF_HOLDINGS.column_names
@@ -28,7 +29,7 @@ def etf(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
             for symbol, known_at, etf_symbol, shares in rows
         ],
         columns=ETF_COLUMNS,
-    )
+    ).pipe(lambda frame: to_arrow(frame, tables.RAW_ETF_HOLDINGS).to_pandas())
 
 
 def test_etf_features_by_hand() -> None:

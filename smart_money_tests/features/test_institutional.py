@@ -8,6 +8,7 @@ import pytest
 
 from smart_money import tables
 from smart_money.features.institutional import INSTITUTIONAL_FEATURES, institutional_features
+from smart_money.warehouse import to_arrow
 
 HOLDING_COLUMNS = tables.RAW_INSTITUTIONAL_HOLDINGS.column_names
 
@@ -41,7 +42,10 @@ def holding(
 
 
 def holdings(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=HOLDING_COLUMNS)
+    """Rows typed as the warehouse reads them back (the filing columns null unless given)."""
+    return to_arrow(
+        pd.DataFrame(rows, columns=HOLDING_COLUMNS), tables.RAW_INSTITUTIONAL_HOLDINGS
+    ).to_pandas()
 
 
 def grid(rows: list[tuple[str, str, float]]) -> pd.DataFrame:

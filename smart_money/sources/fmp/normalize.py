@@ -390,4 +390,7 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     if not rows:
         return spec.empty()
     out = pd.DataFrame.from_records(rows)
+    for column in spec.column_specs:  # the SEC filing columns FMP does not know stay null
+        if column.name not in out and column.nullable:
+            out[column.name] = None
     return out[spec.column_names]

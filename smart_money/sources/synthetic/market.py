@@ -661,6 +661,7 @@ def _institutional_holdings(
             "is_new_position": frame["is_new_position"].to_numpy(),
             "is_closed_position": frame["is_closed_position"].to_numpy(),
             "source": SOURCE,
+            **dict.fromkeys(("cusip", "accession_number", "form_type", "put_call", "amendment_type")),
         }
     )
 
@@ -775,6 +776,7 @@ def _etf_holdings(
                         "weight": weight,
                         "market_value": np.round(shares * px[idx], 2),
                         "source": SOURCE,
+                        **dict.fromkeys(("cusip", "accession_number", "form_type", "report_date")),
                     }
                 )
             )
