@@ -364,3 +364,48 @@ def congress_source() -> str:
     """``SMART_MONEY_CONGRESS``: where the sec source takes ``raw_congress_trades`` from: fmp, none (the
     default: the Congress features are NaN) or a path (CSV, Senate eFD JSON, House JSON + Clerk XML)."""
     return _table_source("SMART_MONEY_CONGRESS", SEC_DEFAULTS.congress, CONGRESS_SOURCES, "a Congress source")
+
+
+# ---- 13F and N-PORT through the sec source (README: SEC EDGAR source) ------------------------------------
+OPENFIGI_URL = "https://api.openfigi.com"
+
+
+def _existing_file(name: str, what: str) -> Path | None:
+    value = _env(name)
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.is_file():
+        raise SettingsError(f"{name}={value!r} is not a file; name {what}")
+    return path.resolve()
+
+
+def hedge_funds_file() -> Path | None:
+    """``SMART_MONEY_HEDGE_FUNDS``: a CSV (cik, name, source) of hedge-fund 13F filers replacing the shipped
+    list (the name rule still applies to filers not in it)."""
+    return _existing_file("SMART_MONEY_HEDGE_FUNDS", "a CSV of hedge-fund filers (columns cik, name, source)")
+
+
+def cusip_map_file() -> Path | None:
+    """``SMART_MONEY_CUSIP_MAP``: a CSV (cusip, symbol) that takes precedence over OpenFIGI."""
+    return _existing_file("SMART_MONEY_CUSIP_MAP", "a CSV of CUSIP → symbol (columns cusip, symbol)")
+
+
+def openfigi_api_key() -> str | None:
+    """``OPENFIGI_API_KEY``: optional; OpenFIGI's higher rate. Never logged or written anywhere."""
+    return _env("OPENFIGI_API_KEY")
+
+
+def openfigi_url() -> str:
+    return _env("OPENFIGI_URL") or OPENFIGI_URL
+
+
+def etf_symbols(default: tuple[str, ...]) -> tuple[str, ...]:
+    """``SMART_MONEY_ETFS``: the ETFs whose N-PORT holdings the sec source reads (comma list)."""
+    listed = _env("SMART_MONEY_ETFS")
+    if listed is None:
+        return default
+    symbols = tuple(dict.fromkeys(s.strip().upper() for s in listed.split(",") if s.strip()))
+    if not symbols:
+        raise SettingsError("SMART_MONEY_ETFS is empty; list ETF tickers such as IVV,VTI or leave it unset")
+    return symbols
