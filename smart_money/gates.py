@@ -22,6 +22,7 @@ COMPLETENESS_MIN = 0.85
 MISSING_MAX = 0.10
 BALANCE_OK = (0.30, 0.70)
 BALANCE_CRITICAL = (0.05, 0.95)
+MAPPED_VALUE_MIN = 0.80  # share of a quarter's 13F value whose CUSIPs map to symbols
 
 
 @dataclass
@@ -325,3 +326,29 @@ def no_lookahead_gate(
     return GateResult(
         name, PASSED, f"features identical with and without {future_rows} later records", metrics
     )
+
+
+def mapped_value_gate(name: str, coverage: pd.DataFrame, minimum: float = MAPPED_VALUE_MIN) -> GateResult:
+    """Per 13F quarter, the share of the reported value (of securities in the universe's issuers' filings
+    read) whose CUSIP mapped to a symbol; a quarter below ``minimum`` warns: holdings are missing from the
+    features, not wrong. ``coverage`` has report_date, value_total, value_mapped."""
+    if coverage.empty:
+        return GateResult(name, WARNING, "no 13F value to measure", {"quarters": 0})
+    table = coverage.assign(
+        share_mapped=coverage["value_mapped"] / coverage["value_total"].where(coverage["value_total"] > 0)
+    ).sort_values("report_date")
+    low = table[table["share_mapped"].fillna(0.0) < minimum]
+    worst = table.loc[table["share_mapped"].fillna(0.0).idxmin()]
+    metrics = {
+        "quarters": len(table),
+        "quarters_below": len(low),
+        "minimum": minimum,
+        "worst": f"{pd.Timestamp(worst['report_date']):%Y-%m-%d} ({worst['share_mapped']:.1%})",
+    }
+    if len(low):
+        summary = (
+            f"{len(low)} of {len(table)} quarter(s) have less than {minimum:.0%} of 13F value mapped to "
+            f"symbols (worst {metrics['worst']})"
+        )
+        return GateResult(name, WARNING, summary, metrics, low)
+    return GateResult(name, PASSED, f"every quarter has at least {minimum:.0%} of 13F value mapped", metrics)
