@@ -329,9 +329,10 @@ def no_lookahead_gate(
 
 
 def mapped_value_gate(name: str, coverage: pd.DataFrame, minimum: float = MAPPED_VALUE_MIN) -> GateResult:
-    """Per 13F quarter, the share of the reported value (of securities in the universe's issuers' filings
-    read) whose CUSIP mapped to a symbol; a quarter below ``minimum`` warns: holdings are missing from the
-    features, not wrong. ``coverage`` has report_date, value_total, value_mapped."""
+    """Per 13F quarter, the share of the reported share-position value (every filing read, options and
+    principal amounts aside) whose CUSIP maps to a universe symbol; a quarter below ``minimum`` warns: either
+    CUSIPs failed to map or the universe is a small part of what institutions hold. Nothing is wrong, but
+    holdings are missing from the features. ``coverage`` has report_date, value_total, value_mapped."""
     if coverage.empty:
         return GateResult(name, WARNING, "no 13F value to measure", {"quarters": 0})
     table = coverage.assign(
