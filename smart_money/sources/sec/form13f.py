@@ -232,13 +232,9 @@ class Form13FError(ValueError):
     fix)."""
 
 
-DatasetError = Form13FError
-
-
 # ---- small parsers -----------------------------------------------------------------------------------------
 _ACCESSION = re.compile(r"(\d{10})-?(\d{2})-?(\d{6})")
 _MDY = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
-_CUSIP = re.compile(r"[A-Z0-9]{9}")
 
 
 def accession(value) -> str:
@@ -441,14 +437,7 @@ def parse_information_table(xml: bytes | str, accession_number: str, filing_date
 
 def _documents(text: bytes) -> list[bytes]:
     """The XML documents of a full submission: each ``<XML>…</XML>`` block (both header layouts)."""
-    blocks = re.findall(rb"<XML>\s*(.*?)\s*</XML>", text, flags=re.DOTALL | re.IGNORECASE)
-    if blocks:
-        return blocks
-    return re.findall(
-        rb"<((?:[\w.-]+:)?)(?:edgarSubmission|informationTable)[\s>].*?</\1(?:edgarSubmission|informationTable)>",
-        text,
-        flags=re.DOTALL,
-    )
+    return re.findall(rb"<XML>\s*(.*?)\s*</XML>", text, flags=re.DOTALL | re.IGNORECASE)
 
 
 def _root_name(document: bytes) -> str | None:
@@ -469,7 +458,10 @@ def parse_submission(text: bytes | str) -> tuple[dict, pd.DataFrame]:
         raise Form13FError("13F submission: the SEC header has no ACCESSION NUMBER / <ACCESSION-NUMBER>")
     documents = {_root_name(d): d for d in reversed(_documents(raw))}  # the first of each kind wins
     if "edgarSubmission" not in documents:
-        raise Form13FError(f"13F submission {header.accession_number} has no 13F primary document")
+        raise Form13FError(
+            f"13F submission {header.accession_number} has no 13F primary document (no <XML> block with "
+            "an <edgarSubmission>)"
+        )
     filing = parse_cover(
         documents["edgarSubmission"],
         accession_number=header.accession_number,
@@ -838,8 +830,10 @@ def read_dataset(path: Path, cusips: set[str] | None = None) -> tuple[pd.DataFra
     (a filer that no longer holds a CUSIP still filed). ``lines`` (:data:`LINE_COLUMNS`): the INFOTABLE
     lines of those filings, only those whose CUSIP is in ``cusips`` when given (choosing the universe is
     not dropping data), grouped by filing in document (``INFOTABLE_SK``) order; ``value_usd`` in dollars by
-    the filing's date. Both frames carry ``attrs["quarantined"]``. A damaged archive, or one without
-    SUBMISSION, COVERPAGE or INFOTABLE, raises :class:`Form13FError` naming the file and the member."""
+    the filing's date. Both frames carry ``attrs["quarantined"]``. Pass the universe's CUSIPs for a whole
+    quarter: without them every line becomes a row (3 million lines: about 1.8 GB at the peak). A damaged
+    archive, or one without SUBMISSION, COVERPAGE or INFOTABLE, raises :class:`Form13FError` naming the
+    file and the member."""
     members = _members(path)
     label = str(path)
     submission, bad_submission = _read_small(_member(members, "SUBMISSION", label), "SUBMISSION")
