@@ -850,3 +850,85 @@ def read_dataset(path: Path, cusips: set[str] | None = None) -> tuple[pd.DataFra
     ]
     filings.attrs["quarantined"] = [*bad_submission, *bad_cover, *bad_filings]
     return filings, lines
+
+
+CUSIP_VALUE_COLUMNS = ("report_date", "cusip", "issuer_name", "value_usd")
+
+
+def dataset_cusip_values(path: Path) -> pd.DataFrame:
+    """Per (period of report, CUSIP) the dollar value of a data set's share positions (SH, no put/call) and
+    the issuer's name as filed: what there is to map to symbols, largest first. INFOTABLE is streamed in
+    blocks of five columns, so a whole quarter (millions of lines) is never in memory. The sec source maps
+    these CUSIPs (once, cached) before it reads the lines of the universe's CUSIPs, and reports the share of
+    value it could map."""
+    members = _members(path)
+    label = str(path)
+    submission, _ = _read_small(_member(members, "SUBMISSION", label), "SUBMISSION")
+    coverpage, _ = _read_small(_member(members, "COVERPAGE", label), "COVERPAGE")
+    filings, _, _ = _dataset_filings(submission, coverpage)
+    filed = filings.set_index("accession_number")
+    period = filed["period_of_report"]
+    scale = pd.Series(
+        np.where(filed["filing_date"] < pd.Timestamp(DOLLARS_FROM), THOUSAND, 1.0), index=filed.index
+    )
+    member = _member(members, "INFOTABLE", label)
+    try:
+        with member.open() as handle:
+            header = [h.strip().upper() for h in handle.readline().decode("utf-8").rstrip("\r\n").split("\t")]
+    except _READ_ERRORS as error:
+        raise member.error(error) from None
+    _check_header(member, "INFOTABLE", header)
+    wanted = [
+        c
+        for c in ("ACCESSION_NUMBER", "CUSIP", "NAMEOFISSUER", "VALUE", "SSHPRNAMTTYPE", "PUTCALL")
+        if c in header
+    ]
+    parts: list[pd.DataFrame] = []
+    try:
+        with member.open() as handle:
+            reader = pa_csv.open_csv(
+                handle,
+                read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=8 << 20),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter="\t", quote_char=False, invalid_row_handler=lambda _: "skip"
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    include_columns=wanted,
+                    column_types={c: pa.string() for c in header},
+                    strings_can_be_null=False,
+                ),
+            )
+            for batch in reader:
+                block = batch.to_pandas()
+                block = block[block["SSHPRNAMTTYPE"].str.strip().str.upper() == "SH"]
+                if "PUTCALL" in block:
+                    block = block[block["PUTCALL"].str.strip() == ""]
+                accession = block["ACCESSION_NUMBER"].str.strip()
+                value = pd.to_numeric(block["VALUE"].str.strip(), errors="coerce") * accession.map(scale)
+                part = pd.DataFrame(
+                    {
+                        "report_date": accession.map(period),
+                        "cusip": block["CUSIP"].str.strip().str.upper(),
+                        "issuer_name": block.get(
+                            "NAMEOFISSUER", pd.Series("", index=block.index)
+                        ).str.strip(),
+                        "value_usd": value,
+                    }
+                ).dropna(subset=["report_date", "value_usd"])
+                parts.append(
+                    part.groupby(["report_date", "cusip"], as_index=False).agg(
+                        issuer_name=("issuer_name", "first"), value_usd=("value_usd", "sum")
+                    )
+                )
+    except _READ_ERRORS as error:
+        raise member.error(error) from None
+    if not parts:
+        return pd.DataFrame(columns=list(CUSIP_VALUE_COLUMNS))
+    out = (
+        pd.concat(parts, ignore_index=True)
+        .groupby(["report_date", "cusip"], as_index=False)
+        .agg(issuer_name=("issuer_name", "first"), value_usd=("value_usd", "sum"))
+    )
+    return out.sort_values(["report_date", "value_usd"], ascending=[True, False], ignore_index=True)[
+        list(CUSIP_VALUE_COLUMNS)
+    ]

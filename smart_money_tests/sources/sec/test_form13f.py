@@ -642,3 +642,16 @@ def test_damaged_or_incomplete_data_sets_raise_one_clear_error(dataset, tmp_path
     damaged.write_bytes(bytes(raw))
     with pytest.raises(form13f.Form13FError, match=r"damaged\.zip: member INFOTABLE\.tsv could not be read"):
         form13f.read_dataset(damaged, cusips={"023135106"})
+
+
+def test_the_cusip_values_of_a_data_set_are_its_share_lines_in_dollars(dataset):
+    filings, lines = form13f.read_dataset(dataset)
+    values = form13f.dataset_cusip_values(dataset)
+    shares = lines[(lines["shares_type"] == "SH") & lines["put_call"].isna()].merge(
+        filings[["accession_number", "period_of_report"]], on="accession_number"
+    )
+    expected = shares.groupby(["period_of_report", "cusip"])["value_usd"].sum()
+    got = values.set_index(["report_date", "cusip"])["value_usd"]
+    got.index = got.index.set_names(["period_of_report", "cusip"])
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+    assert values["value_usd"].sum() > 1e8  # dollars, the pre-2023 filing scaled from thousands
