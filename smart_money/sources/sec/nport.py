@@ -692,7 +692,8 @@ def etf_rows(
     mine = holdings[holdings["accession_number"] == accession]
     symbols = _lookup_cusips(mine).map(_cusip_map(cusip_to_symbol))
     equity = (mine["asset_cat"] == EQUITY_COMMON) & (mine["payoff_profile"] != "Short")
-    chosen = mine[equity & symbols.notna()].assign(symbol=symbols)
+    keep = equity & symbols.notna()
+    chosen = mine[keep].assign(symbol=symbols[keep])  # (an empty frame would take the whole index)
     quarantined: list[dict] = []
     good: list[dict] = []
     for holding in chosen.to_dict("records"):
@@ -739,30 +740,33 @@ def etf_rows(
 
 def holdings_coverage(holdings: pd.DataFrame, cusip_to_symbol: Mapping, top: int = 10) -> dict:
     """How much of a report's (or a data set's) long equity maps to the universe: counts, dollar values,
-    the mapped share of value and the ``top`` largest unmapped CUSIPs (value_usd, name)."""
-    symbols = _lookup_cusips(holdings).map(_cusip_map(cusip_to_symbol))
-    equity = holdings[(holdings["asset_cat"] == EQUITY_COMMON) & (holdings["payoff_profile"] != "Short")]
-    mapped = symbols.loc[equity.index].notna()
-    value = equity["value_usd"].fillna(0.0)
-    unmapped = (
-        equity[~mapped]
-        .assign(value_usd=value[~mapped])
-        .groupby(_lookup_cusips(equity[~mapped]).fillna("(none)"), sort=False)
-        .agg(value_usd=("value_usd", "sum"), name=("name", "first"))
-        .sort_values("value_usd", ascending=False)
+    the mapped share of value and the ``top`` largest unmapped holdings (by CUSIP, or by name when the
+    holding has none)."""
+    cusips = _lookup_cusips(holdings)
+    symbols = cusips.map(_cusip_map(cusip_to_symbol))
+    is_equity = (holdings["asset_cat"] == EQUITY_COMMON) & (holdings["payoff_profile"] != "Short")
+    mapped = symbols.notna() & is_equity
+    value = holdings["value_usd"].fillna(0.0)
+    left = is_equity & ~mapped
+    keys = cusips.fillna("name: " + holdings["name"].fillna("?"))
+    unmapped = holdings[left].assign(value_usd=value[left], _key=keys[left])
+    largest = (
+        unmapped.groupby("_key", sort=False)
+        .agg(cusip=("cusip", "first"), name=("name", "first"), value_usd=("value_usd", "sum"))
+        .sort_values("value_usd", ascending=False, kind="stable")
         .head(top)
     )
-    total = float(value.sum())
+    total = float(value[is_equity].sum())
+    mapped_value = float(value[mapped].sum())
     return {
         "n_holdings": int(len(holdings)),
-        "n_equity": int(len(equity)),
+        "n_equity": int(is_equity.sum()),
         "n_equity_mapped": int(mapped.sum()),
         "equity_value_usd": total,
-        "mapped_value_usd": float(value[mapped].sum()),
-        "mapped_value_share": float(value[mapped].sum()) / total if total > 0 else math.nan,
+        "mapped_value_usd": mapped_value,
+        "mapped_value_share": mapped_value / total if total > 0 else math.nan,
         "largest_unmapped": [
-            {"cusip": cusip, "value_usd": float(r.value_usd), "name": r.name}
-            for cusip, r in unmapped.iterrows()
+            {"cusip": r.cusip, "name": r.name, "value_usd": float(r.value_usd)} for r in largest.itertuples()
         ],
     }
 
