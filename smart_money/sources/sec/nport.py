@@ -1,7 +1,8 @@
 """ETF holdings from Form N-PORT → ``raw_etf_holdings`` rows, point in time.
 
-Every registered fund other than a money market fund files Form N-PORT under rule 30b1-9, exchange-traded
-funds organized as unit investment trusts included (the form's General Instruction A). A report lists the
+Every registered fund other than a money market fund or a small business investment company files Form
+N-PORT under rule 30b1-9, exchange-traded funds organized as unit investment trusts included (the form's
+General Instruction A). A report lists the
 fund's holdings as of one month end with CUSIP, balance, value in dollars and share of net assets.
 
 **The document** (``primary_doc.xml``, namespace ``http://www.sec.gov/edgar/nport``; the SEC's
@@ -174,7 +175,6 @@ DEFAULT_ETFS: tuple[str, ...] = (
     "SCHD",  # Schwab U.S. Dividend Equity
 )
 
-_NS = "{http://www.sec.gov/edgar/nport}"
 _DOCUMENT = re.compile(rb"<(?:\w+:)?edgarSubmission[\s>].*?</(?:\w+:)?edgarSubmission>", re.DOTALL)
 _NA = {"", "N/A", "NA", "NONE"}
 
@@ -484,7 +484,8 @@ def dataset_holdings(
     """Data set ``FUND_REPORTED_HOLDING`` rows → :data:`HOLDING_COLUMNS`, in file order. ``filings``
     (:func:`dataset_filings`) gives each accession's series and report date; ``IDENTIFIERS`` (joined on
     ``HOLDING_ID``) the ISIN and ticker. Columns a frame lacks are null (the shared sample has no CUSIP,
-    unit, asset category or payoff profile)."""
+    unit, asset category or payoff profile). Rows are read one by one: give it the configured series'
+    accessions, not a whole quarter's millions of holdings."""
     frame = _upper_columns(holdings)
     if "ACCESSION_NUMBER" not in frame.columns:
         raise NportParseError(
