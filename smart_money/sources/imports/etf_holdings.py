@@ -14,8 +14,8 @@ ticker              yes       the position's ticker; empty for cash, money marke
 shares              yes*      shares held, ``2,469,443`` (thousands separators allowed), >= 0
 company             no        the issuer's name (not kept)
 cusip               no        the CUSIP; ARK's own codes (``X9USDDGCM``, ``PIPEACHRU``) are not CUSIPs
-                              and become null; an 8-digit value that is a CUSIP with its leading zero
-                              lost (``84310101`` → ``084310101``, checked by the check digit) is restored
+                              and become null; digits that are a CUSIP with its leading zeros lost
+                              (``84310101`` → ``084310101``, checked by the check digit) are restored
 market value ($)    no        dollars, ``$1,959,774,659.23``; empty is unknown
 weight (%)          no        share of the fund, ``9.65%`` → 0.0965; empty is unknown
 ==================  ========  ========================================================================
@@ -112,8 +112,8 @@ def _cusip(text: str) -> str | None:
     value = text.strip().upper()
     if is_valid_cusip(value):
         return value
-    if len(value) == 8 and value.isdigit() and is_valid_cusip("0" + value):
-        return "0" + value  # a spreadsheet dropped the leading zero
+    if value.isdigit() and len(value) < 9 and is_valid_cusip(value.zfill(9)):
+        return value.zfill(9)  # a spreadsheet read it as a number and dropped the leading zeros
     return None
 
 
