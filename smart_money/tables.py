@@ -352,11 +352,12 @@ RAW_ETF_HOLDINGS = TableSpec(
         Column(
             "report_date",
             DATE,
-            "the date the holdings are reported as of (N-PORT: the report period's end; sec); null otherwise",
+            "the date the holdings are reported as of (sec: N-PORT's report date; file: the holdings file's "
+            "as-of date); null otherwise",
             True,
         ),
     ),
-    key=("etf_symbol", "symbol", "known_at"),
+    key=("etf_symbol", "symbol", "known_at", "report_date", "accession_number"),
 )
 
 SYNTHETIC_TRUTH = TableSpec(
