@@ -43,7 +43,6 @@ OpenFIGI; :class:`CusipMapper` asks OpenFIGI only for what it lacks and keeps on
 
 import csv
 import hashlib
-import ipaddress
 import json
 import logging
 import math
@@ -62,6 +61,7 @@ import pandas as pd
 from smart_money import files
 from smart_money.sources.http import RateLimiter, Retryable, RetryPolicy, retry_after_seconds, with_retries
 from smart_money.sources.sec.cache import server_folder
+from smart_money.sources.sec.client import _is_loopback  # the loopback test of the SEC client's rate rule
 from smart_money.sources.synthetic.identifiers import is_valid_cusip
 
 log = logging.getLogger(__name__)
@@ -175,16 +175,6 @@ def choose_ticker(listings: Iterable[Mapping]) -> str | None:
     if not candidates:
         return None
     return sec_symbol(min(candidates)[1])
-
-
-def _is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _checksum(cusip: str, status: str, data: list) -> str:

@@ -21,7 +21,8 @@ budget, one without against its client address'. Past the budget (requests in an
 ``ratelimit-limit``, ``ratelimit-remaining`` and ``ratelimit-reset`` (whole seconds until a slot frees; no
 ``Retry-After``); too many jobs in one request: 413; a body that is not a list of jobs: 400; a key not in
 ``api_keys`` (when given): 401. Every mapping answer carries the rate-limit headers. Rejected requests do not
-use up the budget. ``faults`` (a list of statuses) answers the next requests with those statuses first.
+use up the budget. Faults for tests: ``faults`` (a list of statuses) answers the next requests with those
+statuses first; a CUSIP in ``job_errors`` gets ``{"error": ...}`` instead of its answer.
 
 ``GET /_stats``: requests by status, jobs answered, the largest batch, requests with and without a key,
 admission times; ``POST /_reset`` clears them. The server keeps no key: it logs nothing and counts keyed
@@ -97,6 +98,7 @@ class OpenFigiServerState:
         self.clock = clock
         self.lock = threading.Lock()
         self.faults: list[int] = []
+        self.job_errors: set[str] = set()
         self.reset()
 
     @staticmethod
@@ -135,6 +137,8 @@ class OpenFigiServerState:
         if job.get("idType") != "ID_CUSIP":
             return {"error": f"Unsupported idType {job.get('idType')!r} (this stand-in maps ID_CUSIP only)."}
         cusip = str(job.get("idValue", "")).strip().upper()
+        if cusip in self.job_errors:
+            return {"error": "Internal error while processing the job."}
         security = self.table.get(cusip)
         if security is None:
             return {"warning": NOT_FOUND}
