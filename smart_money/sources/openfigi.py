@@ -59,6 +59,7 @@ import httpx
 import pandas as pd
 
 from smart_money import files
+from smart_money.settings import OPENFIGI_URL
 from smart_money.sources.http import RateLimiter, Retryable, RetryPolicy, retry_after_seconds, with_retries
 from smart_money.sources.sec.cache import server_folder
 from smart_money.sources.sec.client import _is_loopback  # the loopback test of the SEC client's rate rule
@@ -66,7 +67,6 @@ from smart_money.sources.synthetic.identifiers import is_valid_cusip
 
 log = logging.getLogger(__name__)
 
-OPENFIGI_URL = "https://api.openfigi.com"
 MAPPING_PATH = "/v3/mapping"
 API_KEY_HEADER = "X-OPENFIGI-APIKEY"
 API_KEY_ENV = "OPENFIGI_API_KEY"
