@@ -362,8 +362,16 @@ def parse_ownership_xml(xml: bytes) -> ElementTree.Element:
     return root
 
 
+_BREAKS = re.compile(r"[\t\r\n]+")
+
+
 def _clean(text: str | None) -> str:
-    return re.sub(r"[\t\r\n]+", " ", text or "").strip()
+    """``text`` stripped, with tabs and line breaks as one space (a data set value is one TSV field)."""
+    if not text:
+        return ""
+    if "\t" in text or "\n" in text or "\r" in text:
+        return _BREAKS.sub(" ", text).strip()
+    return text.strip()
 
 
 def _text(node: ElementTree.Element | None, path: str) -> str:
@@ -1134,7 +1142,7 @@ def render_nport(
     balance, units NS, curCd USD, valUSD, pctVal = value / net assets in percent, payoffProfile Long,
     assetCat EC, issuerCat CORP, invCountry US) and the signature, in the order of the SEC's samples. The
     items a holdings reader needs, not every optional item of the form."""
-    net = round(sum(round(h.value_usd, 2) for h in holdings), 2)
+    net = sum((_cents(h.value_usd) for h in holdings), Decimal(0))
     classes = "".join(f"<classId>{c}</classId>" for c in class_ids)
     zeros = "".join(
         f"<{name}>0.00000000</{name}>"
@@ -1147,12 +1155,12 @@ def render_nport(
     )  # fmt: skip
     securities = []
     for h in holdings:
-        pct = 100.0 * round(h.value_usd, 2) / net if net else 0.0
+        pct = 100 * _cents(h.value_usd) / net if net else Decimal(0)
         securities.append(
             f"<invstOrSec><name>{escape(h.name)}</name><lei>{h.lei}</lei><title>{escape(h.name)}</title>"
             f'<cusip>{h.cusip}</cusip><identifiers><isin value="{h.isin}"/></identifiers>'
-            f"<balance>{h.balance:.8f}</balance><units>NS</units><curCd>USD</curCd>"
-            f"<valUSD>{round(h.value_usd, 2):.8f}</valUSD><pctVal>{pct:.12f}</pctVal>"
+            f"<balance>{Decimal(repr(float(h.balance))):.8f}</balance><units>NS</units><curCd>USD</curCd>"
+            f"<valUSD>{_cents(h.value_usd):.8f}</valUSD><pctVal>{pct:.12f}</pctVal>"
             "<payoffProfile>Long</payoffProfile><assetCat>EC</assetCat><issuerCat>CORP</issuerCat>"
             "<invCountry>US</invCountry><isRestrictedSec>N</isRestrictedSec><fairValLevel>1</fairValLevel>"
             "<securityLending><isCashCollateral>N</isCashCollateral><isNonCashCollateral>N"
@@ -1184,6 +1192,10 @@ def render_nport(
         "  </formData>\n</edgarSubmission>\n"
     )
     return doc.encode("utf-8")
+
+
+def _cents(value: float) -> Decimal:
+    return Decimal(repr(round(float(value), 2))).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def _iso7064_check(text: str) -> str:
@@ -1435,28 +1447,30 @@ def _decode(raw: bytes) -> str:
 
 
 class FilingsWorld(EdgarWorld):
-    """Real filings from a folder laid out like ``shared/realdata/form4_xml/``."""
+    """Real filings from one or more folders laid out like ``shared/realdata/form4_xml/`` (module
+    docstring): ownership documents, and 13F filings (rows whose ``form_type`` starts with 13F)."""
 
     description = "REAL filings"
 
-    def __init__(self, folder: Path | str, tickers: Path | str | None = None):
-        self.folder = Path(folder)
-        index = self.folder / "INDEX.csv"
-        if not index.is_file():
-            raise FileNotFoundError(
-                f"{index} not found: --filings needs a folder with an INDEX.csv whose 'file' column names "
-                "each "
-                "document (like shared/realdata/form4_xml/)"
-            )
+    def __init__(self, folder: Path | str | Iterable[Path | str], tickers: Path | str | None = None):
+        self.folders = [Path(folder)] if isinstance(folder, str | Path) else [Path(f) for f in folder]
         self.skipped: list[dict] = []
         self.problems: list[dict] = []
-        self._by_accession: dict[str, Filing] = {}
-        with open(index, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if "file" not in (reader.fieldnames or []):
-                raise ValueError(f"{index} has no 'file' column (columns: {reader.fieldnames})")
-            for row in reader:
-                self._load(row)
+        self._by_accession: dict[str, Filing | FundFiling] = {}
+        for folder_path in self.folders:
+            self.folder = folder_path  # the folder whose INDEX.csv is being read
+            index = self.folder / "INDEX.csv"
+            if not index.is_file():
+                raise FileNotFoundError(
+                    f"{index} not found: --filings needs a folder with an INDEX.csv whose 'file' column "
+                    "names each document (like shared/realdata/form4_xml/)"
+                )
+            with open(index, newline="", encoding="utf-8") as fh:
+                reader = csv.DictReader(fh)
+                if "file" not in (reader.fieldnames or []):
+                    raise ValueError(f"{index} has no 'file' column (columns: {reader.fieldnames})")
+                for row in reader:
+                    self._load(row)
         self._by_cik: dict[int, list[Filing]] = defaultdict(list)
         for f in self._by_accession.values():
             for cik in f.ciks:
@@ -1864,8 +1878,11 @@ class SyntheticWorld(EdgarWorld):
         amendments (module docstring); each simulated ETF files NPORT-P reports on the schedule."""
         import pandas as pd
 
+        from smart_money import timeline
         from smart_money.sources.synthetic.identifiers import synthetic_cusip
 
+        days = timeline.trading_days(self.config.start, self.config.end + timedelta(days=120))
+        self._business_days = {d.date() for d in days}
         uni = world.universe
         self._issuer_name = dict(zip(uni["symbol"], uni["name"], strict=True))
         self._cusip = {symbol: synthetic_cusip(symbol) for symbol in uni["symbol"]}
@@ -1903,7 +1920,7 @@ class SyntheticWorld(EdgarWorld):
                 variant = "as simulated"
             original = self._add_fund_spec(day, rows=held, variant=variant, form="13F-HR", **base)
             if amendment is not None:
-                filed = _weekday_on_or_after(day + timedelta(days=AMENDMENT_LAG_DAYS))
+                filed = self._business_day(day + timedelta(days=AMENDMENT_LAG_DAYS), forward=True)
                 amended = self._add_fund_spec(filed, rows=held, variant=amendment, form="13F-HR/A", **base)
                 self.amendments.append(
                     {
@@ -1932,7 +1949,7 @@ class SyntheticWorld(EdgarWorld):
             lag = (50 if self.nport_schedule == "quarterly" else 20) + zlib.crc32(
                 f"{etf}{as_of}".encode()
             ) % 10
-            filed = _weekday_on_or_before(as_of + timedelta(days=lag))
+            filed = self._business_day(as_of + timedelta(days=lag), forward=False)
             trust, series_id, class_id, number = self._etfs[etf]
             self._add_fund_spec(
                 filed,
@@ -1944,6 +1961,13 @@ class SyntheticWorld(EdgarWorld):
                 form="NPORT-P",
                 number=number,
             )
+
+    def _business_day(self, day: date, forward: bool) -> date:
+        """The nearest day EDGAR takes filings (a trading day of the simulated market's calendar)."""
+        step = timedelta(days=1 if forward else -1)
+        while day not in self._business_days:
+            day += step
+        return day
 
     def _add_fund_spec(self, day: date, **spec) -> str:
         sequence = day.timetuple().tm_yday * (100 if spec["kind"] == "NPORT" else 1) + spec.get("number", 0)
@@ -2190,18 +2214,6 @@ def synthetic_manager_cik(filer_id: str) -> int:
     if not match:
         raise ValueError(f"{filer_id!r} is not a simulated 13F filer id (SYNHF01, SYNIN001, ...)")
     return SYNTHETIC_MANAGER_CIK + (100 if match.group(1) == "IN" else 0) + int(match.group(2))
-
-
-def _weekday_on_or_after(day: date) -> date:
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
-def _weekday_on_or_before(day: date) -> date:
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
 
 
 def _xml_number(value) -> str:
@@ -2693,7 +2705,10 @@ def make_handler(state: EdgarServerState):
 
 
 def _world(
-    filings: Path | str | None, config, tickers: Path | str | None = None, nport_schedule: str = "quarterly"
+    filings: Path | str | Iterable[Path | str] | None,
+    config,
+    tickers: Path | str | None = None,
+    nport_schedule: str = "quarterly",
 ) -> EdgarWorld:
     if tickers is not None and filings is None:
         raise ValueError("--tickers adds companies to a folder of real filings: give --filings too")
@@ -2705,7 +2720,7 @@ class LocalEdgarServer:
 
     def __init__(
         self,
-        filings: Path | str | None = None,
+        filings: Path | str | Iterable[Path | str] | None = None,
         config=None,
         *,
         as_of: date | None = None,
@@ -2746,7 +2761,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--filings", help="a folder of real filings with an INDEX.csv (default: synthetic)")
+    parser.add_argument(
+        "--filings",
+        action="append",
+        help="a folder of real filings with an INDEX.csv (repeat for more; default: synthetic)",
+    )
     parser.add_argument(
         "--tickers",
         help="with --filings: a company_tickers.json whose companies are listed too (with no filings)",
