@@ -1,7 +1,8 @@
 """A local stand-in for SEC EDGAR: the paths and shapes the SEC client uses, from real filings or simulated.
 
     python -m smart_money.testing.edgar_server --port 8766 --filings ../shared/realdata/form4_xml
-    python -m smart_money.testing.edgar_server --port 8766 [--n-symbols 500 --seed 7]
+    python -m smart_money.testing.edgar_server --port 8766 --filings A --filings B   # several folders
+    python -m smart_money.testing.edgar_server --port 8766 [--n-symbols 500 --seed 7 --nport-schedule monthly]
 
 One server answers for both hosts (point ``SEC_WWW_URL`` and ``SEC_DATA_URL`` at it):
 
@@ -18,16 +19,41 @@ One server answers for both hosts (point ``SEC_WWW_URL`` and ``SEC_DATA_URL`` at
   SEC's Insider Transactions Data Set (columns of ``FORM_345_readme.htm`` as in the SEC's 2024q3 files),
   derived here from the ownership XML the way the SEC derives them. A filing accepted after 17:30 Eastern on
   the last business day of a quarter goes into the next quarter's set, as the SEC's readme says. A quarter is
-  published ``dataset_lag_days`` after it closes.
+  published ``dataset_lag_days`` after it closes;
+- 13F-HR / 13F-HR/A filings in their manager's folder: ``primary_doc.xml`` (the cover page,
+  ``edgarSubmission`` in ``http://www.sec.gov/edgar/thirteenffiler``), the information table
+  (``informationTable`` in ``http://www.sec.gov/edgar/document/thirteenf/informationtable``, under the name
+  the filer chose), ``xslForm13F_X02/…`` renderings (HTML), ``<accession>.txt`` and ``index.json``; the
+  manager's submissions list them (form, ``reportDate`` = the quarter end, ``primaryDocument``
+  ``xslForm13F_X02/primary_doc.xml``, act 34), the daily index too (form type ``13F-HR``);
+- ``/files/structureddata/data/form-13f-data-sets/<name>_form13f.zip``: the seven TSVs of the SEC's Form 13F
+  Data Set (SUBMISSION, COVERPAGE, OTHERMANAGER, SIGNATURE, SUMMARYPAGE, OTHERMANAGER2, INFOTABLE with the
+  columns of ``FORM13F_readme.htm``; dates DD-MON-YYYY, flags Y/N, VALUE as filed: thousands of dollars
+  before 2023-01-03, dollars from then on), derived from the 13F XML. Names and filing-date windows as the
+  SEC's (:func:`smart_money.sources.sec.client.form13f_dataset_name`: ``2013q2`` … ``2023q4``,
+  ``01jan2024-29feb2024``, then ``01mar2024-31may2024``, ``01jun2024-31aug2024``, …), the 17:30 rule on a
+  window's last business day, published ``dataset_lag_days`` after the window closes;
+- NPORT-P filings in their registrant's (the trust's) folder: ``primary_doc.xml`` (``edgarSubmission`` in
+  ``http://www.sec.gov/edgar/nport``: genInfo regCik / seriesId / repPdEnd / repPdDate, fundInfo, one
+  ``invstOrSec`` per holding with name, lei, title, cusip, identifiers/isin, balance, units, curCd, valUSD,
+  pctVal, payoffProfile, assetCat, issuerCat, invCountry), ``xslFormNPORT-P_X01/…``, the ``.txt`` (its header
+  names the series and classes) and ``index.json``; the registrant's submissions list them (act 40);
+- ``/files/company_tickers_mf.json``: ``{"fields": ["cik", "seriesId", "classId", "symbol"], "data": [...]}``,
+  each share class whose series has a public N-PORT.
 
-Nothing is served that is not public at the server's ``as_of`` date (filings by filing date).
+Nothing is served that is not public at the server's ``as_of`` date (filings by filing date; an entity whose
+every filing is still to come is unknown).
 
 **From a folder of real filings** (``--filings DIR``, laid out like ``shared/realdata/form4_xml/``: an
 ``INDEX.csv`` whose ``file`` column names each document, each with a ``metadata.json`` beside it or an SGML
 header inside it): the filing date, accession and acceptance time come from the header (``INDEX.csv``'s
 ``accession`` / ``filing_date`` / ``acceptance_datetime`` only when the document has none); issuer, ticker
 and owners from the XML. A document with no filing date anywhere is not served (``skipped`` in
-``/_stats``): nothing says when it became public. There are no XBRL facts: company facts answer 404.
+``/_stats``): nothing says when it became public. There are no XBRL facts: company facts answer 404. Rows
+whose ``form_type`` starts with ``13F`` are 13F filings: a complete submission (line-per-tag ``.txt`` or the
+one-line ``.nc`` form) holding the cover page and the information table, or a cover page with the
+``infotable_file`` column naming its table; the filer comes from the cover page's credentials, and a cover
+page without a filing date or a table without a cover page is skipped.
 
 **Synthetic** (no ``--filings``): the simulated market of
 :func:`smart_money.sources.synthetic.market.simulate_market` (``SMART_MONEY_N_SYMBOLS`` /
@@ -36,6 +62,30 @@ and owners from the XML. A document with no filing date anywhere is not served (
 9500000 + 20 n + seat; accession ``<owner cik>-<yy>-<day of year>``), shares outstanding the company facts
 (``dei:EntityCommonStockSharesOutstanding``, one per 10-Q/10-K). Documents and data set ZIPs are rendered on
 first request, ZIPs kept in memory.
+
+- **13F**: each simulated filer (``institutional_holdings``) has CIK 9800000 + kk (``SYNHFkk``) or
+  9800100 + kkk (``SYNINkkk``) and files one 13F-HR per quarter on its ``known_at`` day (accepted 06:00-17:29
+  Eastern; accession ``<cik>-<yy>-<day of year>``): one infoTable per position with shares > 0 (CUSIP
+  :func:`~smart_money.sources.synthetic.identifiers.synthetic_cusip`, VALUE = ``market_value`` in the unit of
+  the filing date, rounded half up), none for a closed position. Hedge funds write the ``ns1:`` prefix,
+  institutions the default namespace; the table is ``infotable.xml``, ``form13fInfoTable.xml`` or
+  ``<number>.xml`` by CIK. Deterministic extras, counting quarters q = 0, 1, … from the first simulated report
+  date: SYNHF01's 13F-HR of each quarter q % 4 == 1 reports its largest position with ten times the shares
+  and value (a keying error), and a 13F-HR/A RESTATEMENT restates the whole table as simulated; SYNIN001's
+  13F-HR of each quarter q % 4 == 2 leaves out its two smallest positions (isConfidentialOmitted), and a
+  13F-HR/A NEW HOLDINGS lists just those two. Each amendment is filed 14 days later (next business day),
+  amendment number 1; :attr:`SyntheticWorld.amendments` lists them. SYNHF02 adds a Call row and SYNHF03 a Put
+  row (a tenth of the shares) on their largest position each quarter. So the newest 13F-HR or RESTATEMENT
+  plus later NEW HOLDINGS, without option rows, equals the simulated positions exactly.
+- **N-PORT**: the simulated ETFs (``etf_holdings``) are series of two registrants, "Synthetic ETF Trust"
+  (CIK 9900001) and "Synthetic Sector ETF Trust" (9900002, the SYNETF-Snn funds), series ``S0009000nn`` with
+  one class ``C0009000nn`` whose ticker is the ETF symbol. ``nport_schedule="quarterly"`` (the SEC's rule
+  since 2019: all three monthly reports are filed within 60 days of the fiscal quarter's end, and only the
+  third month's is public, as NPORT-P; the first two are NPORT-NP and never public): one NPORT-P per ETF per
+  calendar quarter end, filed 47-59 days after it. ``"monthly"`` (the shape of the SEC's 2024 amendments,
+  every month public): one per month, filed 17-29 days after it. The report period (repPdDate) is the
+  simulated ``known_at`` (the month's last trading day); balance, valUSD are its shares and market value;
+  pctVal is valUSD over the fund's net assets (the sum of its holdings).
 
 **Checks and faults for tests:** a request without a User-Agent holding an email gets the SEC's 403
 "Undeclared Automated Tool" page; ``enforce_rate`` (requests/s over any one second) answers the 403 page
@@ -248,6 +298,11 @@ class Filing:
     @property
     def act(self) -> str:
         return "34"
+
+    @property
+    def size(self) -> int:
+        """The complete submission's size in bytes (submissions JSON ``size``)."""
+        return len(self.text())
 
     def index_names(self) -> list[tuple[int, str]]:
         """The filers the daily index lists for this filing: the issuer, then each reporting owner."""
@@ -612,7 +667,7 @@ def _columnar(filings: list["Filing | FundFiling"]) -> dict[str, list]:
             ("fileNumber", f.file_number),
             ("filmNumber", f.film_number),
             ("items", ""),
-            ("size", len(f.text())),
+            ("size", f.size),
             ("isXBRL", 0),
             ("isInlineXBRL", 0),
             ("primaryDocument", f.primary_document),
@@ -690,6 +745,7 @@ class FundFiling:
     series: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = ()
     address: tuple[str, str, str, str] = ()  # street, city, state, ZIP (the SGML header's business address)
     filing_date_source: str = ""
+    load_size: Callable[[], int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def folder(self) -> str:
@@ -724,6 +780,11 @@ class FundFiling:
     @property
     def information_table(self) -> str | None:
         return next((name for name, kind in self.documents if kind == INFORMATION_TABLE), None)
+
+    @property
+    def size(self) -> int:
+        """The complete submission's size in bytes (submissions JSON ``size``)."""
+        return self.load_size() if self.load_size is not None else len(self.text())
 
     def index_names(self) -> list[tuple[int, str]]:
         return [(self.filer_cik, self.filer_name)]
@@ -1737,6 +1798,7 @@ class SyntheticWorld(EdgarWorld):
         self._filings: dict[tuple[str, date], Filing] = {}
         self._lock = threading.Lock()
         self._rendered: dict[str, dict[str, bytes]] = {}
+        self._sizes: dict[str, int] = {}
         self._init_funds(world)
 
     # ---- identities ---------------------------------------------------------------------------------------
@@ -2017,6 +2079,7 @@ class SyntheticWorld(EdgarWorld):
             period_of_report=spec["period"].isoformat(),
             documents=documents,
             load_documents=partial(self._render_fund, accession),
+            load_size=partial(self._fund_size, accession),
             file_number=file_number,
             series=series,
             address=("1 SYNTHETIC PLAZA", "NEW YORK", "NY", "10001"),
@@ -2025,6 +2088,15 @@ class SyntheticWorld(EdgarWorld):
         with self._lock:
             self._fund_filings[accession] = filing
         return filing
+
+    def _fund_size(self, accession: str) -> int:
+        with self._lock:
+            size = self._sizes.get(accession)
+        if size is None:
+            size = len(self._fund_filing(accession).text())
+            with self._lock:
+                self._sizes[accession] = size
+        return size
 
     def _render_fund(self, accession: str) -> dict[str, bytes]:
         with self._lock:

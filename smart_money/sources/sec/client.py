@@ -30,8 +30,8 @@ submission_text              www   /Archives/edgar/data/<cik>/<acc-no-dashes>/<a
 daily_form_index             www   /Archives/edgar/daily-index/<yyyy>/QTR<q>/form.<yyyymmdd>.idx   period
 insider_dataset              www   /files/structureddata/data/insider-transactions-data-sets/      period
                                    <yyyy>q<q>_form345.zip (streamed to disk, verified)
-form13f_dataset              www   /files/structureddata/data/form-13f-data-sets/<name>_form13f.zip  period
-                                   (streamed to disk, verified; names: :func:`form13f_dataset_name`)
+form13f_dataset              www   /files/structureddata/data/form-13f-data-sets/                  period
+                                   <name>_form13f.zip (streamed, verified; :func:`form13f_dataset_name`)
 fund_tickers                 www   /files/company_tickers_mf.json                                  TTL
 ===========================  ====  ==============================================================  =========
 
