@@ -1,7 +1,8 @@
 """A local stand-in for SEC EDGAR: the paths and shapes the SEC client uses, from real filings or simulated.
 
     python -m smart_money.testing.edgar_server --port 8766 --filings ../shared/realdata/form4_xml
-    python -m smart_money.testing.edgar_server --port 8766 [--n-symbols 500 --seed 7]
+    python -m smart_money.testing.edgar_server --port 8766 --filings A --filings B   # several folders
+    python -m smart_money.testing.edgar_server --port 8766 [--n-symbols 500 --seed 7 --nport-schedule monthly]
 
 One server answers for both hosts (point ``SEC_WWW_URL`` and ``SEC_DATA_URL`` at it):
 
@@ -18,16 +19,41 @@ One server answers for both hosts (point ``SEC_WWW_URL`` and ``SEC_DATA_URL`` at
   SEC's Insider Transactions Data Set (columns of ``FORM_345_readme.htm`` as in the SEC's 2024q3 files),
   derived here from the ownership XML the way the SEC derives them. A filing accepted after 17:30 Eastern on
   the last business day of a quarter goes into the next quarter's set, as the SEC's readme says. A quarter is
-  published ``dataset_lag_days`` after it closes.
+  published ``dataset_lag_days`` after it closes;
+- 13F-HR / 13F-HR/A filings in their manager's folder: ``primary_doc.xml`` (the cover page,
+  ``edgarSubmission`` in ``http://www.sec.gov/edgar/thirteenffiler``), the information table
+  (``informationTable`` in ``http://www.sec.gov/edgar/document/thirteenf/informationtable``, under the name
+  the filer chose), ``xslForm13F_X02/…`` renderings (HTML), ``<accession>.txt`` and ``index.json``; the
+  manager's submissions list them (form, ``reportDate`` = the quarter end, ``primaryDocument``
+  ``xslForm13F_X02/primary_doc.xml``, act 34), the daily index too (form type ``13F-HR``);
+- ``/files/structureddata/data/form-13f-data-sets/<name>_form13f.zip``: the seven TSVs of the SEC's Form 13F
+  Data Set (SUBMISSION, COVERPAGE, OTHERMANAGER, SIGNATURE, SUMMARYPAGE, OTHERMANAGER2, INFOTABLE with the
+  columns of ``FORM13F_readme.htm``; dates DD-MON-YYYY, flags Y/N, VALUE as filed: thousands of dollars
+  before 2023-01-03, dollars from then on), derived from the 13F XML. Names and filing-date windows as the
+  SEC's (:func:`smart_money.sources.sec.client.form13f_dataset_name`: ``2013q2`` … ``2023q4``,
+  ``01jan2024-29feb2024``, then ``01mar2024-31may2024``, ``01jun2024-31aug2024``, …), the 17:30 rule on a
+  window's last business day, published ``dataset_lag_days`` after the window closes;
+- NPORT-P filings in their registrant's (the trust's) folder: ``primary_doc.xml`` (``edgarSubmission`` in
+  ``http://www.sec.gov/edgar/nport``: genInfo regCik / seriesId / repPdEnd / repPdDate, fundInfo, one
+  ``invstOrSec`` per holding with name, lei, title, cusip, identifiers/isin, balance, units, curCd, valUSD,
+  pctVal, payoffProfile, assetCat, issuerCat, invCountry), ``xslFormNPORT-P_X01/…``, the ``.txt`` (its header
+  names the series and classes) and ``index.json``; the registrant's submissions list them (act 40);
+- ``/files/company_tickers_mf.json``: ``{"fields": ["cik", "seriesId", "classId", "symbol"], "data": [...]}``,
+  each share class whose series has a public N-PORT.
 
-Nothing is served that is not public at the server's ``as_of`` date (filings by filing date).
+Nothing is served that is not public at the server's ``as_of`` date (filings by filing date; an entity whose
+every filing is still to come is unknown).
 
 **From a folder of real filings** (``--filings DIR``, laid out like ``shared/realdata/form4_xml/``: an
 ``INDEX.csv`` whose ``file`` column names each document, each with a ``metadata.json`` beside it or an SGML
 header inside it): the filing date, accession and acceptance time come from the header (``INDEX.csv``'s
 ``accession`` / ``filing_date`` / ``acceptance_datetime`` only when the document has none); issuer, ticker
 and owners from the XML. A document with no filing date anywhere is not served (``skipped`` in
-``/_stats``): nothing says when it became public. There are no XBRL facts: company facts answer 404.
+``/_stats``): nothing says when it became public. There are no XBRL facts: company facts answer 404. Rows
+whose ``form_type`` starts with ``13F`` are 13F filings: a complete submission (line-per-tag ``.txt`` or the
+one-line ``.nc`` form) holding the cover page and the information table, or a cover page with the
+``infotable_file`` column naming its table; the filer comes from the cover page's credentials, and a cover
+page without a filing date or a table without a cover page is skipped.
 
 **Synthetic** (no ``--filings``): the simulated market of
 :func:`smart_money.sources.synthetic.market.simulate_market` (``SMART_MONEY_N_SYMBOLS`` /
@@ -36,6 +62,30 @@ and owners from the XML. A document with no filing date anywhere is not served (
 9500000 + 20 n + seat; accession ``<owner cik>-<yy>-<day of year>``), shares outstanding the company facts
 (``dei:EntityCommonStockSharesOutstanding``, one per 10-Q/10-K). Documents and data set ZIPs are rendered on
 first request, ZIPs kept in memory.
+
+- **13F**: each simulated filer (``institutional_holdings``) has CIK 9800000 + kk (``SYNHFkk``) or
+  9800100 + kkk (``SYNINkkk``) and files one 13F-HR per quarter on its ``known_at`` day (accepted 06:00-17:29
+  Eastern; accession ``<cik>-<yy>-<day of year>``): one infoTable per position with shares > 0 (CUSIP
+  :func:`~smart_money.sources.synthetic.identifiers.synthetic_cusip`, VALUE = ``market_value`` in the unit of
+  the filing date, rounded half up), none for a closed position. Hedge funds write the ``ns1:`` prefix,
+  institutions the default namespace; the table is ``infotable.xml``, ``form13fInfoTable.xml`` or
+  ``<number>.xml`` by CIK. Deterministic extras, counting quarters q = 0, 1, … from the first simulated report
+  date: SYNHF01's 13F-HR of each quarter q % 4 == 1 reports its largest position with ten times the shares
+  and value (a keying error), and a 13F-HR/A RESTATEMENT restates the whole table as simulated; SYNIN001's
+  13F-HR of each quarter q % 4 == 2 leaves out its two smallest positions (isConfidentialOmitted), and a
+  13F-HR/A NEW HOLDINGS lists just those two. Each amendment is filed 14 days later (next business day),
+  amendment number 1; :attr:`SyntheticWorld.amendments` lists them. SYNHF02 adds a Call row and SYNHF03 a Put
+  row (a tenth of the shares) on their largest position each quarter. So the newest 13F-HR or RESTATEMENT
+  plus later NEW HOLDINGS, without option rows, equals the simulated positions exactly.
+- **N-PORT**: the simulated ETFs (``etf_holdings``) are series of two registrants, "Synthetic ETF Trust"
+  (CIK 9900001) and "Synthetic Sector ETF Trust" (9900002, the SYNETF-Snn funds), series ``S0009000nn`` with
+  one class ``C0009000nn`` whose ticker is the ETF symbol. ``nport_schedule="quarterly"`` (the SEC's rule
+  since 2019: all three monthly reports are filed within 60 days of the fiscal quarter's end, and only the
+  third month's is public, as NPORT-P; the first two are NPORT-NP and never public): one NPORT-P per ETF per
+  calendar quarter end, filed 47-59 days after it. ``"monthly"`` (the shape of the SEC's 2024 amendments,
+  every month public): one per month, filed 17-29 days after it. The report period (repPdDate) is the
+  simulated ``known_at`` (the month's last trading day); balance, valUSD are its shares and market value;
+  pctVal is valUSD over the fund's net assets (the sum of its holdings).
 
 **Checks and faults for tests:** a request without a User-Agent holding an email gets the SEC's 403
 "Undeclared Automated Tool" page; ``enforce_rate`` (requests/s over any one second) answers the 403 page
@@ -67,11 +117,25 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
+from smart_money.sources.sec.client import form13f_dataset_name, form13f_dataset_window
+
 EASTERN = ZoneInfo("America/New_York")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 DATASET_LATE_CUTOFF = (17, 30)  # accepted after 17:30 Eastern on a quarter's last business day: next quarter
 SYNTHETIC_ISSUER_CIK = 9_000_000
 SYNTHETIC_OWNER_CIK = 9_500_000
+SYNTHETIC_MANAGER_CIK = 9_800_000  # 13F managers: SYNHFkk -> + kk, SYNINkkk -> + 100 + kkk
+SYNTHETIC_TRUST_CIK = 9_900_000  # N-PORT registrants: + 1 and + 2 (SYNTHETIC_TRUSTS)
+SYNTHETIC_TRUSTS = {9_900_001: "Synthetic ETF Trust", 9_900_002: "Synthetic Sector ETF Trust"}
+# The synthetic 13F amendments and option rows (module docstring). Quarters are counted from the first
+# simulated report date (q = 0, 1, ...).
+RESTATEMENT_FILER = "SYNHF01"  # q % 4 == 1: the 13F-HR has a keying error, a RESTATEMENT fixes it
+NEW_HOLDINGS_FILER = "SYNIN001"  # q % 4 == 2: the 13F-HR omits two positions, a NEW HOLDINGS adds them
+AMENDMENT_LAG_DAYS = 14  # the 13F-HR/A is filed this many days after the 13F-HR (next weekday)
+OPTION_FILERS = {"SYNHF02": "Call", "SYNHF03": "Put"}  # an option row on the largest position, each quarter
+NPORT_SCHEDULES = ("quarterly", "monthly")
 # A representative SIC code per synthetic sector (the sec source maps SIC codes back to sectors).
 SECTOR_SIC = {
     "Communication Services": ("4813", "TELEPHONE COMMUNICATIONS (NO RADIOTELEPHONE)"),
@@ -223,6 +287,27 @@ class Filing:
         version = self.schema_version[1:3] if re.fullmatch(r"X\d{4}", self.schema_version) else "05"
         return f"xslF345X{version}/{self.document}"
 
+    @property
+    def primary_document(self) -> str:
+        return self.xsl_document
+
+    @property
+    def primary_description(self) -> str:
+        return f"FORM {self.form}"
+
+    @property
+    def act(self) -> str:
+        return "34"
+
+    @property
+    def size(self) -> int:
+        """The complete submission's size in bytes (submissions JSON ``size``)."""
+        return len(self.text())
+
+    def index_names(self) -> list[tuple[int, str]]:
+        """The filers the daily index lists for this filing: the issuer, then each reporting owner."""
+        return list(dict([(self.issuer_cik, self.issuer_name), *self.owners]).items())
+
     def text(self) -> bytes:
         """The complete submission: the original when the source had one, else built from the facts."""
         return self.load_text() if self.load_text is not None else submission_text(self, self.load_xml())
@@ -283,13 +368,19 @@ def submission_text(filing: Filing, xml: bytes) -> bytes:
     return head + b"\n" + xml.strip() + b"\n</XML>\n</TEXT>\n</DOCUMENT>\n</SEC-DOCUMENT>\n"
 
 
-def last_business_day(year: int, quarter: int) -> date:
-    """EDGAR's last business day of a quarter: the last weekday, skipping 31 December when New Year's Day
+def last_business_day_of(day: date) -> date:
+    """EDGAR's last business day on or before ``day``: a weekday, skipping 31 December when New Year's Day
     falls on a Saturday (the federal holiday is then observed on Friday 31 December)."""
-    day = date(year + (quarter == 4), quarter % 4 * 3 + 1, 1) - timedelta(days=1)
-    while day.weekday() >= 5 or (day.month == 12 and day.day == 31 and date(year + 1, 1, 1).weekday() == 5):
+    while day.weekday() >= 5 or (
+        day.month == 12 and day.day == 31 and date(day.year + 1, 1, 1).weekday() == 5
+    ):
         day -= timedelta(days=1)
     return day
+
+
+def last_business_day(year: int, quarter: int) -> date:
+    """EDGAR's last business day of a quarter (:func:`last_business_day_of` its last day)."""
+    return last_business_day_of(date(year + (quarter == 4), quarter % 4 * 3 + 1, 1) - timedelta(days=1))
 
 
 def dataset_quarter(filing: Filing) -> tuple[int, int]:
@@ -326,8 +417,16 @@ def parse_ownership_xml(xml: bytes) -> ElementTree.Element:
     return root
 
 
+_BREAKS = re.compile(r"[\t\r\n]+")
+
+
 def _clean(text: str | None) -> str:
-    return re.sub(r"[\t\r\n]+", " ", text or "").strip()
+    """``text`` stripped, with tabs and line breaks as one space (a data set value is one TSV field)."""
+    if not text:
+        return ""
+    if "\t" in text or "\n" in text or "\r" in text:
+        return _BREAKS.sub(" ", text).strip()
+    return text.strip()
 
 
 def _text(node: ElementTree.Element | None, path: str) -> str:
@@ -520,13 +619,13 @@ def dataset_zip(filings: Iterable[Filing], *, aff10b5one: bool = False) -> bytes
     return buffer.getvalue()
 
 
-def form_index(day: date, filings: Iterable[Filing]) -> bytes:
-    """EDGAR's daily ``form.<yyyymmdd>.idx``: one line per filer (issuer and each reporting owner) of each
-    filing, sorted by form type and company name."""
+def form_index(day: date, filings: Iterable["Filing | FundFiling"]) -> bytes:
+    """EDGAR's daily ``form.<yyyymmdd>.idx``: one line per filer of each filing (an ownership filing's
+    issuer and each reporting owner; a 13F's manager; an N-PORT's registrant), sorted by form type and
+    company name."""
     rows = []
     for f in filings:
-        names = [(f.issuer_cik, f.issuer_name), *f.owners]
-        for cik, name in dict(names).items():
+        for cik, name in f.index_names():
             rows.append((f.form, name, cik, f.accession))
     rows.sort(key=lambda r: (r[0], r[1].upper(), r[2]))
     head = [
@@ -551,7 +650,7 @@ def _utc(accepted: datetime | None) -> str:
     return accepted.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z") if accepted else ""
 
 
-def _columnar(filings: list[Filing]) -> dict[str, list]:
+def _columnar(filings: list["Filing | FundFiling"]) -> dict[str, list]:
     keys = (
         "accessionNumber", "filingDate", "reportDate", "acceptanceDateTime", "act", "form", "fileNumber",
         "filmNumber", "items", "size", "isXBRL", "isInlineXBRL", "primaryDocument", "primaryDocDescription",
@@ -563,19 +662,624 @@ def _columnar(filings: list[Filing]) -> dict[str, list]:
             ("filingDate", f.filing_date.isoformat()),
             ("reportDate", f.period_of_report),
             ("acceptanceDateTime", _utc(f.acceptance)),
-            ("act", "34"),
+            ("act", f.act),
             ("form", f.form),
             ("fileNumber", f.file_number),
             ("filmNumber", f.film_number),
             ("items", ""),
-            ("size", len(f.text())),
+            ("size", f.size),
             ("isXBRL", 0),
             ("isInlineXBRL", 0),
-            ("primaryDocument", f.xsl_document),
-            ("primaryDocDescription", f"FORM {f.form}"),
+            ("primaryDocument", f.primary_document),
+            ("primaryDocDescription", f.primary_description),
         ):
             out[key].append(value)
     return out
+
+
+# ==== 13F and N-PORT filings ===============================================================================
+THIRTEENF_FILER_NS = "http://www.sec.gov/edgar/thirteenffiler"
+THIRTEENF_TABLE_NS = "http://www.sec.gov/edgar/document/thirteenf/informationtable"
+EDGAR_COMMON_NS = "http://www.sec.gov/edgar/common"
+NPORT_NS = "http://www.sec.gov/edgar/nport"
+NPORT_COMMON_NS = "http://www.sec.gov/edgar/nportcommon"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+# FORM13F_readme.htm: "Starting on January 3, 2023, market value is reported rounded to the nearest dollar.
+# Previously, market value was reported in thousands."
+VALUE_IN_DOLLARS_FROM = date(2023, 1, 3)
+RENDERING_13F = "xslForm13F_X02"
+RENDERING_NPORT = "xslFormNPORT-P_X01"
+INFORMATION_TABLE = "INFORMATION TABLE"  # the SGML <TYPE> of a 13F information table document
+
+# The Form 13F Data Set's tables, in the readme's order, with its columns (FORM13F_readme.htm, 5.1-5.7).
+FORM13F_COLUMNS: dict[str, tuple[str, ...]] = {
+    "SUBMISSION": ("ACCESSION_NUMBER", "FILING_DATE", "SUBMISSIONTYPE", "CIK", "PERIODOFREPORT"),
+    "COVERPAGE": (
+        "ACCESSION_NUMBER", "REPORTCALENDARORQUARTER", "ISAMENDMENT", "AMENDMENTNO", "AMENDMENTTYPE",
+        "CONFDENIEDEXPIRED", "DATEDENIEDEXPIRED", "DATEREPORTED", "REASONFORNONCONFIDENTIALITY",
+        "FILINGMANAGER_NAME", "FILINGMANAGER_STREET1", "FILINGMANAGER_STREET2", "FILINGMANAGER_CITY",
+        "FILINGMANAGER_STATEORCOUNTRY", "FILINGMANAGER_ZIPCODE", "REPORTTYPE", "FORM13FFILENUMBER",
+        "CRDNUMBER", "SECFILENUMBER", "PROVIDEINFOFORINSTRUCTION5", "ADDITIONALINFORMATION",
+    ),
+    "OTHERMANAGER": (
+        "ACCESSION_NUMBER", "OTHERMANAGER_SK", "CIK", "FORM13FFILENUMBER", "CRDNUMBER", "SECFILENUMBER",
+        "NAME",
+    ),
+    "SIGNATURE": (
+        "ACCESSION_NUMBER", "NAME", "TITLE", "PHONE", "SIGNATURE", "CITY", "STATEORCOUNTRY", "SIGNATUREDATE",
+    ),
+    "SUMMARYPAGE": (
+        "ACCESSION_NUMBER", "OTHERINCLUDEDMANAGERSCOUNT", "TABLEENTRYTOTAL", "TABLEVALUETOTAL",
+        "ISCONFIDENTIALOMITTED",
+    ),
+    "OTHERMANAGER2": (
+        "ACCESSION_NUMBER", "SEQUENCENUMBER", "CIK", "FORM13FFILENUMBER", "CRDNUMBER", "SECFILENUMBER",
+        "NAME",
+    ),
+    "INFOTABLE": (
+        "ACCESSION_NUMBER", "INFOTABLE_SK", "NAMEOFISSUER", "TITLEOFCLASS", "CUSIP", "FIGI", "VALUE",
+        "SSHPRNAMT", "SSHPRNAMTTYPE", "PUTCALL", "INVESTMENTDISCRETION", "OTHERMANAGER", "VOTING_AUTH_SOLE",
+        "VOTING_AUTH_SHARED", "VOTING_AUTH_NONE",
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FundFiling:
+    """One 13F (13F-HR, 13F-HR/A, 13F-NT) or N-PORT (NPORT-P) filing as the stand-in serves it: header facts,
+    the documents in submission order (the primary document first) and a loader for their bytes."""
+
+    accession: str
+    form: str
+    filing_date: date
+    acceptance: datetime | None  # aware, Eastern; None where the source does not say
+    filer_cik: int  # the 13F manager, or the N-PORT registrant (the trust)
+    filer_name: str
+    period_of_report: str  # YYYY-MM-DD (13F: the quarter end; N-PORT: repPdDate)
+    documents: tuple[tuple[str, str], ...]  # (file name, SGML <TYPE>)
+    load_documents: Callable[[], dict[str, bytes]] = field(compare=False, repr=False)
+    load_text: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+    file_number: str = ""
+    film_number: str = ""
+    # N-PORT: ((series id, series name, ((class id, class name, ticker), ...)), ...)
+    series: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = ()
+    address: tuple[str, str, str, str] = ()  # street, city, state, ZIP (the SGML header's business address)
+    filing_date_source: str = ""
+    load_size: Callable[[], int] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def folder(self) -> str:
+        return self.accession.replace("-", "")
+
+    @property
+    def ciks(self) -> set[int]:
+        return {self.filer_cik}
+
+    @property
+    def is_13f(self) -> bool:
+        return self.form.startswith("13F")
+
+    @property
+    def rendering(self) -> str:
+        """The folder of the SEC's HTML renderings of the XML documents."""
+        return RENDERING_13F if self.is_13f else RENDERING_NPORT
+
+    @property
+    def primary_document(self) -> str:
+        """The path EDGAR's submissions JSON gives as ``primaryDocument``: the cover page's rendering."""
+        return f"{self.rendering}/{self.documents[0][0]}"
+
+    @property
+    def primary_description(self) -> str:
+        return ""
+
+    @property
+    def act(self) -> str:
+        return "34" if self.is_13f else "40"
+
+    @property
+    def information_table(self) -> str | None:
+        return next((name for name, kind in self.documents if kind == INFORMATION_TABLE), None)
+
+    @property
+    def size(self) -> int:
+        """The complete submission's size in bytes (submissions JSON ``size``)."""
+        return self.load_size() if self.load_size is not None else len(self.text())
+
+    def index_names(self) -> list[tuple[int, str]]:
+        return [(self.filer_cik, self.filer_name)]
+
+    def text(self) -> bytes:
+        """The complete submission: the original when the source had one, else built from the facts."""
+        if self.load_text is not None:
+            return self.load_text()
+        return fund_submission_text(self, self.load_documents())
+
+
+def fund_submission_text(filing: FundFiling, documents: Mapping[str, bytes]) -> bytes:
+    """An EDGAR complete submission of a 13F or N-PORT filing: SGML header (a FILER block; N-PORT adds the
+    series and classes), then each XML document in its ``<DOCUMENT>``."""
+    day = f"{filing.filing_date:%Y%m%d}"
+    lines = [
+        f"<SEC-DOCUMENT>{filing.accession}.txt : {day}",
+        f"<SEC-HEADER>{filing.accession}.hdr.sgml : {day}",
+    ]
+    if filing.acceptance is not None:
+        lines.append(f"<ACCEPTANCE-DATETIME>{filing.acceptance:%Y%m%d%H%M%S}")
+    lines += [
+        f"ACCESSION NUMBER:\t\t{filing.accession}",
+        f"CONFORMED SUBMISSION TYPE:\t{filing.form}",
+        f"PUBLIC DOCUMENT COUNT:\t\t{len(filing.documents)}",
+    ]
+    if filing.period_of_report:
+        lines.append(f"CONFORMED PERIOD OF REPORT:\t{filing.period_of_report.replace('-', '')}")
+    lines += [f"FILED AS OF DATE:\t\t{day}", f"DATE AS OF CHANGE:\t\t{day}"]
+    if filing.is_13f:
+        lines.append(f"EFFECTIVENESS DATE:\t\t{day}")
+    lines += [
+        "",
+        "FILER:",
+        "",
+        "\tCOMPANY DATA:\t",
+        f"\t\tCOMPANY CONFORMED NAME:\t\t\t{filing.filer_name}",
+        f"\t\tCENTRAL INDEX KEY:\t\t\t{filing.filer_cik:010d}",
+        "",
+        "\tFILING VALUES:",
+        f"\t\tFORM TYPE:\t\t{filing.form}",
+        f"\t\tSEC ACT:\t\t{'1934' if filing.is_13f else '1940'} Act",
+        *([f"\t\tSEC FILE NUMBER:\t{filing.file_number}"] if filing.file_number else []),
+        *([f"\t\tFILM NUMBER:\t\t{filing.film_number}"] if filing.film_number else []),
+    ]
+    if filing.address:
+        street, city, state, zipcode = filing.address
+        lines += [
+            "",
+            "\tBUSINESS ADDRESS:\t",
+            f"\t\tSTREET 1:\t\t{street}",
+            f"\t\tCITY:\t\t\t{city}",
+            f"\t\tSTATE:\t\t\t{state}",
+            f"\t\tZIP:\t\t\t{zipcode}",
+        ]
+    if filing.series:
+        lines += ["<SERIES-AND-CLASSES-CONTRACTS-DATA>", "<EXISTING-SERIES-AND-CLASSES-CONTRACTS>"]
+        for series_id, series_name, classes in filing.series:
+            lines += [
+                "<SERIES>",
+                f"<OWNER-CIK>{filing.filer_cik:010d}",
+                f"<SERIES-ID>{series_id}",
+                f"<SERIES-NAME>{series_name}",
+            ]
+            for class_id, class_name, ticker in classes:
+                lines += [
+                    "<CLASS-CONTRACT>",
+                    f"<CLASS-CONTRACT-ID>{class_id}",
+                    f"<CLASS-CONTRACT-NAME>{class_name}",
+                    f"<CLASS-CONTRACT-TICKER-SYMBOL>{ticker}",
+                    "</CLASS-CONTRACT>",
+                ]
+            lines.append("</SERIES>")
+        lines += ["</EXISTING-SERIES-AND-CLASSES-CONTRACTS>", "</SERIES-AND-CLASSES-CONTRACTS-DATA>"]
+    lines.append("</SEC-HEADER>")
+    out = "\n".join(lines).encode("utf-8") + b"\n"
+    for sequence, (name, kind) in enumerate(filing.documents, start=1):
+        head = f"<DOCUMENT>\n<TYPE>{kind}\n<SEQUENCE>{sequence}\n<FILENAME>{name}\n<TEXT>\n<XML>\n"
+        out += head.encode() + documents[name].strip() + b"\n</XML>\n</TEXT>\n</DOCUMENT>\n"
+    return out + b"</SEC-DOCUMENT>\n"
+
+
+# ---- reading 13F XML into data set rows (the SEC's role) --------------------------------------------------
+def parse_local_xml(xml: bytes) -> ElementTree.Element:
+    """An XML document with every element's namespace dropped (13F and N-PORT documents come with a default
+    namespace, an ``ns1:`` prefix or none)."""
+    root = ElementTree.fromstring(xml)
+    for element in root.iter():
+        element.tag = _local(element.tag)
+    return root
+
+
+def _plain(node: ElementTree.Element | None, path: str) -> str:
+    found = node.find(path) if node is not None else None
+    return _clean(found.text) if found is not None else ""
+
+
+def _yes_no(text: str) -> str:
+    """A 13F flag as the data sets write it: ``Y``/``N`` (the XML says true/false, Y/N or 1/0)."""
+    value = (text or "").strip().lower()
+    return "Y" if value in ("true", "y", "1", "yes") else "N" if value in ("false", "n", "0", "no") else ""
+
+
+def sec_date_mdy(text: str) -> str:
+    """A 13F XML date (``09-30-2023``, MM-DD-YYYY) as the data sets write it (``30-SEP-2023``); anything else
+    as given."""
+    match = re.match(r"^(\d{2})-(\d{2})-(\d{4})$", (text or "").strip())
+    if not match:
+        return sec_date(text)
+    month, day, year = (int(g) for g in match.groups())
+    try:
+        date(year, month, day)
+    except ValueError:
+        return text
+    return f"{day:02d}-{MONTHS[month - 1]}-{year:04d}"
+
+
+def mdy_to_iso(text: str) -> str:
+    """``09-30-2023`` -> ``2023-09-30`` ("" when it is not a MM-DD-YYYY date)."""
+    match = re.match(r"^(\d{2})-(\d{2})-(\d{4})$", (text or "").strip())
+    return f"{match.group(3)}-{match.group(1)}-{match.group(2)}" if match else ""
+
+
+def _manager_rows(nodes: Iterable[ElementTree.Element], acc: str, key_column: str, keys) -> list[dict]:
+    rows = []
+    for node, key in zip(nodes, keys, strict=False):
+        manager = node.find("otherManager") if node.find("otherManager") is not None else node
+        rows.append(
+            {
+                "ACCESSION_NUMBER": acc,
+                key_column: str(key),
+                "CIK": _plain(manager, "cik"),
+                "FORM13FFILENUMBER": _plain(manager, "form13FFileNumber"),
+                "CRDNUMBER": _plain(manager, "crdNumber"),
+                "SECFILENUMBER": _plain(manager, "secFileNumber"),
+                "NAME": _plain(manager, "name"),
+            }
+        )
+    return rows
+
+
+def thirteenf_rows(
+    filing: FundFiling, documents: Mapping[str, bytes], next_key: Callable[[], int]
+) -> dict[str, list[dict]]:
+    """The Form 13F Data Set rows of one filing, read from its cover page (``primary_doc.xml``) and
+    information table XML: one SUBMISSION, COVERPAGE and SIGNATURE row, a SUMMARYPAGE row when the cover has
+    a summary page, one OTHERMANAGER / OTHERMANAGER2 row per other manager and one INFOTABLE row per
+    ``infoTable`` element, in document order. Values as filed (VALUE in the filing's unit); dates
+    DD-MON-YYYY; flags Y/N. ``next_key`` hands out the surrogate keys."""
+    acc = filing.accession
+    root = parse_local_xml(documents[filing.documents[0][0]])
+    if root.tag != "edgarSubmission":
+        raise ValueError(f"{acc}: the cover page's root is <{root.tag}>, not <edgarSubmission>")
+    cover = root.find("formData/coverPage")
+    amendment = cover.find("amendmentInfo") if cover is not None else None
+    manager = cover.find("filingManager") if cover is not None else None
+    out: dict[str, list[dict]] = {table: [] for table in FORM13F_COLUMNS}
+    out["SUBMISSION"].append(
+        {
+            "ACCESSION_NUMBER": acc,
+            "FILING_DATE": sec_date(filing.filing_date.isoformat()),
+            "SUBMISSIONTYPE": _plain(root, "headerData/submissionType") or filing.form,
+            "CIK": f"{filing.filer_cik:010d}",
+            "PERIODOFREPORT": sec_date_mdy(_plain(root, "headerData/filerInfo/periodOfReport")),
+        }
+    )
+    if cover is not None:
+        out["COVERPAGE"].append(
+            {
+                "ACCESSION_NUMBER": acc,
+                "REPORTCALENDARORQUARTER": sec_date_mdy(_plain(cover, "reportCalendarOrQuarter")),
+                "ISAMENDMENT": _yes_no(_plain(cover, "isAmendment")),
+                "AMENDMENTNO": _plain(cover, "amendmentNo"),
+                "AMENDMENTTYPE": _plain(amendment, "amendmentType"),
+                "CONFDENIEDEXPIRED": _yes_no(_plain(amendment, "confDeniedExpired")),
+                "DATEDENIEDEXPIRED": sec_date_mdy(_plain(amendment, "dateDeniedExpired")),
+                "DATEREPORTED": sec_date_mdy(_plain(amendment, "dateReported")),
+                "REASONFORNONCONFIDENTIALITY": _plain(amendment, "reasonForNonConfidentiality"),
+                "FILINGMANAGER_NAME": _plain(manager, "name"),
+                "FILINGMANAGER_STREET1": _plain(manager, "address/street1"),
+                "FILINGMANAGER_STREET2": _plain(manager, "address/street2"),
+                "FILINGMANAGER_CITY": _plain(manager, "address/city"),
+                "FILINGMANAGER_STATEORCOUNTRY": _plain(manager, "address/stateOrCountry"),
+                "FILINGMANAGER_ZIPCODE": _plain(manager, "address/zipCode"),
+                "REPORTTYPE": _plain(cover, "reportType"),
+                "FORM13FFILENUMBER": _plain(cover, "form13FFileNumber"),
+                "CRDNUMBER": _plain(cover, "crdNumber"),
+                "SECFILENUMBER": _plain(cover, "secFileNumber"),
+                "PROVIDEINFOFORINSTRUCTION5": _plain(cover, "provideInfoForInstruction5"),
+                "ADDITIONALINFORMATION": _plain(cover, "additionalInformation"),
+            }
+        )
+        others = cover.findall("otherManagersInfo/otherManager")
+        out["OTHERMANAGER"] = _manager_rows(others, acc, "OTHERMANAGER_SK", (next_key() for _ in others))
+    signature = root.find("formData/signatureBlock")
+    if signature is not None:
+        out["SIGNATURE"].append(
+            {
+                "ACCESSION_NUMBER": acc,
+                **{column.upper(): _plain(signature, column) for column in ("name", "title", "phone")},
+                "SIGNATURE": _plain(signature, "signature"),
+                "CITY": _plain(signature, "city"),
+                "STATEORCOUNTRY": _plain(signature, "stateOrCountry"),
+                "SIGNATUREDATE": sec_date_mdy(_plain(signature, "signatureDate")),
+            }
+        )
+    summary = root.find("formData/summaryPage")
+    if summary is not None:
+        out["SUMMARYPAGE"].append(
+            {
+                "ACCESSION_NUMBER": acc,
+                "OTHERINCLUDEDMANAGERSCOUNT": _plain(summary, "otherIncludedManagersCount"),
+                "TABLEENTRYTOTAL": _plain(summary, "tableEntryTotal"),
+                "TABLEVALUETOTAL": _plain(summary, "tableValueTotal"),
+                "ISCONFIDENTIALOMITTED": _yes_no(_plain(summary, "isConfidentialOmitted")),
+            }
+        )
+        included = summary.findall("otherManagers2Info/otherManager2")
+        out["OTHERMANAGER2"] = _manager_rows(
+            included, acc, "SEQUENCENUMBER", (_plain(m, "sequenceNumber") for m in included)
+        )
+    table_name = filing.information_table
+    if table_name is not None:
+        table = parse_local_xml(documents[table_name])
+        if table.tag != "informationTable":
+            raise ValueError(f"{acc}: {table_name}'s root is <{table.tag}>, not <informationTable>")
+        for entry in table.findall("infoTable"):
+            out["INFOTABLE"].append(
+                {
+                    "ACCESSION_NUMBER": acc,
+                    "INFOTABLE_SK": str(next_key()),
+                    "NAMEOFISSUER": _plain(entry, "nameOfIssuer"),
+                    "TITLEOFCLASS": _plain(entry, "titleOfClass"),
+                    "CUSIP": _plain(entry, "cusip"),
+                    "FIGI": _plain(entry, "figi"),
+                    "VALUE": _plain(entry, "value"),
+                    "SSHPRNAMT": _plain(entry, "shrsOrPrnAmt/sshPrnamt"),
+                    "SSHPRNAMTTYPE": _plain(entry, "shrsOrPrnAmt/sshPrnamtType"),
+                    "PUTCALL": _plain(entry, "putCall"),
+                    "INVESTMENTDISCRETION": _plain(entry, "investmentDiscretion"),
+                    "OTHERMANAGER": _plain(entry, "otherManager"),
+                    "VOTING_AUTH_SOLE": _plain(entry, "votingAuthority/Sole"),
+                    "VOTING_AUTH_SHARED": _plain(entry, "votingAuthority/Shared"),
+                    "VOTING_AUTH_NONE": _plain(entry, "votingAuthority/None"),
+                }
+            )
+    return out
+
+
+def form13f_dataset_zip(filings: Iterable[FundFiling]) -> bytes:
+    """The seven TSVs of a Form 13F Data Set for ``filings`` (in accession order), zipped (UTF-8,
+    tab-separated, a header row, no quoting; tabs and line breaks inside a value become spaces)."""
+    rows: dict[str, list[dict]] = {table: [] for table in FORM13F_COLUMNS}
+    counter = iter(range(1, 10**12))
+    for filing in sorted(filings, key=lambda f: f.accession):
+        for table, table_rows in thirteenf_rows(
+            filing, filing.load_documents(), lambda: next(counter)
+        ).items():
+            rows[table].extend(table_rows)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table, columns in FORM13F_COLUMNS.items():
+            lines = ["\t".join(columns)]
+            lines += ["\t".join(_clean(row.get(c, "")) for c in columns) for row in rows[table]]
+            archive.writestr(f"{table}.tsv", ("\n".join(lines) + "\n").encode("utf-8"))
+    return buffer.getvalue()
+
+
+def form13f_dataset_of(filing: FundFiling) -> str:
+    """The Form 13F data set a filing appears in: the one of its filing date, or the next one when accepted
+    after 17:30 Eastern on that set's last business day (FORM13F_readme.htm)."""
+    name = form13f_dataset_name(filing.filing_date)
+    last = form13f_dataset_window(name)[1]
+    accepted = filing.acceptance.astimezone(EASTERN) if filing.acceptance is not None else None
+    if (
+        accepted is not None
+        and filing.filing_date == last_business_day_of(last)
+        and accepted.date() == filing.filing_date
+        and (accepted.hour, accepted.minute) >= DATASET_LATE_CUTOFF
+    ):
+        return form13f_dataset_name(last + timedelta(days=1))
+    return name
+
+
+# ---- rendering 13F and N-PORT XML (the filer's role) ------------------------------------------------------
+@dataclass(frozen=True)
+class Holding13F:
+    """One information table entry as a filer writes it (``value`` already in the filing's unit)."""
+
+    name: str
+    title: str
+    cusip: str
+    value: int
+    shares: int
+    put_call: str = ""  # "", "Put" or "Call"
+
+
+def value_in_filing_unit(dollars: float, filing_date: date) -> int:
+    """A market value as a 13F filed on ``filing_date`` reports it: whole dollars from 2023-01-03, thousands
+    of dollars before (both rounded half up)."""
+    amount = Decimal(repr(round(float(dollars), 2)))
+    if filing_date < VALUE_IN_DOLLARS_FROM:
+        amount = amount / 1000
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _mdy(day: date) -> str:
+    return f"{day:%m-%d-%Y}"
+
+
+def render_13f_cover(
+    *,
+    form: str,
+    cik: int,
+    period: date,
+    manager: str,
+    address: tuple[str, str, str, str],
+    file_number: str,
+    signer: str,
+    signed: date,
+    entries: int,
+    total: int,
+    amendment: tuple[int, str] | None = None,
+    confidential_omitted: bool = False,
+) -> bytes:
+    """A 13F cover page (``primary_doc.xml``: ``edgarSubmission`` in the 13F filer schema, X0202), as the
+    SEC's XML technical specification orders it. ``amendment``: (number, RESTATEMENT or NEW HOLDINGS)."""
+    street, city, state, zipcode = (escape(part) for part in address)
+    amended = (
+        f"<isAmendment>true</isAmendment><amendmentNo>{amendment[0]}</amendmentNo>"
+        f"<amendmentInfo><amendmentType>{escape(amendment[1])}</amendmentType></amendmentInfo>"
+        if amendment
+        else "<isAmendment>false</isAmendment>"
+    )
+    name = escape(manager)
+    doc = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<edgarSubmission xmlns="{THIRTEENF_FILER_NS}" xmlns:com="{EDGAR_COMMON_NS}">\n'
+        "  <schemaVersion>X0202</schemaVersion>\n"
+        f"  <headerData><submissionType>{form}</submissionType><filerInfo><liveTestFlag>LIVE</liveTestFlag>"
+        "<flags><confirmingCopyFlag>false</confirmingCopyFlag><returnCopyFlag>false</returnCopyFlag>"
+        "<overrideInternetFlag>false</overrideInternetFlag></flags>"
+        f"<filer><credentials><cik>{cik:010d}</cik><ccc>XXXXXXXX</ccc></credentials></filer>"
+        f"<periodOfReport>{_mdy(period)}</periodOfReport></filerInfo></headerData>\n"
+        f"  <formData>\n    <coverPage><reportCalendarOrQuarter>{_mdy(period)}</reportCalendarOrQuarter>"
+        f"{amended}<filingManager><name>{name}</name><address><com:street1>{street}</com:street1>"
+        f"<com:city>{city}</com:city><com:stateOrCountry>{state}</com:stateOrCountry>"
+        f"<com:zipCode>{zipcode}</com:zipCode></address></filingManager>"
+        f"<reportType>13F HOLDINGS REPORT</reportType><form13FFileNumber>{file_number}</form13FFileNumber>"
+        "<provideInfoForInstruction5>N</provideInfoForInstruction5></coverPage>\n"
+        f"    <signatureBlock><name>{escape(signer)}</name><title>Chief Compliance Officer</title>"
+        f"<phone>212-555-0100</phone><signature>/s/ {escape(signer)}</signature><city>{city}</city>"
+        f"<stateOrCountry>{state}</stateOrCountry><signatureDate>{_mdy(signed)}</signatureDate>"
+        "</signatureBlock>\n"
+        "    <summaryPage><otherIncludedManagersCount>0</otherIncludedManagersCount>"
+        f"<tableEntryTotal>{entries}</tableEntryTotal><tableValueTotal>{total}</tableValueTotal>"
+        f"<isConfidentialOmitted>{'true' if confidential_omitted else 'false'}</isConfidentialOmitted>"
+        "</summaryPage>\n  </formData>\n</edgarSubmission>\n"
+    )
+    return doc.encode("utf-8")
+
+
+def render_13f_table(holdings: Iterable[Holding13F], prefix: str = "") -> bytes:
+    """A 13F information table (``informationTable`` in its own namespace), elements prefixed ``prefix:``
+    (as many filers write ``ns1:``) or in the default namespace."""
+    p = f"{prefix}:" if prefix else ""
+    parts = []
+    for h in holdings:
+        put_call = f"<{p}putCall>{h.put_call}</{p}putCall>" if h.put_call else ""
+        parts.append(
+            f"<{p}infoTable><{p}nameOfIssuer>{escape(h.name)}</{p}nameOfIssuer>"
+            f"<{p}titleOfClass>{escape(h.title)}</{p}titleOfClass><{p}cusip>{h.cusip}</{p}cusip>"
+            f"<{p}value>{h.value}</{p}value><{p}shrsOrPrnAmt><{p}sshPrnamt>{h.shares}</{p}sshPrnamt>"
+            f"<{p}sshPrnamtType>SH</{p}sshPrnamtType></{p}shrsOrPrnAmt>{put_call}"
+            f"<{p}investmentDiscretion>SOLE</{p}investmentDiscretion><{p}votingAuthority>"
+            f"<{p}Sole>{h.shares}</{p}Sole><{p}Shared>0</{p}Shared><{p}None>0</{p}None></{p}votingAuthority>"
+            f"</{p}infoTable>"
+        )
+    xmlns = f"xmlns:{prefix}" if prefix else "xmlns"
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<{p}informationTable {xmlns}="{THIRTEENF_TABLE_NS}">\n'
+    )
+    return (head + "\n".join(parts) + f"\n</{p}informationTable>\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class HoldingNport:
+    """One N-PORT ``invstOrSec`` of an equity fund (a long common stock position, in shares)."""
+
+    name: str
+    lei: str
+    cusip: str
+    isin: str
+    balance: float
+    value_usd: float
+
+
+def render_nport(
+    *,
+    registrant: str,
+    reg_cik: int,
+    file_number: str,
+    series_id: str,
+    series_name: str,
+    class_ids: Iterable[str],
+    period: date,
+    fiscal_year_end: date,
+    signed: date,
+    holdings: list[HoldingNport],
+    form: str = "NPORT-P",
+) -> bytes:
+    """An N-PORT report (``primary_doc.xml``: ``edgarSubmission`` in the N-PORT schema) of an equity fund:
+    header (registrant credentials, series and classes), genInfo (regCik, seriesId, repPdEnd, repPdDate),
+    fundInfo (assets, net assets), one ``invstOrSec`` per holding (name, lei, title, cusip, identifiers/isin,
+    balance, units NS, curCd USD, valUSD, pctVal = value / net assets in percent, payoffProfile Long,
+    assetCat EC, issuerCat CORP, invCountry US) and the signature, in the order of the SEC's samples. The
+    items a holdings reader needs, not every optional item of the form."""
+    net = sum((_cents(h.value_usd) for h in holdings), Decimal(0))
+    classes = "".join(f"<classId>{c}</classId>" for c in class_ids)
+    zeros = "".join(
+        f"<{name}>0.00000000</{name}>"
+        for name in (
+            "assetsAttrMiscSec", "assetsInvested", "amtPayOneYrBanksBorr", "amtPayOneYrCtrldComp",
+            "amtPayOneYrOthAffil", "amtPayOneYrOther", "amtPayAftOneYrBanksBorr", "amtPayAftOneYrCtrldComp",
+            "amtPayAftOneYrOthAffil", "amtPayAftOneYrOther", "delayDeliv", "standByCommit", "liquidPref",
+            "cshNotRptdInCorD",
+        )
+    )  # fmt: skip
+    securities = []
+    for h in holdings:
+        pct = 100 * _cents(h.value_usd) / net if net else Decimal(0)
+        securities.append(
+            f"<invstOrSec><name>{escape(h.name)}</name><lei>{h.lei}</lei><title>{escape(h.name)}</title>"
+            f'<cusip>{h.cusip}</cusip><identifiers><isin value="{h.isin}"/></identifiers>'
+            f"<balance>{Decimal(repr(float(h.balance))):.8f}</balance><units>NS</units><curCd>USD</curCd>"
+            f"<valUSD>{_cents(h.value_usd):.8f}</valUSD><pctVal>{pct:.12f}</pctVal>"
+            "<payoffProfile>Long</payoffProfile><assetCat>EC</assetCat><issuerCat>CORP</issuerCat>"
+            "<invCountry>US</invCountry><isRestrictedSec>N</isRestrictedSec><fairValLevel>1</fairValLevel>"
+            "<securityLending><isCashCollateral>N</isCashCollateral><isNonCashCollateral>N"
+            "</isNonCashCollateral><isLoanByFund>N</isLoanByFund></securityLending></invstOrSec>"
+        )
+    name = escape(registrant)
+    doc = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<edgarSubmission xmlns="{NPORT_NS}" xmlns:com="{EDGAR_COMMON_NS}" xmlns:ncom="{NPORT_COMMON_NS}" '
+        f'xmlns:xsi="{XSI_NS}" xsi:schemaLocation="{NPORT_NS} eis_NPORT_Filer.xsd">\n'
+        f"  <headerData><submissionType>{form}</submissionType><isConfidential>false</isConfidential>"
+        f"<filerInfo><filer><issuerCredentials><cik>{reg_cik:010d}</cik><ccc>XXXXXXXX</ccc>"
+        f"</issuerCredentials></filer><seriesClassInfo><seriesId>{series_id}</seriesId>{classes}"
+        "</seriesClassInfo></filerInfo></headerData>\n"
+        f"  <formData>\n    <genInfo><regName>{name}</regName><regFileNumber>{file_number}</regFileNumber>"
+        f"<regCik>{reg_cik:010d}</regCik><regLei>{synthetic_lei(f'TRUST{reg_cik}')}</regLei>"
+        "<regStreet1>1 Synthetic Plaza</regStreet1><regCity>NEW YORK</regCity>"
+        '<regStateConditional regCountry="US" regState="US-NY"/><regZipOrPostalCode>10001'
+        "</regZipOrPostalCode><regPhone>212-555-0100</regPhone>"
+        f"<seriesName>{escape(series_name)}</seriesName><seriesId>{series_id}</seriesId>"
+        f"<seriesLei>{synthetic_lei(series_id)}</seriesLei><repPdEnd>{fiscal_year_end.isoformat()}</repPdEnd>"
+        f"<repPdDate>{period.isoformat()}</repPdDate><isFinalFiling>N</isFinalFiling></genInfo>\n"
+        f"    <fundInfo><totAssets>{net:.2f}</totAssets><totLiabs>0.00</totLiabs><netAssets>{net:.2f}"
+        f"</netAssets>{zeros}<isNonCashCollateral>N</isNonCashCollateral></fundInfo>\n"
+        "    <invstOrSecs>\n" + "\n".join(securities) + "\n    </invstOrSecs>\n"
+        f"    <signature><ncom:dateSigned>{signed.isoformat()}</ncom:dateSigned><ncom:nameOfApplicant>{name}"
+        "</ncom:nameOfApplicant><ncom:signature>Synthetic Treasurer</ncom:signature><ncom:signerName>"
+        "Synthetic Treasurer</ncom:signerName><ncom:title>Treasurer</ncom:title></signature>\n"
+        "  </formData>\n</edgarSubmission>\n"
+    )
+    return doc.encode("utf-8")
+
+
+def _cents(value: float) -> Decimal:
+    return Decimal(repr(round(float(value), 2))).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _iso7064_check(text: str) -> str:
+    """The two check digits of ISO 7064 MOD 97-10 (LEI, ISO 17442) for ``text`` + "00"."""
+    digits = "".join(str(int(c, 36)) for c in text.upper()) + "00"
+    return f"{98 - int(digits) % 97:02d}"
+
+
+def synthetic_lei(seed: str) -> str:
+    """A well-formed made-up LEI (20 characters, valid MOD 97-10 check digits) for a synthetic entity."""
+    body = ("5493SY" + f"{zlib.crc32(seed.encode()):012d}")[:18]
+    return body + _iso7064_check(body)
+
+
+def isin_of_cusip(cusip: str, country: str = "US") -> str:
+    """The ISIN of a CUSIP: country, CUSIP, and the Luhn check digit over their letters as numbers."""
+    base = country + cusip.upper()
+    digits = "".join(str(int(c, 36)) for c in base)
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 == 0 else 1)
+        total += n // 10 + n % 10
+    return base + str((10 - total % 10) % 10)
 
 
 # ==== the two worlds =======================================================================================
@@ -588,6 +1292,7 @@ class Entity:
     sic_description: str = ""
     is_issuer: bool = True
     shares_outstanding: float | None = None  # synthetic issuers only
+    role: str = ""  # "" (issuer or reporting owner), "manager" (a 13F filer) or "fund" (an N-PORT registrant)
 
 
 class EdgarWorld:
@@ -608,11 +1313,16 @@ class EdgarWorld:
         raise NotImplementedError
 
     def filings_between(self, first: date, last: date) -> list[Filing]:
-        """Filings with ``first <= filing_date <= last``."""
+        """Filings with ``first <= filing_date <= last`` (ownership, 13F and N-PORT)."""
         raise NotImplementedError
 
     def company_facts(self, cik: int, as_of: date) -> dict | None:
         return None
+
+    def fund_classes(self) -> list[tuple[int, str, str, str]]:
+        """(registrant CIK, series id, class id, ticker) of each fund share class, for
+        ``company_tickers_mf.json``."""
+        return []
 
 
 def _split_sgml_documents(text: str) -> list[tuple[str, str]]:
@@ -623,6 +1333,19 @@ def _split_sgml_documents(text: str) -> list[tuple[str, str]]:
         xml = re.search(r"<XML>\s*(.*?)\s*</XML>", block, flags=re.S)
         if xml and "ownershipDocument" in xml.group(1):
             out.append((name.group(1) if name else "form4.xml", xml.group(1)))
+    return out
+
+
+def sgml_xml_documents(text: str) -> list[tuple[str, str, str]]:
+    """(SGML ``<TYPE>``, file name, XML text) of each ``<DOCUMENT>`` of a submission that holds XML, in
+    either spelling (line-per-tag complete submission, or the one-line ``.nc`` dissemination form)."""
+    out = []
+    for block in text.split("<DOCUMENT>")[1:]:
+        kind = re.search(r"<TYPE>\s*([^<\r\n]+)", block)
+        name = re.search(r"<FILENAME>\s*([^<\s]+)", block)
+        xml = re.search(r"<XML>\s*(.*?)\s*</XML>", block, flags=re.S)
+        if xml:
+            out.append((kind.group(1).strip() if kind else "", name.group(1) if name else "", xml.group(1)))
     return out
 
 
@@ -785,28 +1508,30 @@ def _decode(raw: bytes) -> str:
 
 
 class FilingsWorld(EdgarWorld):
-    """Real filings from a folder laid out like ``shared/realdata/form4_xml/``."""
+    """Real filings from one or more folders laid out like ``shared/realdata/form4_xml/`` (module
+    docstring): ownership documents, and 13F filings (rows whose ``form_type`` starts with 13F)."""
 
     description = "REAL filings"
 
-    def __init__(self, folder: Path | str, tickers: Path | str | None = None):
-        self.folder = Path(folder)
-        index = self.folder / "INDEX.csv"
-        if not index.is_file():
-            raise FileNotFoundError(
-                f"{index} not found: --filings needs a folder with an INDEX.csv whose 'file' column names "
-                "each "
-                "document (like shared/realdata/form4_xml/)"
-            )
+    def __init__(self, folder: Path | str | Iterable[Path | str], tickers: Path | str | None = None):
+        self.folders = [Path(folder)] if isinstance(folder, str | Path) else [Path(f) for f in folder]
         self.skipped: list[dict] = []
         self.problems: list[dict] = []
-        self._by_accession: dict[str, Filing] = {}
-        with open(index, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if "file" not in (reader.fieldnames or []):
-                raise ValueError(f"{index} has no 'file' column (columns: {reader.fieldnames})")
-            for row in reader:
-                self._load(row)
+        self._by_accession: dict[str, Filing | FundFiling] = {}
+        for folder_path in self.folders:
+            self.folder = folder_path  # the folder whose INDEX.csv is being read
+            index = self.folder / "INDEX.csv"
+            if not index.is_file():
+                raise FileNotFoundError(
+                    f"{index} not found: --filings needs a folder with an INDEX.csv whose 'file' column "
+                    "names each document (like shared/realdata/form4_xml/)"
+                )
+            with open(index, newline="", encoding="utf-8") as fh:
+                reader = csv.DictReader(fh)
+                if "file" not in (reader.fieldnames or []):
+                    raise ValueError(f"{index} has no 'file' column (columns: {reader.fieldnames})")
+                for row in reader:
+                    self._load(row)
         self._by_cik: dict[int, list[Filing]] = defaultdict(list)
         for f in self._by_accession.values():
             for cik in f.ciks:
@@ -851,6 +1576,9 @@ class FilingsWorld(EdgarWorld):
             return self._skip(name, "file named in INDEX.csv not found")
         raw = path.read_bytes()
         text = _decode(raw)
+        form = (row.get("form_type") or "").strip().upper()
+        if form.startswith("13F") or (not form and ("thirteenf" in text[:5000])):
+            return self._load_13f(row, name, raw, text)
         meta = path.parent / "metadata.json"
         full_text = None
         if meta.is_file():
@@ -901,9 +1629,91 @@ class FilingsWorld(EdgarWorld):
         except ValueError as exc:
             return self._skip(name, str(exc))
 
+    def _load_13f(self, row: dict, name: str, raw: bytes, text: str) -> None:
+        """A 13F filing: a complete submission (SGML header, cover page and information table), or a cover
+        page XML with ``infotable_file`` naming its information table (then the accession and filing date
+        come from INDEX.csv)."""
+        full_text = None
+        if "<SEC-HEADER>" in text or "<SUBMISSION>" in text or "<SEC-DOCUMENT>" in text:
+            header, source = sgml_header(text), "SGML header"
+            blocks = [(kind.upper(), file, xml) for kind, file, xml in sgml_xml_documents(text)]
+            if "FILED AS OF DATE:" in text:
+                full_text = raw  # an EDGAR complete submission: served as it is
+        else:
+            header, source = {}, ""
+            blocks = [("", Path(name).name, text)]
+            table_file = (row.get("infotable_file") or "").strip()
+            if table_file:
+                table_path = self.folder / table_file
+                if not table_path.is_file():
+                    return self._skip(name, f"infotable_file {table_file} named in INDEX.csv not found")
+                blocks.append((INFORMATION_TABLE, Path(table_file).name, _decode(table_path.read_bytes())))
+        cover = table = None
+        for _, file, xml in blocks:
+            try:
+                root = parse_local_xml(xml.strip().encode("utf-8"))
+            except ElementTree.ParseError as exc:
+                return self._skip(name, f"{file}: XML does not parse: {exc}")
+            if root.tag == "edgarSubmission" and cover is None:
+                cover = (file or "primary_doc.xml", xml.strip().encode("utf-8"), root)
+            elif root.tag == "informationTable" and table is None:
+                table = (file or "infotable.xml", xml.strip().encode("utf-8"))
+        if cover is None:
+            return self._skip(
+                name, "an information table without its cover page: nothing names the filer or says when it "
+                "became public"
+            )  # fmt: skip
+        file, cover_xml, root = cover
+        cik_text = _plain(root, "headerData/filerInfo/filer/credentials/cik")
+        if not cik_text.isdigit() or int(cik_text) == 0:
+            return self._skip(name, f"the cover page names no filer CIK (got {cik_text!r})")
+        accession = header.get("accession") or (row.get("accession") or "").strip()
+        filing_date = _yyyymmdd(header.get("filing_date", ""))
+        if filing_date is None and _yyyymmdd(row.get("filing_date", "")):
+            filing_date, source = _yyyymmdd(row.get("filing_date", "")), "INDEX.csv"
+        if filing_date is None:
+            return self._skip(name, "no filing date in the document, its header or INDEX.csv: nothing says "
+                              "when it became public")  # fmt: skip
+        if not re.fullmatch(r"\d{10}-\d{2}-\d{6}", accession):
+            return self._skip(name, f"no accession number (got {accession!r})")
+        if accession in self._by_accession:
+            return self._skip(name, f"duplicate accession {accession}")
+        documents = {file: cover_xml}
+        kinds = [(file, _plain(root, "headerData/submissionType") or header.get("form", "13F-HR"))]
+        if table is not None:
+            documents[table[0]] = table[1]
+            kinds.append((table[0], INFORMATION_TABLE))
+        manager = root.find("formData/coverPage/filingManager")
+        self._by_accession[accession] = FundFiling(
+            accession=accession,
+            form=header.get("form") or kinds[0][1],
+            filing_date=filing_date,
+            acceptance=_eastern(header.get("acceptance", "")) or _eastern(row.get("acceptance_datetime", "")),
+            filer_cik=int(cik_text),
+            filer_name=_plain(manager, "name"),
+            period_of_report=mdy_to_iso(_plain(root, "headerData/filerInfo/periodOfReport")),
+            documents=tuple(kinds),
+            load_documents=lambda: documents,
+            load_text=(lambda: full_text) if full_text is not None else None,
+            file_number=header.get("file_number") or _plain(root, "formData/coverPage/form13FFileNumber"),
+            film_number=header.get("film_number", ""),
+            address=(
+                _plain(manager, "address/street1"),
+                _plain(manager, "address/city"),
+                _plain(manager, "address/stateOrCountry"),
+                _plain(manager, "address/zipCode"),
+            ),
+            filing_date_source=source,
+        )
+
     def _derive_entities(self) -> dict[int, Entity]:
         entities: dict[int, Entity] = {}
-        for cik, filings in self._by_cik.items():
+        for cik, all_filings in self._by_cik.items():
+            managed = [f for f in all_filings if isinstance(f, FundFiling)]
+            filings = [f for f in all_filings if isinstance(f, Filing)]
+            if managed and not any(f.issuer_cik == cik for f in filings):
+                entities[cik] = Entity(cik, managed[0].filer_name, is_issuer=False, role="manager")
+                continue
             as_issuer = [f for f in filings if f.issuer_cik == cik]  # newest first
             if as_issuer:
                 newest = as_issuer[0]
@@ -946,10 +1756,13 @@ class SyntheticWorld(EdgarWorld):
 
     description = "SYNTHETIC market"
 
-    def __init__(self, config=None):
+    def __init__(self, config=None, nport_schedule: str = "quarterly"):
         from smart_money.sources.synthetic.market import MarketConfig, simulate_market
 
+        if nport_schedule not in NPORT_SCHEDULES:
+            raise ValueError(f"nport_schedule {nport_schedule!r}: use one of {', '.join(NPORT_SCHEDULES)}")
         self.config = config or MarketConfig()
+        self.nport_schedule = nport_schedule
         world = simulate_market(self.config)
         self.width = max(3, len(str(self.config.n_symbols)))
         uni = world.universe
@@ -984,6 +1797,9 @@ class SyntheticWorld(EdgarWorld):
                 )
         self._filings: dict[tuple[str, date], Filing] = {}
         self._lock = threading.Lock()
+        self._rendered: dict[str, dict[str, bytes]] = {}
+        self._sizes: dict[str, int] = {}
+        self._init_funds(world)
 
     # ---- identities ---------------------------------------------------------------------------------------
     def _owner_cik(self, insider_id: str) -> int:
@@ -1118,6 +1934,271 @@ class SyntheticWorld(EdgarWorld):
         )
         return doc.encode("utf-8")
 
+    # ---- 13F managers and N-PORT funds ---------------------------------------------------------------------
+    def _init_funds(self, world) -> None:
+        """Each simulated 13F filer files one 13F-HR per quarter on its ``known_at`` day, plus the documented
+        amendments (module docstring); each simulated ETF files NPORT-P reports on the schedule."""
+        import pandas as pd
+
+        from smart_money import timeline
+        from smart_money.sources.synthetic.identifiers import synthetic_cusip
+
+        days = timeline.trading_days(self.config.start, self.config.end + timedelta(days=120))
+        self._business_days = {d.date() for d in days}
+        uni = world.universe
+        self._issuer_name = dict(zip(uni["symbol"], uni["name"], strict=True))
+        self._cusip = {symbol: synthetic_cusip(symbol) for symbol in uni["symbol"]}
+        self._fund_specs: dict[str, dict] = {}
+        self._fund_by_cik: dict[int, list[str]] = defaultdict(list)
+        self._fund_by_day: dict[date, list[str]] = defaultdict(list)
+        self._fund_filings: dict[str, FundFiling] = {}
+        self.amendments: list[dict] = []  # the 13F-HR/A filed, for tests and the lead's checks
+
+        h = world.institutional_holdings
+        self._h = {c: h[c].to_numpy() for c in ("symbol", "shares", "market_value")}
+        known = h["known_at"].dt.date.to_numpy()
+        names = dict(zip(h["filer_id"], h["filer_name"], strict=True))
+        quarter_of_report = {pd.Timestamp(d): i for i, d in enumerate(sorted(h["report_date"].unique()))}
+        groups = h.groupby(["filer_id", "report_date"], sort=True).indices
+        for (filer_id, report_date), rows in groups.items():
+            cik = synthetic_manager_cik(filer_id)
+            if cik not in self._entities:
+                self._entities[cik] = Entity(cik, names[filer_id], is_issuer=False, role="manager")
+            held = rows[self._h["shares"][rows] > 0]
+            q = quarter_of_report[pd.Timestamp(report_date)]
+            day = known[rows[0]]
+            base = {
+                "kind": "13F",
+                "filer_id": filer_id,
+                "cik": cik,
+                "period": pd.Timestamp(report_date).date(),
+            }
+            amendment = None
+            if filer_id == RESTATEMENT_FILER and q % 4 == 1 and len(held) >= 1:
+                variant, amendment = "typo", "RESTATEMENT"
+            elif filer_id == NEW_HOLDINGS_FILER and q % 4 == 2 and len(held) >= 3:
+                variant, amendment = "omitting", "NEW HOLDINGS"
+            else:
+                variant = "as simulated"
+            original = self._add_fund_spec(day, rows=held, variant=variant, form="13F-HR", **base)
+            if amendment is not None:
+                filed = self._business_day(day + timedelta(days=AMENDMENT_LAG_DAYS), forward=True)
+                amended = self._add_fund_spec(filed, rows=held, variant=amendment, form="13F-HR/A", **base)
+                self.amendments.append(
+                    {
+                        "filer_id": filer_id,
+                        "cik": cik,
+                        "period": base["period"],
+                        "amendment_type": amendment,
+                        "original": original,
+                        "original_filed": day,
+                        "amendment": amended,
+                        "amendment_filed": filed,
+                    }
+                )
+
+        e = world.etf_holdings
+        self._e = {c: e[c].to_numpy() for c in ("symbol", "shares", "market_value")}
+        self._etfs: dict[str, tuple[int, str, str, int]] = {}  # symbol -> (trust CIK, series, class, number)
+        for number, etf in enumerate(dict.fromkeys(e["etf_symbol"]), start=1):
+            trust = SYNTHETIC_TRUST_CIK + (2 if etf.startswith("SYNETF-S") else 1)
+            self._etfs[etf] = (trust, f"S{900_000 + number:09d}", f"C{900_000 + number:09d}", number)
+            if trust not in self._entities:
+                self._entities[trust] = Entity(trust, SYNTHETIC_TRUSTS[trust], is_issuer=False, role="fund")
+        for (etf, as_of), rows in e.groupby(["etf_symbol", e["known_at"].dt.date], sort=True).indices.items():
+            if self.nport_schedule == "quarterly" and as_of.month % 3:
+                continue  # months 1 and 2 of a fiscal quarter are filed NPORT-NP: never public
+            lag = (50 if self.nport_schedule == "quarterly" else 20) + zlib.crc32(
+                f"{etf}{as_of}".encode()
+            ) % 10
+            filed = self._business_day(as_of + timedelta(days=lag), forward=False)
+            trust, series_id, class_id, number = self._etfs[etf]
+            self._add_fund_spec(
+                filed,
+                kind="NPORT",
+                cik=trust,
+                etf=etf,
+                period=as_of,
+                rows=rows,
+                form="NPORT-P",
+                number=number,
+            )
+
+    def _business_day(self, day: date, forward: bool) -> date:
+        """The nearest day EDGAR takes filings (a trading day of the simulated market's calendar)."""
+        step = timedelta(days=1 if forward else -1)
+        while day not in self._business_days:
+            day += step
+        return day
+
+    def _add_fund_spec(self, day: date, **spec) -> str:
+        sequence = day.timetuple().tm_yday * (100 if spec["kind"] == "NPORT" else 1) + spec.get("number", 0)
+        accession = f"{spec['cik']:010d}-{day.year % 100:02d}-{sequence:06d}"
+        if accession in self._fund_specs:
+            raise RuntimeError(f"synthetic accession {accession} given twice: a stand-in bug")
+        self._fund_specs[accession] = {**spec, "day": day}
+        self._fund_by_cik[spec["cik"]].append(accession)
+        self._fund_by_day[day].append(accession)
+        return accession
+
+    def _fund_filing(self, accession: str) -> FundFiling:
+        with self._lock:
+            cached = self._fund_filings.get(accession)
+        if cached is not None:
+            return cached
+        spec = self._fund_specs[accession]
+        day, cik = spec["day"], spec["cik"]
+        crc = zlib.crc32(accession.encode())
+        minutes = 6 * 60 + crc % (11 * 60 + 30)  # accepted 06:00-17:29 Eastern: filed that day
+        acceptance = datetime(
+            day.year, day.month, day.day, minutes // 60, minutes % 60, (crc >> 10) % 60, tzinfo=EASTERN
+        )
+        entity = self._entities[cik]
+        if spec["kind"] == "13F":
+            number = cik - SYNTHETIC_MANAGER_CIK
+            table = ("infotable.xml", "form13fInfoTable.xml", f"{number * 7919 % 90_000 + 10_000}.xml")[
+                number % 3
+            ]
+            documents = (("primary_doc.xml", spec["form"]), (table, INFORMATION_TABLE))
+            file_number, series = f"028-{90_000 + number:05d}", ()
+        else:
+            trust, series_id, class_id, _ = self._etfs[spec["etf"]]
+            name = f"Synthetic {spec['etf'].split('-', 1)[1]} ETF"
+            documents = (("primary_doc.xml", spec["form"]),)
+            file_number, series = (
+                f"811-{90_000 + trust - SYNTHETIC_TRUST_CIK:05d}",
+                ((series_id, name, ((class_id, name, spec["etf"]),)),),
+            )
+        filing = FundFiling(
+            accession=accession,
+            form=spec["form"],
+            filing_date=day,
+            acceptance=acceptance,
+            filer_cik=cik,
+            filer_name=entity.name,
+            period_of_report=spec["period"].isoformat(),
+            documents=documents,
+            load_documents=partial(self._render_fund, accession),
+            load_size=partial(self._fund_size, accession),
+            file_number=file_number,
+            series=series,
+            address=("1 SYNTHETIC PLAZA", "NEW YORK", "NY", "10001"),
+            filing_date_source="synthetic",
+        )
+        with self._lock:
+            self._fund_filings[accession] = filing
+        return filing
+
+    def _fund_size(self, accession: str) -> int:
+        with self._lock:
+            size = self._sizes.get(accession)
+        if size is None:
+            size = len(self._fund_filing(accession).text())
+            with self._lock:
+                self._sizes[accession] = size
+        return size
+
+    def _render_fund(self, accession: str) -> dict[str, bytes]:
+        with self._lock:
+            cached = self._rendered.get(accession)
+        if cached is not None:
+            return cached
+        filing = self._fund_filing(accession)
+        spec = self._fund_specs[accession]
+        if spec["kind"] == "13F":
+            documents = self._render_13f(filing, spec)
+        else:
+            documents = self._render_nport(filing, spec)
+        with self._lock:
+            self._rendered[accession] = documents
+            while len(self._rendered) > 256:
+                self._rendered.pop(next(iter(self._rendered)))
+        return documents
+
+    def _render_13f(self, filing: FundFiling, spec: dict) -> dict[str, bytes]:
+        """The cover page and information table of a synthetic 13F (variants: module docstring)."""
+        rows = spec["rows"]
+        shares, values, symbols = (
+            self._h["shares"][rows],
+            self._h["market_value"][rows],
+            self._h["symbol"][rows],
+        )
+        order = np.argsort(values, kind="stable")
+        variant = spec["variant"]
+        if variant == "omitting":
+            keep = order[2:]  # the two smallest positions are left for the NEW HOLDINGS amendment
+        elif variant == "NEW HOLDINGS":
+            keep = order[:2]
+        else:
+            keep = order
+        largest = order[-1] if len(order) else None
+        day = filing.filing_date
+        entries = []
+        for i in sorted(keep, key=lambda k: symbols[k]):
+            n, dollars = int(shares[i]), float(values[i])
+            if variant == "typo" and i == largest:
+                n, dollars = n * 10, dollars * 10  # a keying error: one digit too many
+            name = self._issuer_name[symbols[i]].upper()
+            entries.append(
+                Holding13F(name, "COM", self._cusip[symbols[i]], value_in_filing_unit(dollars, day), n)
+            )
+            put_call = OPTION_FILERS.get(spec["filer_id"])
+            if put_call and i == largest and variant != "NEW HOLDINGS":
+                option_shares = max(10, int(round(n / 10, -1)))
+                option_value = value_in_filing_unit(dollars * option_shares / n, day)
+                entries.append(Holding13F(name, "COM", self._cusip[symbols[i]], option_value, option_shares,
+                                          put_call))  # fmt: skip
+        amendment = (1, variant) if variant in ("RESTATEMENT", "NEW HOLDINGS") else None
+        cover = render_13f_cover(
+            form=filing.form,
+            cik=filing.filer_cik,
+            period=spec["period"],
+            manager=filing.filer_name,
+            address=filing.address,
+            file_number=filing.file_number,
+            signer="Synthetic Compliance Officer",
+            signed=day,
+            entries=len(entries),
+            total=sum(entry.value for entry in entries),
+            amendment=amendment,
+            confidential_omitted=variant == "omitting",
+        )
+        prefix = "ns1" if spec["filer_id"].startswith("SYNHF") else ""
+        return {filing.documents[0][0]: cover, filing.documents[1][0]: render_13f_table(entries, prefix)}
+
+    def _render_nport(self, filing: FundFiling, spec: dict) -> dict[str, bytes]:
+        rows = spec["rows"]
+        holdings = [
+            HoldingNport(
+                name=self._issuer_name[symbol],
+                lei=synthetic_lei(symbol),
+                cusip=self._cusip[symbol],
+                isin=isin_of_cusip(self._cusip[symbol]),
+                balance=float(balance),
+                value_usd=float(value),
+            )
+            for symbol, balance, value in zip(
+                self._e["symbol"][rows], self._e["shares"][rows], self._e["market_value"][rows], strict=True
+            )
+        ]
+        ((series_id, series_name, classes),) = filing.series
+        xml = render_nport(
+            registrant=filing.filer_name,
+            reg_cik=filing.filer_cik,
+            file_number=filing.file_number,
+            series_id=series_id,
+            series_name=series_name,
+            class_ids=[c[0] for c in classes],
+            period=spec["period"],
+            fiscal_year_end=date(spec["period"].year, 12, 31),
+            signed=filing.filing_date,
+            holdings=holdings,
+        )
+        return {"primary_doc.xml": xml}
+
+    def fund_classes(self) -> list[tuple[int, str, str, str]]:
+        return [(trust, series, cls, etf) for etf, (trust, series, cls, _) in self._etfs.items()]
+
     # ---- the EdgarWorld interface -------------------------------------------------------------------------
     def entity(self, cik: int) -> Entity | None:
         return self._entities.get(cik)
@@ -1126,10 +2207,15 @@ class SyntheticWorld(EdgarWorld):
         return sorted((e for e in self._entities.values() if e.is_issuer), key=lambda e: e.cik)
 
     def filings_of(self, cik: int) -> list[Filing]:
+        if cik in self._fund_by_cik:
+            funds = [self._fund_filing(accession) for accession in self._fund_by_cik[cik]]
+            return sorted(funds, key=lambda f: (f.filing_date, f.accession), reverse=True)
         filings = [self._filing(key) for key in self._by_cik.get(cik, [])]
         return sorted(filings, key=lambda f: (f.filing_date, f.accession), reverse=True)
 
     def filing(self, accession: str) -> Filing | None:
+        if accession in self._fund_specs:
+            return self._fund_filing(accession)
         match = re.fullmatch(r"(\d{10})-(\d{2})-(\d{6})", accession)
         if not match:
             return None
@@ -1146,6 +2232,7 @@ class SyntheticWorld(EdgarWorld):
         day = first
         while day <= last:
             out.extend(self._filing(key) for key in self._by_day.get(day, []))
+            out.extend(self._fund_filing(accession) for accession in self._fund_by_day.get(day, []))
             day += timedelta(days=1)
         return out
 
@@ -1191,6 +2278,14 @@ class SyntheticWorld(EdgarWorld):
                 }
             },
         }
+
+
+def synthetic_manager_cik(filer_id: str) -> int:
+    """The CIK of a simulated 13F filer: ``SYNHF01`` -> 9800001, ``SYNIN001`` -> 9800101."""
+    match = re.fullmatch(r"SYN(HF|IN)(\d+)", filer_id)
+    if not match:
+        raise ValueError(f"{filer_id!r} is not a simulated 13F filer id (SYNHF01, SYNIN001, ...)")
+    return SYNTHETIC_MANAGER_CIK + (100 if match.group(1) == "IN" else 0) + int(match.group(2))
 
 
 def _xml_number(value) -> str:
@@ -1286,6 +2381,7 @@ class EdgarServerState:
         self.enforce_rate = enforce_rate
         self.lock = threading.Lock()
         self._zips: dict[tuple[int, int], bytes] = {}
+        self._form13f_zips: dict[str, bytes] = {}
         self._zip_lock = threading.Lock()
         self.reset()
 
@@ -1333,11 +2429,51 @@ class EdgarServerState:
                 began = time.perf_counter()
                 first, last = quarter_bounds(year, quarter)
                 candidates = self.world.filings_between(first - timedelta(days=7), last)
-                members = [f for f in self.public(candidates) if dataset_quarter(f) == (year, quarter)]
+                members = [
+                    f
+                    for f in self.public(candidates)
+                    if isinstance(f, Filing) and dataset_quarter(f) == (year, quarter)
+                ]
                 self._zips[(year, quarter)] = dataset_zip(members)
                 with self.lock:
                     self.zip_build_s += time.perf_counter() - began
             return self._zips[(year, quarter)]
+
+    def form13f_dataset(self, name: str) -> bytes | None:
+        """The Form 13F data set ``name`` (``2023q4``, ``01mar2024-31may2024``), once published
+        ``dataset_lag_days`` after its filing-date window closed; None before, or for a name the SEC does not
+        use."""
+        try:
+            first, last = form13f_dataset_window(name)
+        except ValueError:
+            return None
+        if self.as_of < last + timedelta(days=1 + self.dataset_lag_days):
+            return None
+        with self._zip_lock:
+            if name not in self._form13f_zips:
+                began = time.perf_counter()
+                candidates = self.world.filings_between(first - timedelta(days=7), last)
+                members = [
+                    f
+                    for f in self.public(candidates)
+                    if isinstance(f, FundFiling) and f.is_13f and form13f_dataset_of(f) == name
+                ]
+                self._form13f_zips[name] = form13f_dataset_zip(members)
+                with self.lock:
+                    self.zip_build_s += time.perf_counter() - began
+            return self._form13f_zips[name]
+
+    def fund_tickers(self) -> dict:
+        """``company_tickers_mf.json``: each share class whose series has a public N-PORT filing."""
+        rows = []
+        for cik, series_id, class_id, symbol in self.world.fund_classes():
+            filed = any(
+                any(series_id == s[0] for s in getattr(f, "series", ()))
+                for f in self.public(self.world.filings_of(cik))
+            )
+            if filed:
+                rows.append([cik, series_id, class_id, symbol])
+        return {"fields": ["cik", "seriesId", "classId", "symbol"], "data": rows}
 
     def submissions(self, cik: int) -> tuple[dict, list[list[Filing]]] | None:
         entity = self.world.entity(cik)
@@ -1362,7 +2498,7 @@ class EdgarServerState:
             "entityType": "operating" if entity.is_issuer else "other",
             "sic": entity.sic,
             "sicDescription": entity.sic_description,
-            "insiderTransactionForOwnerExists": int(not entity.is_issuer),
+            "insiderTransactionForOwnerExists": int(not entity.is_issuer and not entity.role),
             "insiderTransactionForIssuerExists": int(entity.is_issuer),
             "name": entity.name,
             "tickers": [entity.ticker] if entity.ticker else [],
@@ -1388,12 +2524,15 @@ _DAILY = re.compile(r"^/Archives/edgar/daily-index/(\d{4})/QTR([1-4])/form\.(\d{
 _DATASET = re.compile(
     r"^/files/structureddata/data/insider-transactions-data-sets/(\d{4})q([1-4])_form345\.zip$"
 )
+_DATASET_13F = re.compile(r"^/files/structureddata/data/form-13f-data-sets/([0-9a-z-]+)_form13f\.zip$")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
 def _kind(path: str) -> str:
     if path == "/files/company_tickers.json":
         return "tickers"
+    if path == "/files/company_tickers_mf.json":
+        return "fund_tickers"
     if path.startswith("/submissions/"):
         return "submissions"
     if path.startswith("/api/xbrl/companyfacts/"):
@@ -1447,8 +2586,13 @@ def route(state: EdgarServerState, path: str) -> Answer:
         if day.weekday() >= 5 or day >= state.as_of:  # today's index is published tonight
             return NOT_FOUND
         return 200, form_index(day, state.public(world.filings_between(day, day))), "text/plain", {}
+    if path == "/files/company_tickers_mf.json":
+        return 200, _json_bytes(state.fund_tickers()), "application/json", {}
     if match := _DATASET.match(path):
         data = state.dataset(int(match.group(1)), int(match.group(2)))
+        return (200, data, "application/zip", {}) if data is not None else NOT_FOUND
+    if match := _DATASET_13F.match(path):
+        data = state.form13f_dataset(match.group(1))
         return (200, data, "application/zip", {}) if data is not None else NOT_FOUND
     if match := (_ARCHIVE.match(path) or _ARCHIVE_TEXT.match(path)):
         cik_text = match.group(1)
@@ -1471,6 +2615,8 @@ def _archive(state: EdgarServerState, cik: int, match: re.Match) -> Answer:
     if filing is None or cik not in filing.ciks or filing.filing_date > state.as_of:
         return NOT_FOUND
     name = match.group(3) if match.re is _ARCHIVE else f"{accession}.txt"
+    if isinstance(filing, FundFiling):
+        return _fund_archive(filing, cik, accession, name)
     if name == f"{accession}.txt":
         return 200, filing.text(), "text/plain", {}
     if name == filing.document:
@@ -1503,6 +2649,45 @@ def _archive(state: EdgarServerState, cik: int, match: re.Match) -> Answer:
         ]
         folder = f"/Archives/edgar/data/{cik}/{filing.folder}"
         body = {"directory": {"item": items, "name": folder, "parent-dir": f"/Archives/edgar/data/{cik}"}}
+        return 200, _json_bytes(body), "application/json", {}
+    return NOT_FOUND
+
+
+def _fund_archive(filing: FundFiling, cik: int, accession: str, name: str) -> Answer:
+    """A 13F or N-PORT filing folder: the XML documents, their HTML renderings under ``xslForm13F_X02/`` or
+    ``xslFormNPORT-P_X01/``, the complete submission and ``index.json``."""
+    if name == f"{accession}.txt":
+        return 200, filing.text(), "text/plain", {}
+    documents = filing.load_documents()
+    if name in documents:
+        return 200, documents[name], "text/xml", {}
+    folder, _, inner = name.partition("/")
+    if folder == filing.rendering and inner in documents:
+        title = f"SEC FORM {escape(filing.form)}"
+        body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+        body += f"<p>{escape(filing.filer_name)}</p><p>{escape(inner)}</p></body></html>"
+        return 200, body.encode(), "text/html", {}
+    if name == "index.json":
+        stamp = (filing.acceptance or datetime.combine(filing.filing_date, datetime.min.time())).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
+        items = [
+            {"last-modified": stamp, "name": doc, "type": "text.gif", "size": str(len(documents[doc]))}
+            for doc, _ in filing.documents
+        ]
+        items.append(
+            {
+                "last-modified": stamp,
+                "name": f"{accession}.txt",
+                "type": "text.gif",
+                "size": str(len(filing.text())),
+            }
+        )
+        items.append({"last-modified": stamp, "name": filing.rendering, "type": "folder.gif", "size": ""})
+        folder_path = f"/Archives/edgar/data/{cik}/{filing.folder}"
+        body = {
+            "directory": {"item": items, "name": folder_path, "parent-dir": f"/Archives/edgar/data/{cik}"}
+        }
         return 200, _json_bytes(body), "application/json", {}
     return NOT_FOUND
 
@@ -1590,10 +2775,15 @@ def make_handler(state: EdgarServerState):
     return Handler
 
 
-def _world(filings: Path | str | None, config, tickers: Path | str | None = None) -> EdgarWorld:
+def _world(
+    filings: Path | str | Iterable[Path | str] | None,
+    config,
+    tickers: Path | str | None = None,
+    nport_schedule: str = "quarterly",
+) -> EdgarWorld:
     if tickers is not None and filings is None:
         raise ValueError("--tickers adds companies to a folder of real filings: give --filings too")
-    return FilingsWorld(filings, tickers) if filings is not None else SyntheticWorld(config)
+    return FilingsWorld(filings, tickers) if filings is not None else SyntheticWorld(config, nport_schedule)
 
 
 class LocalEdgarServer:
@@ -1601,7 +2791,7 @@ class LocalEdgarServer:
 
     def __init__(
         self,
-        filings: Path | str | None = None,
+        filings: Path | str | Iterable[Path | str] | None = None,
         config=None,
         *,
         as_of: date | None = None,
@@ -1612,8 +2802,9 @@ class LocalEdgarServer:
         faults: Iterable[Fault] = (),
         enforce_rate: float | None = None,
         tickers: Path | str | None = None,
+        nport_schedule: str = "quarterly",
     ):
-        world = _world(filings, config, tickers)
+        world = _world(filings, config, tickers, nport_schedule)
         default_as_of = world.config.end if isinstance(world, SyntheticWorld) else date.today()
         self.state = EdgarServerState(
             world, as_of or default_as_of, recent_limit, page_size, dataset_lag_days, faults, enforce_rate
@@ -1641,7 +2832,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--filings", help="a folder of real filings with an INDEX.csv (default: synthetic)")
+    parser.add_argument(
+        "--filings",
+        action="append",
+        help="a folder of real filings with an INDEX.csv (repeat for more; default: synthetic)",
+    )
     parser.add_argument(
         "--tickers",
         help="with --filings: a company_tickers.json whose companies are listed too (with no filings)",
@@ -1656,6 +2851,12 @@ def main(argv: list[str] | None = None) -> int:
         "--dataset-lag-days", type=int, default=10, help="days after a quarter its ZIP appears"
     )
     parser.add_argument("--enforce-rate", type=float, default=None, help="403 page past this many requests/s")
+    parser.add_argument(
+        "--nport-schedule",
+        choices=NPORT_SCHEDULES,
+        default="quarterly",
+        help="synthetic NPORT-P: each fiscal quarter's third month (the SEC's rule) or every month",
+    )
     parser.add_argument(
         "--fault",
         action="append",
@@ -1681,6 +2882,7 @@ def main(argv: list[str] | None = None) -> int:
         faults=[Fault.parse(spec) for spec in args.fault],
         enforce_rate=args.enforce_rate,
         tickers=args.tickers,
+        nport_schedule=args.nport_schedule,
     )
     skipped = len(getattr(server.state.world, "skipped", []))
     print(

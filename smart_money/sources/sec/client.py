@@ -30,7 +30,26 @@ submission_text              www   /Archives/edgar/data/<cik>/<acc-no-dashes>/<a
 daily_form_index             www   /Archives/edgar/daily-index/<yyyy>/QTR<q>/form.<yyyymmdd>.idx   period
 insider_dataset              www   /files/structureddata/data/insider-transactions-data-sets/      period
                                    <yyyy>q<q>_form345.zip (streamed to disk, verified)
+form13f_dataset              www   /files/structureddata/data/form-13f-data-sets/                  period
+                                   <name>_form13f.zip (streamed, verified; :func:`form13f_dataset_name`)
+fund_tickers                 www   /files/company_tickers_mf.json                                  TTL
 ===========================  ====  ==============================================================  =========
+
+13F-HR and NPORT-P documents come through ``submissions`` (``form`` 13F-HR / 13F-HR/A / NPORT-P,
+``reportDate`` = the period), ``filing_index`` (which names the information table: see
+:func:`information_table_name`), ``archives_document`` (``primary_doc.xml``, the information table) and
+``submission_text``; their ``primaryDocument`` (``xslForm13F_X02/primary_doc.xml``,
+``xslFormNPORT-P_X01/primary_doc.xml``) is the SEC's HTML rendering, the XML sits beside it
+(:func:`raw_document_name`).
+
+**Form 13F data set names.** The SEC published one ZIP per calendar quarter of *filing* dates from 2013q2
+to 2023q4 (``2023q4_form13f.zip``: filings of 1 Oct - 31 Dec 2023), then one for January-February 2024
+(``01jan2024-29feb2024_form13f.zip``), then one per three months of filing dates, March-May, June-August,
+September-November and December-February (``01mar2024-31may2024_form13f.zip``,
+``01dec2024-28feb2025_form13f.zip``), so that each set closes soon after a 13F due date (45 days after a
+quarter). A filing accepted after 17:30 Eastern on a set's last business day is in the next set
+(``FORM13F_readme.htm``). A source finds the sets for a range of filing dates with
+:func:`form13f_dataset_names`, and takes filings after the newest published set from the documents.
 
 "final": Archives documents never change once filed. "period": final once the day / quarter has closed
 (:mod:`smart_money.sources.sec.cache`). Absent answers (404) are cached too, so a weekend's daily index or
@@ -66,11 +85,20 @@ DEFAULT_RETRY = RetryPolicy()  # 6 attempts, 0.5 s doubling to 30 s, Retry-After
 MAX_RATE_PER_S = SEC_DEFAULTS.max_rate_per_s  # the SEC's published limit, per user, across www and data
 DATASET_MEMBERS = ("SUBMISSION.tsv", "REPORTINGOWNER.tsv", "NONDERIV_TRANS.tsv", "DERIV_TRANS.tsv")
 DATASET_DIR = "/files/structureddata/data/insider-transactions-data-sets"
+FORM13F_DATASET_DIR = "/files/structureddata/data/form-13f-data-sets"
+# The tables every Form 13F data set holds (OTHERMANAGER, OTHERMANAGER2 and SIGNATURE may be empty).
+FORM13F_DATASET_MEMBERS = ("SUBMISSION.tsv", "COVERPAGE.tsv", "SUMMARYPAGE.tsv", "INFOTABLE.tsv")
+FORM13F_FIRST_QUARTER = (2013, 2)  # the first data set: XML 13F filings began in May 2013
+FORM13F_LAST_QUARTERLY = (2023, 4)  # the last calendar-quarter set; then 01jan2024-29feb2024
+FORM13F_WINDOWS_FROM = date(2024, 3, 1)  # three-month sets from here: Mar-May, Jun-Aug, Sep-Nov, Dec-Feb
 DENIED_MARKERS = ("Undeclared Automated Tool", "Request Rate Threshold Exceeded")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _ACCESSION = re.compile(r"^(\d{10})-?(\d{2})-?(\d{6})$")
 _PAGE_NAME = re.compile(r"^CIK\d{10}-submissions-\d{3}\.json$")
 _DOCUMENT = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)?$")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_QUARTER_NAME = re.compile(r"^(\d{4})q([1-4])$")
+_RANGE_NAME = re.compile(r"^(\d{2})([a-z]{3})(\d{4})-(\d{2})([a-z]{3})(\d{4})$")
 
 
 class SecError(RuntimeError):
@@ -177,6 +205,101 @@ def quarter_of(day: date) -> int:
 def quarter_after(year: int, quarter: int) -> date:
     """The first day after ``year`` Q``quarter``."""
     return date(year + (quarter == 4), quarter % 4 * 3 + 1, 1)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+
+
+def _range_name(first: date, last: date) -> str:
+    def spelled(day: date) -> str:
+        return f"{day.day:02d}{_MONTHS[day.month - 1]}{day.year}"
+
+    return f"{spelled(first)}-{spelled(last)}"
+
+
+def _form13f_window_of(day: date) -> tuple[date, date, str]:
+    if (day.year, quarter_of(day)) < FORM13F_FIRST_QUARTER:
+        raise ValueError(
+            f"no Form 13F data set covers filings of {day}: the SEC's sets start with 2013q2 "
+            "(XML 13F filings began in May 2013)"
+        )
+    if day < date(2024, 1, 1):
+        q = quarter_of(day)
+        return date(day.year, 3 * q - 2, 1), quarter_after(day.year, q) - timedelta(days=1), f"{day.year}q{q}"
+    if day < FORM13F_WINDOWS_FROM:
+        first, last = date(2024, 1, 1), date(2024, 2, 29)
+        return first, last, _range_name(first, last)
+    start_month = 12 if day.month in (12, 1, 2) else (day.month - 3) // 3 * 3 + 3
+    start_year = day.year - (day.month in (1, 2))
+    first = date(start_year, start_month, 1)
+    end_month = (start_month + 1) % 12 + 1
+    last = _month_end(start_year + (end_month < start_month), end_month)
+    return first, last, _range_name(first, last)
+
+
+def form13f_dataset_name(filing_day: date) -> str:
+    """The Form 13F data set holding filings of ``filing_day`` (by filing date; a filing accepted after
+    17:30 Eastern on the set's last business day is in the next one): ``2023q4``,
+    ``01jan2024-29feb2024``, ``01mar2024-31may2024``. The ZIP is ``<name>_form13f.zip``."""
+    return _form13f_window_of(filing_day)[2]
+
+
+def form13f_dataset_window(name: str) -> tuple[date, date]:
+    """The first and last filing date a Form 13F data set covers, from its name (``2023q4``,
+    ``01jun2024-31aug2024``, with or without ``_form13f.zip``). Raises ValueError for a name the SEC does not
+    use."""
+    text = str(name or "").strip().lower()
+    for suffix in (".zip", "_form13f"):
+        text = text.removesuffix(suffix)
+    first = None
+    if match := _QUARTER_NAME.match(text):
+        year, quarter = int(match.group(1)), int(match.group(2))
+        if FORM13F_FIRST_QUARTER <= (year, quarter) <= FORM13F_LAST_QUARTERLY:
+            first = date(year, 3 * quarter - 2, 1)
+    elif (match := _RANGE_NAME.match(text)) and match.group(2) in _MONTHS:
+        try:
+            first = date(int(match.group(3)), _MONTHS.index(match.group(2)) + 1, int(match.group(1)))
+        except ValueError:
+            first = None
+    if first is not None:
+        window_first, window_last, canonical = _form13f_window_of(first)
+        if canonical == text and window_first == first:
+            return window_first, window_last
+    raise ValueError(
+        f"Form 13F data set {name!r} is not one the SEC publishes: the names are 2013q2 ... 2023q4, then "
+        "01jan2024-29feb2024, then three months each from 01mar2024-31may2024 (Mar-May, Jun-Aug, Sep-Nov, "
+        "Dec-Feb); use form13f_dataset_name(filing_date) to find one"
+    )
+
+
+def form13f_dataset_names(first: date, last: date) -> list[str]:
+    """The Form 13F data sets holding filings of ``first`` .. ``last`` (filing dates), oldest first. Days
+    before 2013q2 have none and are skipped."""
+    if last < first:
+        return []
+    year, quarter = FORM13F_FIRST_QUARTER
+    day = max(first, date(year, 3 * quarter - 2, 1))
+    names = []
+    while day <= last:
+        window_first, window_last, name = _form13f_window_of(day)
+        names.append(name)
+        day = window_last + timedelta(days=1)
+    return names
+
+
+def information_table_name(index: dict) -> str | None:
+    """The information table of a 13F-HR filing, from its folder's ``index.json``: the XML document that is
+    not the cover page (``primary_doc.xml``). Filers name it as they like (``infotable.xml``, ``index.xml``,
+    ``F_13F_AcornCreek_Q42024.xml``); None for a filing without one (13F-NT)."""
+    items = (index or {}).get("directory", {}).get("item", [])
+    names = [
+        str(item.get("name", ""))
+        for item in items
+        if str(item.get("name", "")).lower().endswith(".xml") and item.get("type") != "folder.gif"
+    ]
+    tables = [n for n in names if n.lower() != "primary_doc.xml"]
+    return tables[0] if tables else None
 
 
 class SecClient:
@@ -306,6 +429,32 @@ class SecClient:
             closes_on=quarter_after(year, quarter),
         )
 
+    def form13f_dataset(self, name_or_period: str | date) -> Path | None:
+        """A Form 13F data set ZIP, by name (``2023q4``, ``01mar2024-31may2024``, with or without
+        ``_form13f.zip``) or by a filing date it covers, streamed to the cache and verified (a valid ZIP
+        holding SUBMISSION, COVERPAGE, SUMMARYPAGE and INFOTABLE ``.tsv``). None when the SEC has not
+        published it. A corrupt archive raises :class:`SecCorruptArchive` and leaves no file. Kept for good
+        once fetched after its filing-date window closed. INFOTABLE ``VALUE`` is as filed: thousands of
+        dollars before 2023-01-03, dollars from then on."""
+        if isinstance(name_or_period, date):
+            name = form13f_dataset_name(name_or_period)
+        else:
+            name = str(name_or_period or "").strip().lower().removesuffix(".zip").removesuffix("_form13f")
+        _, last = form13f_dataset_window(name)
+        path = f"{FORM13F_DATASET_DIR}/{name}_form13f.zip"
+        return self.cache.get_or_download(
+            server_folder(self.www_url),
+            path,
+            lambda tmp: self._download(path, tmp, FORM13F_DATASET_MEMBERS, "a Form 13F Data Set"),
+            closes_on=last + timedelta(days=1),
+        )
+
+    def fund_tickers(self) -> dict:
+        """``company_tickers_mf.json``, the SEC's mutual fund and ETF share classes:
+        ``{"fields": ["cik", "seriesId", "classId", "symbol"], "data": [[1100663, "S000004354",
+        "C000012084", "SOXX"], ...]}`` (``cik`` the registrant's, an unpadded integer)."""
+        return self._json("fund_tickers", self.www_url, "/files/company_tickers_mf.json", missing_ok=False)
+
     def stats(self) -> dict:
         """Requests, bytes, retries and cache counters, for the assets' metadata."""
         return {
@@ -421,7 +570,13 @@ class SecClient:
         finally:
             response.close()
 
-    def _download(self, path: str, tmp: Path) -> int:
+    def _download(
+        self,
+        path: str,
+        tmp: Path,
+        members: tuple[str, ...] = DATASET_MEMBERS,
+        what: str = "an Insider Transactions Data Set",
+    ) -> int:
         url = self.www_url + path
 
         def attempt() -> int:
@@ -449,12 +604,18 @@ class SecClient:
 
         status = self._with_retries("dataset", url, attempt)
         if status == 200:
-            verify_dataset_zip(tmp, url)
+            verify_dataset_zip(tmp, url, members, what)
         return status
 
 
-def verify_dataset_zip(path: Path, origin: str = "") -> None:
-    """Raise :class:`SecCorruptArchive` unless ``path`` is a readable ZIP holding the data set's TSVs."""
+def verify_dataset_zip(
+    path: Path,
+    origin: str = "",
+    members: tuple[str, ...] = DATASET_MEMBERS,
+    what: str = "an Insider Transactions Data Set",
+) -> None:
+    """Raise :class:`SecCorruptArchive` unless ``path`` is a readable ZIP holding ``members`` (by default
+    the Insider Transactions Data Set's TSVs; :data:`FORM13F_DATASET_MEMBERS` for a Form 13F one)."""
     where = origin or str(path)
     try:
         with zipfile.ZipFile(path) as archive:
@@ -470,12 +631,12 @@ def verify_dataset_zip(path: Path, origin: str = "") -> None:
             f"SEC data set {where}: member {bad} fails its CRC check; nothing was kept: "
             "run again to download it"
         )
-    missing = [m for m in DATASET_MEMBERS if m not in names]
+    missing = [m for m in members if m not in names]
     if missing:
         raise SecCorruptArchive(
             f"SEC data set {where} lacks {', '.join(missing)} "
             f"(holds {', '.join(sorted(names)) or 'nothing'}); "
-            "nothing was kept: this is not an Insider Transactions Data Set"
+            f"nothing was kept: this is not {what}"
         )
 
 

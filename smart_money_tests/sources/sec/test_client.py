@@ -15,6 +15,7 @@ import pytest
 
 from smart_money.sources.sec.cache import server_folder
 from smart_money.sources.sec.client import (
+    FORM13F_DATASET_MEMBERS,
     USER_AGENT_HINT,
     RateLimiter,
     RetryPolicy,
@@ -26,6 +27,10 @@ from smart_money.sources.sec.client import (
     SecUserAgentMissing,
     accession_dashed,
     cik10,
+    form13f_dataset_name,
+    form13f_dataset_names,
+    form13f_dataset_window,
+    information_table_name,
     raw_document_name,
     retry_after_seconds,
     shared_limiter,
@@ -416,3 +421,139 @@ def test_a_corrupt_cache_entry_is_fetched_again(fresh, tmp_path):
         stats = client.stats()
     assert xml.startswith(b"<?xml")
     assert stats["cache_corrupt"] == 2 and fresh.state.total == 2
+
+
+# ---- Form 13F data sets and fund tickers ------------------------------------------------------------------
+FORM13F = Path(__file__).resolve().parents[2] / "fixtures" / "edgar_server" / "form13f"
+LTS_ONE = "0001894188-23-000007"
+
+
+@pytest.fixture(scope="module")
+def server13f():
+    with LocalEdgarServer(FORM13F, as_of=AS_OF) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh13f(server13f):
+    server13f.state.reset()
+    server13f.state.faults = []
+    return server13f
+
+
+def test_the_form13f_data_set_names_are_the_secs(tmp_path):
+    # names as the SEC's form-13f-data-sets page lists them: calendar quarters of filing dates to 2023q4,
+    # a January-February 2024 bridge, then three-month windows Mar-May, Jun-Aug, Sep-Nov, Dec-Feb
+    assert form13f_dataset_name(date(2013, 5, 20)) == "2013q2"
+    assert form13f_dataset_name(date(2023, 11, 14)) == "2023q4"
+    assert form13f_dataset_name(date(2024, 2, 14)) == "01jan2024-29feb2024"
+    assert form13f_dataset_name(date(2024, 5, 15)) == "01mar2024-31may2024"
+    assert form13f_dataset_name(date(2024, 8, 14)) == "01jun2024-31aug2024"
+    assert form13f_dataset_name(date(2024, 11, 14)) == "01sep2024-30nov2024"
+    assert form13f_dataset_name(date(2025, 1, 22)) == "01dec2024-28feb2025"
+    assert form13f_dataset_name(date(2026, 2, 17)) == "01dec2025-28feb2026"
+    assert form13f_dataset_name(date(2028, 2, 29)) == "01dec2027-29feb2028"
+    assert form13f_dataset_window("01mar2026-31may2026_form13f.zip") == (date(2026, 3, 1), date(2026, 5, 31))
+    assert form13f_dataset_window("2023Q4") == (date(2023, 10, 1), date(2023, 12, 31))
+    assert form13f_dataset_names(date(2023, 12, 15), date(2024, 6, 1)) == [
+        "2023q4", "01jan2024-29feb2024", "01mar2024-31may2024", "01jun2024-31aug2024",
+    ]  # fmt: skip
+    for wrong in ("2024q1", "2013q1", "01feb2024-30apr2024", "01dec2024-29feb2025", "13f"):
+        with pytest.raises(ValueError, match="not one the SEC publishes"):
+            form13f_dataset_window(wrong)
+    with pytest.raises(ValueError, match="start with 2013q2"):
+        form13f_dataset_name(date(2012, 12, 31))
+    with (
+        _client_for_nothing(tmp_path) as client,
+        pytest.raises(ValueError, match="not one the SEC publishes"),
+    ):
+        client.form13f_dataset("2024q1")  # refused before any request
+
+
+def _client_for_nothing(tmp_path) -> SecClient:
+    url = "http://127.0.0.1:9"  # nobody listens: any request would fail
+    return SecClient(UA, cache_dir=tmp_path, www_url=url, data_url=url, rate_per_s=100, retry=FAST_RETRY)
+
+
+def test_a_form13f_data_set_is_streamed_verified_and_kept(fresh13f, tmp_path):
+    with _client(fresh13f, tmp_path) as client:
+        path = client.form13f_dataset("2023q4")
+        assert client.form13f_dataset(date(2023, 11, 14)) == path  # by a filing date it covers
+        assert client.form13f_dataset("2023q4_form13f.zip") == path
+        assert client.form13f_dataset("01jun2025-31aug2025") is None  # not published at the server's as_of
+        stats = client.stats()
+    verify_dataset_zip(path, members=FORM13F_DATASET_MEMBERS)
+    with zipfile.ZipFile(path) as archive:
+        submission = archive.read("SUBMISSION.tsv").decode().splitlines()
+    assert submission == [
+        "ACCESSION_NUMBER\tFILING_DATE\tSUBMISSIONTYPE\tCIK\tPERIODOFREPORT",
+        f"{LTS_ONE}\t14-NOV-2023\t13F-HR\t0001894188\t30-SEP-2023",
+    ]
+    assert fresh13f.state.counts["dataset"] == 2 and stats["requests_by_kind"] == {"dataset": 2}
+    assert stats["bytes_downloaded"] >= path.stat().st_size
+    assert path.parent.name == "form-13f-data-sets"
+    assert {p.name for p in path.parent.iterdir()} == {
+        "2023q4_form13f.zip",
+        "2023q4_form13f.zip.meta",
+        "01jun2025-31aug2025_form13f.zip.absent.entry",
+    }
+    header = json.loads(path.with_name(path.name + ".meta").read_text())
+    assert header["final"] is True and header["closes_on"] == "2024-01-01"
+    fresh13f.state.reset()
+    with _client(fresh13f, tmp_path) as again:  # a re-run: zero requests
+        assert again.form13f_dataset("2023q4") == path
+        assert again.form13f_dataset("01jun2025-31aug2025") is None
+        assert again.stats()["requests"] == 0 and again.stats()["cache_hits"] == 2
+    assert fresh13f.state.total == 0
+
+
+def test_a_corrupt_form13f_zip_is_one_clear_error_and_leaves_no_file(fresh13f, tmp_path):
+    fresh13f.state.faults = [Fault("corrupt", path=r"_form13f\.zip$", times=1)]
+    with _client(fresh13f, tmp_path) as client:
+        with pytest.raises(
+            SecCorruptArchive, match=r"01dec2024-28feb2025_form13f\.zip is not a valid ZIP.*nothing was kept"
+        ):
+            client.form13f_dataset("01dec2024-28feb2025")
+        assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+        assert fresh13f.state.counts["dataset"] == 1  # not retried
+        path = client.form13f_dataset("01dec2024-28feb2025")
+    verify_dataset_zip(path, members=FORM13F_DATASET_MEMBERS)
+
+
+def test_an_insider_data_set_is_not_taken_for_a_form13f_one(fresh, tmp_path):
+    with _client(fresh, tmp_path) as client:
+        insider = client.insider_dataset(2022, 2)
+    with pytest.raises(
+        SecCorruptArchive, match="lacks COVERPAGE.tsv, SUMMARYPAGE.tsv, INFOTABLE.tsv.*Form 13F"
+    ):
+        verify_dataset_zip(insider, members=FORM13F_DATASET_MEMBERS, what="a Form 13F Data Set")
+
+
+def test_13f_documents_come_through_the_archives_paths(fresh13f, tmp_path):
+    with _client(fresh13f, tmp_path) as client:
+        recent = client.submissions(1894188)["filings"]["recent"]
+        assert (recent["form"], recent["reportDate"]) == (["13F-HR"], ["2023-09-30"])
+        index = client.filing_index(1894188, LTS_ONE)
+        table = information_table_name(index)
+        assert table == "index.xml" and raw_document_name(recent["primaryDocument"][0]) == "primary_doc.xml"
+        xml = client.archives_document(1894188, LTS_ONE, table)
+        assert xml.count(b"<ns1:infoTable>") == 14
+        assert client.fund_tickers() == {"fields": ["cik", "seriesId", "classId", "symbol"], "data": []}
+        assert client.stats()["requests_by_kind"] == {"submissions": 1, "archives": 2, "fund_tickers": 1}
+    assert information_table_name({"directory": {"item": [{"name": "primary_doc.xml"}]}}) is None  # 13F-NT
+
+
+def test_fund_tickers_list_the_synthetic_etf_classes_and_are_cached(tmp_path):
+    from smart_money.sources.synthetic.market import MarketConfig
+
+    with LocalEdgarServer(config=MarketConfig(seed=3, n_symbols=12)) as server:
+        with _client(server, tmp_path, as_of=server.state.as_of) as client:
+            tickers = client.fund_tickers()
+        with _client(server, tmp_path, as_of=server.state.as_of) as again:
+            assert again.fund_tickers() == tickers
+            assert again.stats()["requests"] == 0
+    assert tickers["fields"] == ["cik", "seriesId", "classId", "symbol"]
+    rows = {row[3]: row for row in tickers["data"]}
+    assert rows["SYNETF-MKT"] == [9_900_001, "S000900001", "C000900001", "SYNETF-MKT"]
+    assert {row[0] for row in tickers["data"]} == {9_900_001, 9_900_002}  # broad and sector trusts
+    assert all(isinstance(row[0], int) for row in tickers["data"])  # an unpadded integer, as the SEC's
