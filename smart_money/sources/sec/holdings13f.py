@@ -99,6 +99,8 @@ SHARES, PRINCIPAL = "SH", "PRN"
 
 _QUARTER = ["filer", "quarter"]
 _KEY = ["accession", "symbol", "put_call"]
+_FILED_COLUMNS = ["pos", *_QUARTER, "known_at", "accession", "form", "amend", "symbol", "option", "shares"]
+_FILED_COLUMNS += ["value", "seq", "base", "complete"]
 
 
 # ---- small normalizers -------------------------------------------------------------------------------------
@@ -513,6 +515,8 @@ def _filed(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     missing = [c for c in ("accession_number", "form_type", "amendment_type", "put_call") if c not in rows]
     if missing:
         raise ValueError(f"institutional holdings are missing the 13F filing columns {missing}")
+    if rows["accession_number"].isna().all():  # synthetic and FMP rows: no filing to read
+        return pd.DataFrame(columns=_FILED_COLUMNS), pd.DataFrame(columns=[*_QUARTER, "seq", "base"])
     accession = _text(rows["accession_number"])
     known = _day(rows["known_at"])
     quarter = _day(rows["report_date"])
@@ -558,6 +562,50 @@ def _filed(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return r, filings
 
 
+def _hidden(r: pd.DataFrame, filings: pd.DataFrame, n: int) -> np.ndarray:
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    if r.empty:
+        return out
+    filings = filings.assign(rank=filings.groupby(_QUARTER)["complete"].cumsum())
+    nxt = filings.loc[filings["complete"], [*_QUARTER, "rank", "known_at"]]
+    nxt = nxt.assign(rank=nxt["rank"] - 1).rename(columns={"known_at": "next_complete"})
+    filings = filings.merge(nxt, on=[*_QUARTER, "rank"], how="left")
+    r = r.merge(filings[[*_QUARTER, "seq", "next_complete"]], on=[*_QUARTER, "seq"], how="left")
+    zero = r[~r["option"] & (r["shares"] == 0)]
+    adds = r[~r["option"] & (r["shares"] > 0) & ~r["complete"]]
+    pairs = zero[["pos", *_QUARTER, "symbol", "seq"]].merge(
+        adds[[*_QUARTER, "symbol", "seq", "known_at"]], on=[*_QUARTER, "symbol"], suffixes=("", "_add")
+    )
+    added = pairs[pairs["seq_add"] > pairs["seq"]].groupby("pos")["known_at"].min()
+    hide = pd.concat([r.set_index("pos")["next_complete"], added]).groupby(level=0).min()
+    out[hide.index.to_numpy()] = hide.to_numpy().astype("datetime64[us]")
+    return out
+
+
+def _position(r: pd.DataFrame, filings: pd.DataFrame, n: int) -> np.ndarray:
+    out = np.full((n, 2), np.nan)
+    r = r[~r["option"]]
+    if r.empty:
+        return out
+    day_end = filings.groupby([*_QUARTER, "known_at"], as_index=False)["seq"].max()
+    bases = filings[[*_QUARTER, "seq", "base"]].rename(columns={"base": "base_j"})
+    day_end = day_end.merge(bases, on=[*_QUARTER, "seq"]).rename(columns={"seq": "j"})
+    asking = r[["pos", *_QUARTER, "symbol", "known_at"]].merge(day_end, on=[*_QUARTER, "known_at"])
+    pairs = asking.merge(r[[*_QUARTER, "symbol", "seq", "shares", "value"]], on=[*_QUARTER, "symbol"])
+    pairs = pairs[(pairs["seq"] >= pairs["base_j"]) & (pairs["seq"] <= pairs["j"])]
+    total = pairs.groupby("pos")[["shares", "value"]].sum()
+    out[total.index.to_numpy()] = total.to_numpy()
+    return out
+
+
+def _first(r: pd.DataFrame, n: int) -> np.ndarray:
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    if not r.empty:
+        first = r.groupby(_QUARTER)["known_at"].transform("min")
+        out[r["pos"].to_numpy()] = first.to_numpy().astype("datetime64[us]")
+    return out
+
+
 def hidden_from(rows: pd.DataFrame) -> pd.Series:
     """Per row, the date from which a later filing of its filer-quarter replaces it (NaT: never), on the
     input's index. A row belongs to the version public at t while ``known_at <= t < hidden_from``.
@@ -568,29 +616,8 @@ def hidden_from(rows: pd.DataFrame) -> pd.Series:
     public at t would (:func:`quarter_versions` is the literal reading). Rows without an accession number
     (synthetic, FMP) are never replaced.
     """
-    out = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[us]")
     r, filings = _filed(rows)
-    if r.empty:
-        return out
-    filings = filings.assign(rank=filings.groupby(_QUARTER)["complete"].cumsum())
-    nxt = filings.loc[filings["complete"], [*_QUARTER, "rank", "known_at"]].assign(
-        rank=lambda d: d["rank"] - 1
-    )
-    filings = filings.merge(
-        nxt.rename(columns={"known_at": "next_complete"}), on=[*_QUARTER, "rank"], how="left"
-    )
-    r = r.merge(filings[[*_QUARTER, "seq", "next_complete"]], on=[*_QUARTER, "seq"], how="left")
-    zero = r[~r["option"] & (r["shares"] == 0)]
-    adds = r[~r["option"] & (r["shares"] > 0) & ~r["complete"]]
-    pairs = zero[["pos", *_QUARTER, "symbol", "seq"]].merge(
-        adds[[*_QUARTER, "symbol", "seq", "known_at"]], on=[*_QUARTER, "symbol"], suffixes=("", "_add")
-    )
-    added = pairs[pairs["seq_add"] > pairs["seq"]].groupby("pos")["known_at"].min()
-    hide = r.set_index("pos")["next_complete"]
-    hide = pd.concat([hide, added]).groupby(level=0).min()
-    values = out.to_numpy().copy()
-    values[hide.index.to_numpy()] = hide.to_numpy().astype("datetime64[us]")
-    return pd.Series(values, index=rows.index, dtype="datetime64[us]")
+    return pd.Series(_hidden(r, filings, len(rows)), index=rows.index, dtype="datetime64[us]")
 
 
 def quarter_position(rows: pd.DataFrame) -> pd.DataFrame:
@@ -603,39 +630,39 @@ def quarter_position(rows: pd.DataFrame) -> pd.DataFrame:
     the position of the version public at t: a complete report lists (or withdraws) every symbol of the
     version it replaces, and an addition that leaves a symbol alone does not change it.
     """
-    out = pd.DataFrame(np.nan, index=rows.index, columns=["shares", "market_value"])
     r, filings = _filed(rows)
-    r = r[~r["option"]]
-    if r.empty:
-        return out
-    day_end = (
-        filings.groupby([*_QUARTER, "known_at"], as_index=False)["seq"].max().rename(columns={"seq": "j"})
+    return pd.DataFrame(
+        _position(r, filings, len(rows)), index=rows.index, columns=["shares", "market_value"]
     )
-    day_end = day_end.merge(
-        filings[[*_QUARTER, "seq", "base"]].rename(columns={"seq": "j", "base": "base_j"}),
-        on=[*_QUARTER, "j"],
-    )
-    asking = r[["pos", *_QUARTER, "symbol", "known_at"]].merge(day_end, on=[*_QUARTER, "known_at"])
-    pairs = asking.merge(r[[*_QUARTER, "symbol", "seq", "shares", "value"]], on=[*_QUARTER, "symbol"])
-    pairs = pairs[(pairs["seq"] >= pairs["base_j"]) & (pairs["seq"] <= pairs["j"])]
-    total = pairs.groupby("pos")[["shares", "value"]].sum()
-    values = out.to_numpy().copy()
-    values[total.index.to_numpy()] = total.to_numpy()
-    return pd.DataFrame(values, index=rows.index, columns=["shares", "market_value"])
 
 
 def first_public(rows: pd.DataFrame) -> pd.Series:
     """Per filing row, the date its filer-quarter first became public: the earliest known_at among the filing
     rows of its (filer_id, report_date); NaT for a row without an accession number (it is its own filing).
     On the input's index."""
-    out = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[us]")
     r, _ = _filed(rows)
-    if r.empty:
-        return out
-    first = r.groupby(_QUARTER)["known_at"].transform("min")
-    values = out.to_numpy().copy()
-    values[r["pos"].to_numpy()] = first.to_numpy().astype("datetime64[us]")
-    return pd.Series(values, index=rows.index, dtype="datetime64[us]")
+    return pd.Series(_first(r, len(rows)), index=rows.index, dtype="datetime64[us]")
+
+
+def reading_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """What a reader of the table needs per row, in one pass, on the input's index: ``is_option`` (put_call
+    set), ``hidden_from``, ``first_public`` and the ``quarter_shares`` / ``quarter_value`` of
+    :func:`quarter_position`."""
+    r, filings = _filed(rows)
+    n = len(rows)
+    position = _position(r, filings, n)
+    put_call = rows["put_call"]
+    option = np.zeros(n, dtype=bool) if put_call.isna().all() else _text(put_call).notna().to_numpy()
+    return pd.DataFrame(
+        {
+            "is_option": option,
+            "hidden_from": _hidden(r, filings, n),
+            "first_public": _first(r, n),
+            "quarter_shares": position[:, 0],
+            "quarter_value": position[:, 1],
+        },
+        index=rows.index,
+    )
 
 
 def quarter_versions(rows: pd.DataFrame, t) -> pd.DataFrame:
