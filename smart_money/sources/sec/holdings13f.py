@@ -132,6 +132,13 @@ def _cik(series: pd.Series) -> pd.Series:
     return series.map(one).astype(object)
 
 
+def _shown(value) -> str:
+    """A value as a message shows it: numbers plainly, text quoted."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return repr(float(value))
+    return repr(value)
+
+
 def _json(record: Mapping) -> str:
     return json.dumps(dict(record), sort_keys=True, default=str)[:2000]
 
@@ -181,7 +188,7 @@ def _filing_reasons(f: pd.DataFrame) -> pd.Series:
     counts = f["accession"].value_counts()
     flag(
         dup,
-        lambda r: f"accession number {r.accession} is given {counts[r.accession]} times; the first is used",
+        lambda r: f"accession number {r.accession} is given {counts[r.accession]} times; the first is kept",
     )
     flag(
         f["known_at"].isna(),
@@ -264,11 +271,11 @@ def _line_reasons(x: pd.DataFrame, status: pd.Series) -> pd.Series:
         lambda r: f"put_call {r.put_call!r} is not PUT or CALL",
     )
     bad_shares = ~np.isfinite(x["shares"]) | (x["shares"] < 0)
-    flag(bad_shares, lambda r: f"shares {r.raw_shares!r} is not a number >= 0")
+    flag(bad_shares, lambda r: f"shares {_shown(r.raw_shares)} is not a number >= 0")
     raw_missing = x["raw_value"].map(lambda v: v is None or (not isinstance(v, str) and pd.isna(v)))
     raw_missing |= x["raw_value"].map(lambda v: isinstance(v, str) and not v.strip())
     bad_value = (x["value"].isna() & ~raw_missing) | np.isinf(x["value"]) | (x["value"] < 0)
-    flag(bad_value, lambda r: f"value_usd {r.raw_value!r} is not a number >= 0")
+    flag(bad_value, lambda r: f"value_usd {_shown(r.raw_value)} is not a number >= 0")
     return reasons
 
 
@@ -677,25 +684,22 @@ def quarter_versions(rows: pd.DataFrame, t) -> pd.DataFrame:
     visible = rows[_day(rows["known_at"]).to_numpy() <= np.datetime64(t.normalize())]
     r, _ = _filed(visible)
     keep = np.ones(len(visible), dtype=bool)
-    for _, group in r.groupby(_QUARTER, sort=False):
-        order = group.drop_duplicates(["accession", "known_at"]).assign(
-            is_amendment=lambda d: d["form"].eq(AMENDMENT)
-        )
-        order = order.sort_values(["known_at", "is_amendment", "accession"], kind="stable")
-        sequence = list(zip(order["accession"], order["known_at"], order["complete"], strict=True))
-        start = max((i for i, (_, _, complete) in enumerate(sequence) if complete), default=0)
-        current = {(a, k): i for i, (a, k, _) in enumerate(sequence) if i >= start}
-        for row in group.itertuples():
-            at = current.get((row.accession, row.known_at))
-            if at is None:
-                keep[row.pos] = False
-                continue
-            if row.option or row.shares != 0:
-                continue
-            added_back = any(
-                current.get((o.accession, o.known_at), -1) > at and not o.complete
-                for o in group.itertuples()
-                if not o.option and o.symbol == row.symbol and o.shares > 0
-            )
-            keep[row.pos] = not added_back
+    groups: dict[tuple, list[dict]] = {}
+    for row in r.to_dict("records"):
+        groups.setdefault((row["filer"], row["quarter"]), []).append(row)
+    for group in groups.values():
+        filings = {(x["accession"], x["known_at"]): x for x in group}.values()
+        order = sorted(filings, key=lambda x: (x["known_at"], x["form"] == AMENDMENT, x["accession"]))
+        start = max((i for i, x in enumerate(order) if x["complete"]), default=0)
+        current = {(x["accession"], x["known_at"]): i for i, x in enumerate(order) if i >= start}
+        # per symbol, the last filing of the version that adds shares of it (a NEW HOLDINGS row > 0)
+        added_at: dict[str, int] = {}
+        for x in group:
+            at = current.get((x["accession"], x["known_at"]))
+            if at is not None and not x["complete"] and not x["option"] and x["shares"] > 0:
+                added_at[x["symbol"]] = max(added_at.get(x["symbol"], -1), at)
+        for x in group:
+            at = current.get((x["accession"], x["known_at"]))
+            if at is None or (not x["option"] and x["shares"] == 0 and added_at.get(x["symbol"], -1) > at):
+                keep[x["pos"]] = False
     return visible[keep]
