@@ -11,6 +11,12 @@ own filing date, a NEW HOLDINGS amendment adds to it from its filing date. A row
 while ``known_at <= t`` and ``hidden_from`` (the date a later filing replaces it) is after ``t``.
 Put/call rows never count: their shares are option exposure, not stock held. Synthetic and FMP rows
 (no accession number, no put_call) are never replaced and read exactly as before.
+
+The 91-day windows (new/closed counts, average size change, momentum) read the rows of filer-quarters
+first filed in the last 91 days, each in its version public at ``t``: a restatement or addition filed
+months after its quarter's first filing is a correction of old news, not flow. A position is a filer's
+latest quarter that reports the symbol (a closed or withdrawn position reports it with 0 shares), so a
+symbol listed only by a late restatement of an older quarter counts until that quarter is 183 days old.
 """
 
 import pandas as pd

@@ -20,7 +20,9 @@ The rules (README "SEC EDGAR source"):
 * **known_at** is the filing date (the day the filing became public), ``report_date`` the period of
   report (a calendar quarter end), ``filer_id`` the filer's CIK (10 digits), ``source`` "sec".
 * **13F NOTICE** filings (``report_type`` 13F NOTICE, or a 13F-NT form) report no holdings of their own:
-  no rows, and they are not a version of the filer's quarter. A line attached to one is quarantined.
+  no rows, and they are not a version of the filer's quarter. A line attached to one is quarantined. A 13F
+  COMBINATION REPORT lists the holdings the filer reports itself: it is read like a holdings report (a
+  position moved to another manager's report therefore shows as closed).
 * **Versions of a filer's quarter.** The filings of one (filer, quarter) are ordered by (filing date,
   originals before amendments, accession number). An original 13F-HR or a 13F-HR/A RESTATEMENT is a
   complete report: from its filing date on it replaces everything filed for the quarter before it (a second
@@ -39,8 +41,9 @@ The rules (README "SEC EDGAR source"):
     report does not list gives a row with shares 0, market_value 0, change = -previous shares,
     ``is_closed_position`` true, so the features can count exits.
   - **Withdrawn:** a complete report also carries a 0-share row for every (symbol, put_call) of the
-    version it replaces that it no longer lists (change = -previous shares; closed only as above), so the
-    table itself says that the position is gone from the quarter.
+    version it replaces that it no longer lists (change = -previous shares, NaN when the previous quarter
+    is unknown; closed only as above), so the table itself says that the position is gone from the
+    quarter, and the newest row of a (filer, symbol, quarter) always carries the quarter's position.
   - A NEW HOLDINGS row adds to the quarter: for a symbol the version already holds, change = the added
     shares (the position was compared with the previous quarter already); otherwise it is compared with
     the previous quarter like a complete report's row, and it hides the quarter's 0-share row of the
@@ -50,7 +53,7 @@ The rules (README "SEC EDGAR source"):
     not 0), not new, and no closed rows: nothing says what the filer held before.
 * **Quarantined** (with the reason; never a crash, never silently dropped): a filing without accession
   number, filing date (nothing says when it became public), CIK, a 13F-HR/13F-HR/A form, a known report
-  type, or a calendar quarter end not after its filing date as period; a 13F-HR/A that does not say
+  type, or a calendar quarter end before its filing date as period; a 13F-HR/A that does not say
   RESTATEMENT or NEW HOLDINGS (an original that does); a repeated accession number (the first is used).
   Lines of universe CUSIPs: of an unknown or NOTICE filing, a shares_type other than SH/PRN, a put_call
   other than PUT/CALL, shares missing or negative, a negative value. A missing value gives market_value NaN.
@@ -208,8 +211,10 @@ def _filing_reasons(f: pd.DataFrame) -> pd.Series:
         lambda r: f"period_of_report {r.raw_period!r} is not a calendar quarter end",
     )
     flag(
-        f["quarter"] > f["known_at"],
-        lambda r: f"period_of_report {r.quarter:%Y-%m-%d} is after the filing date {r.known_at:%Y-%m-%d}",
+        f["quarter"] >= f["known_at"],
+        lambda r: (
+            f"period_of_report {r.quarter:%Y-%m-%d} is not before the filing date {r.known_at:%Y-%m-%d}"
+        ),
     )
     flag(
         f["form"].eq(AMENDMENT) & ~f["amend"].isin([RESTATEMENT, NEW_HOLDINGS]),

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smart_money import tables
+from smart_money import gates, tables
 from smart_money.sources.sec import holdings13f
 from smart_money.sources.sec.holdings13f import (
     hidden_from,
@@ -161,8 +161,9 @@ def test_real_lts_one_filing_field_by_field() -> None:
     assert (iff["cusip"], iff["shares"], iff["market_value"]) == ("459506101", 2_265_000.0, 154_405_000.0)
     fmx = of(rows, LTS, "FMX")  # an ADR: SH units
     assert (fmx["cusip"], fmx["shares"], fmx["market_value"]) == ("344419106", 290_000.0, 31_654_000.0)
-    # the table's types, as the warehouse reads them back
+    # the table's types, as the warehouse reads them back, and its contract
     assert rows.dtypes["known_at"] == "datetime64[ms]" and rows.dtypes["shares"] == "float64"
+    gates.table_schema("raw_institutional_holdings").validate(rows, lazy=True)
 
 
 def test_real_nvidia_filing_and_a_universe_subset() -> None:
@@ -443,7 +444,7 @@ def test_quarantine_names_each_unusable_record() -> None:
     assert "form_type '10-K'" in reasons["0000000001-24-000005"]
     assert "filer_cik 'CIK1' is not a CIK" in reasons["0000000001-24-000006"]
     assert "report_type 'OTHER'" in reasons["0000000001-24-000007"]
-    assert "after the filing date" in reasons["0000000001-24-000008"]
+    assert "is not before the filing date" in reasons["0000000001-24-000008"]
     assert [q["reason"] for q in quarantined if q["accession_number"] == LTS] == [
         f"accession number {LTS} is given 2 times; the first is kept"
     ]
@@ -569,9 +570,8 @@ def test_the_stream_meets_every_case(stream) -> None:
     assert rows["change_in_shares"].isna().sum() >= 10
     assert hidden_from(rows).notna().sum() >= 50
     assert rows["is_hedge_fund"].any() and not rows["is_hedge_fund"].all()
-    # the table's key is unique
-    key = rows[list(tables.RAW_INSTITUTIONAL_HOLDINGS.key)].fillna("-")
-    assert not key.duplicated().any()
+    # the table's contract: types, allowed values, unique key, the row rules of the gates
+    gates.table_schema("raw_institutional_holdings").validate(rows, lazy=True)
 
 
 def test_rows_do_not_depend_on_input_order(stream) -> None:
@@ -638,3 +638,18 @@ def test_rows_without_a_filing_are_never_replaced() -> None:
     assert hidden_from(synthetic).isna().all()
     assert quarter_position(synthetic).isna().all().all()
     assert len(quarter_versions(synthetic, "2024-03-01")) == 2
+
+
+def test_a_report_without_universe_lines_closes_every_position_and_empty_inputs_give_typed_rows() -> None:
+    filings, lines = lts_q3()
+    q4 = "0001894188-24-900012"
+    filings.append(filing(q4, "2024-02-14", Q4))
+    lines.append(line(q4, "999999999", 100))  # a CUSIP outside the universe only
+    rows, _ = build(filings, lines)
+    q4_rows = rows[rows["accession_number"] == q4]
+    assert len(q4_rows) == 14 and q4_rows["is_closed_position"].all() and (q4_rows["shares"] == 0).all()
+    f, x = frames(filings, lines)
+    empty, quarantined = institutional_rows(f, x.iloc[:0], TICKERS, hedge_fund)
+    assert quarantined == [] and empty.empty
+    assert list(empty.columns) == tables.RAW_INSTITUTIONAL_HOLDINGS.column_names
+    assert empty.dtypes["known_at"] == "datetime64[ms]"
