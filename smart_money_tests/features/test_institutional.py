@@ -287,7 +287,7 @@ def test_put_call_rows_count_nowhere() -> None:
     pd.testing.assert_frame_equal(more, out)
 
 
-def _digest(out: pd.DataFrame) -> str:
+def feature_digest(out: pd.DataFrame) -> str:
     """sha256 of a feature frame: symbols, dates and every float's bytes."""
     h = hashlib.sha256()
     h.update(out["symbol"].astype(str).str.cat(sep=",").encode())
@@ -314,7 +314,7 @@ def test_synthetic_market_features_are_bit_identical_to_before_sec_filings() -> 
         columns=["symbol", "sample_date", "shares_outstanding"],
     )
     out = holdings_features(g, raw)
-    assert _digest(out) == SYNTHETIC_13F_DIGEST
+    assert feature_digest(out) == SYNTHETIC_13F_DIGEST
     # as the warehouse reads them back (typed filing columns, all null): the same bytes
     typed = to_arrow(raw, tables.RAW_INSTITUTIONAL_HOLDINGS).to_pandas()
-    assert _digest(holdings_features(g, typed)) == SYNTHETIC_13F_DIGEST
+    assert feature_digest(holdings_features(g, typed)) == SYNTHETIC_13F_DIGEST
