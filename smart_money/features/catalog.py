@@ -113,8 +113,13 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "fraction of shares outstanding",
         f"NaN if the symbol has no row in holdings_asof(t) (no data is not 0); {_SO_NAN}",
         "Sum of holdings_asof(t) shares / shares_outstanding. holdings_asof(t): per (filer, symbol) the "
-        "row with the latest report_date among rows with known_at <= t and report_date > t - 183 days; "
-        "a closed-position row counts as 0 shares.",
+        "row with the latest report_date among 13F rows public at t with report_date > t - 183 days; "
+        "a closed-position row counts as 0 shares. 13F rows public at t: share rows (put/call rows never "
+        "count) with known_at <= t, each SEC filer-quarter in its version public at t (a 13F-HR/A "
+        "RESTATEMENT replaces the quarter from its filing date, a NEW HOLDINGS amendment adds to it from "
+        "its filing date; an SEC filer's position is that version's shares of the symbol). 13F rows "
+        "filed in the last 91 days: those of them with known_at in the last 91 days whose filer-quarter "
+        "was first filed in the last 91 days (a late amendment of an older quarter is not flow).",
     ),
     FeatureSpec(
         "inst_ownership_change_1q",
@@ -131,7 +136,8 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "91d",
         "count of rows",
         "0 if none",
-        "Number of 13F rows flagged is_new_position filed in the last 91 days.",
+        "Number of 13F rows flagged is_new_position filed in the last 91 days (as inst_ownership_pct defines "
+        "them).",
         kind="count",
     ),
     FeatureSpec(
@@ -140,7 +146,8 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "91d",
         "count of rows",
         "0 if none",
-        "Number of 13F rows flagged is_closed_position filed in the last 91 days.",
+        "Number of 13F rows flagged is_closed_position filed in the last 91 days (as inst_ownership_pct "
+        "defines them).",
         kind="count",
     ),
     FeatureSpec(
@@ -231,7 +238,8 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "91d",
         "count of rows",
         "0 if none",
-        "Number of hedge-fund 13F rows flagged is_new_position filed in the last 91 days.",
+        "Number of hedge-fund 13F rows flagged is_new_position filed in the last 91 days (as "
+        "inst_ownership_pct defines them).",
         kind="count",
     ),
     FeatureSpec(
@@ -240,7 +248,8 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "91d",
         "count of rows",
         "0 if none",
-        "Number of hedge-fund 13F rows flagged is_closed_position filed in the last 91 days.",
+        "Number of hedge-fund 13F rows flagged is_closed_position filed in the last 91 days (as "
+        "inst_ownership_pct defines them).",
         kind="count",
     ),
     FeatureSpec(

@@ -1,18 +1,20 @@
 """Hedge-fund 13F features (filers flagged ``is_hedge_fund``).
 
 The "top 20 funds" are re-ranked at every sample date from the positions public at that
-date only, so a fund whose large filing lands after ``t`` cannot influence the feature at ``t``.
+date only, so a fund whose large filing lands after ``t`` cannot influence the feature at ``t``. Rows
+are read as the institutional family reads them (:mod:`smart_money.features.institutional`): each SEC
+filer-quarter in its version public at ``t``, put/call rows left out.
 """
 
 import pandas as pd
 
-from smart_money.features._common import SO_SQL, finalize, prepare, prepare_grid, run_sql
+from smart_money.features._common import SO_SQL, finalize, prepare_grid, run_sql
 from smart_money.features.institutional import (
     HOLDINGS_ASOF_SETUP,
-    HOLDINGS_SCHEMA,
     INSTITUTIONAL_FEATURES,
     INSTITUTIONAL_QUERY,
     WINDOW_91D_SQL,
+    holdings_input,
 )
 
 HEDGEFUND_FEATURES: tuple[str, ...] = (
@@ -93,7 +95,7 @@ def hedgefund_features(grid: pd.DataFrame, holdings: pd.DataFrame) -> pd.DataFra
     """Exposure, flow and AUM-weighted conviction of hedge funds, ranked on public books only."""
     tables = {
         "grid": prepare_grid(grid),
-        "raw_holdings": prepare(holdings, HOLDINGS_SCHEMA, "institutional_holdings"),
+        "raw_holdings": holdings_input(holdings),
     }
     result = run_sql(tables, _SETUP, HEDGEFUND_QUERY)
     return finalize(grid, result, HEDGEFUND_FEATURES)
@@ -103,7 +105,7 @@ def holdings_features(grid: pd.DataFrame, holdings: pd.DataFrame) -> pd.DataFram
     """Institutional and hedge-fund families in one pass, sharing the (costly) 13F as-of positions."""
     tables = {
         "grid": prepare_grid(grid),
-        "raw_holdings": prepare(holdings, HOLDINGS_SCHEMA, "institutional_holdings"),
+        "raw_holdings": holdings_input(holdings),
     }
     query = f"""
     SELECT * FROM ({INSTITUTIONAL_QUERY}) AS inst

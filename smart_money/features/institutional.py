@@ -4,12 +4,26 @@ A 13F position is only usable once its filing is public (``known_at``), which is
 ~45 days after the quarter end (``report_date``). ``holdings_asof(t)`` therefore picks, per
 (filer, symbol), the latest quarter among filings public at ``t``, dropping filers whose
 freshest public quarter ended 183+ days before ``t``.
+
+SEC rows (an accession number) are read in the version of their filer-quarter public at ``t``
+(:mod:`smart_money.sources.sec.holdings13f`): a 13F-HR/A RESTATEMENT replaces the quarter from its
+own filing date, a NEW HOLDINGS amendment adds to it from its filing date. A row counts for ``t``
+while ``known_at <= t`` and ``hidden_from`` (the date a later filing replaces it) is after ``t``.
+Put/call rows never count: their shares are option exposure, not stock held. Synthetic and FMP rows
+(no accession number, no put_call) are never replaced and read exactly as before.
+
+The 91-day windows (new/closed counts, average size change, momentum) read the rows of filer-quarters
+first filed in the last 91 days, each in its version public at ``t``: a restatement or addition filed
+months after its quarter's first filing is a correction of old news, not flow. A position is a filer's
+latest quarter that reports the symbol (a closed or withdrawn position reports it with 0 shares), so a
+symbol listed only by a late restatement of an older quarter counts until that quarter is 183 days old.
 """
 
 import pandas as pd
 
 from smart_money import tables
 from smart_money.features._common import SO_SQL, finalize, input_schema, prepare, prepare_grid, run_sql
+from smart_money.sources.sec import holdings13f
 
 INSTITUTIONAL_FEATURES: tuple[str, ...] = (
     "inst_ownership_pct",
@@ -37,10 +51,37 @@ HOLDINGS_SCHEMA = input_schema(
     ),
 )
 
+# The columns holdings13f reads to place SEC rows among their quarter's versions.
+FILING_COLUMNS: tuple[str, ...] = ("accession_number", "form_type", "amendment_type", "put_call")
+
+
+def holdings_input(holdings: pd.DataFrame) -> pd.DataFrame:
+    """The 13F rows as the SQL reads them: the typed columns, plus per row ``is_option`` (put_call set),
+    ``hidden_from`` (NaT: never replaced), ``window_from`` (when its filer-quarter first became public;
+    NaT without an accession number) and the position of its filer-quarter's version at the end of its
+    filing day (``quarter_shares``, ``quarter_value``; NaN without an accession number)."""
+    missing = [c for c in FILING_COLUMNS if c not in holdings.columns]
+    if missing:
+        raise ValueError(f"institutional_holdings is missing required columns: {missing}")
+    rows = prepare(holdings, HOLDINGS_SCHEMA, "institutional_holdings")
+    reading = holdings13f.reading_columns(holdings)
+    rows["is_option"] = reading["is_option"].to_numpy()
+    rows["hidden_from"] = reading["hidden_from"].to_numpy()
+    rows["window_from"] = reading["first_public"].to_numpy()
+    rows["quarter_shares"] = reading["quarter_shares"].to_numpy()
+    rows["quarter_value"] = reading["quarter_value"].to_numpy()
+    return rows
+
+
 # Shared with the hedge-fund family: normalised rows (``hp``), the as-of dates (every sample
 # date and the same date one quarter earlier), the point-in-time positions at those dates
 # (``pos_asof``, all symbols, so cross-sectional rankings see the whole public book) and their
 # per-symbol aggregates (``sym_asof``).
+#
+# An SEC row's pos_shares/pos_value is its filer-quarter's version at the end of its filing day
+# (``quarter_shares``), so the latest row of a (filer, symbol) public at d carries the position of the
+# version public at d: a restatement lists or withdraws (0 shares) every symbol of the version it
+# replaces, so replaced rows never need removing from the running max.
 #
 # ``pos_asof`` is built without a per-date sort: per (filer, symbol), ordered by filing date, a
 # running max over (report_date, known_at, ...) gives the best row public at each filing date;
@@ -53,10 +94,13 @@ HOLDINGS_ASOF_SETUP: tuple[str, ...] = (
     SELECT symbol, known_at, report_date, filer_id, is_hedge_fund,
            is_new_position AS is_new, is_closed_position AS is_closed,
            shares, change_in_shares,
-           CASE WHEN is_closed_position THEN 0.0 ELSE COALESCE(shares, 0.0) END AS pos_shares,
-           CASE WHEN is_closed_position THEN 0.0 ELSE COALESCE(market_value, 0.0) END AS pos_value
+           COALESCE(quarter_shares,
+                    CASE WHEN is_closed_position THEN 0.0 ELSE COALESCE(shares, 0.0) END) AS pos_shares,
+           COALESCE(quarter_value,
+                    CASE WHEN is_closed_position THEN 0.0 ELSE COALESCE(market_value, 0.0) END) AS pos_value,
+           hidden_from, COALESCE(window_from, known_at) AS window_from
     FROM raw_holdings
-    WHERE symbol IS NOT NULL AND known_at IS NOT NULL AND filer_id IS NOT NULL
+    WHERE symbol IS NOT NULL AND known_at IS NOT NULL AND filer_id IS NOT NULL AND NOT is_option
     """,
     """
     CREATE TEMP TABLE asof_dates AS
@@ -100,7 +144,10 @@ HOLDINGS_ASOF_SETUP: tuple[str, ...] = (
     """,
 )
 
-# Raw 13F rows whose filing became public in the trailing 91 days.
+# Raw 13F rows of filer-quarters first made public in the trailing 91 days, each quarter in its version
+# public at the sample date (a restatement or addition filed later than 91 days after the quarter's first
+# filing is old news about an old quarter: it is not flow). window_from <= known_at, so the known_at bound
+# keeps its meaning; without an accession number window_from is known_at.
 WINDOW_91D_SQL = """
     SELECT g.gid, g.sample_date, r.*
     FROM grid g
@@ -108,6 +155,8 @@ WINDOW_91D_SQL = """
       ON r.symbol = g.symbol
      AND r.known_at <= g.sample_date
      AND r.known_at > g.sample_date - INTERVAL 91 DAY
+     AND r.window_from > g.sample_date - INTERVAL 91 DAY
+     AND (r.hidden_from IS NULL OR r.hidden_from > g.sample_date)
 """
 
 INSTITUTIONAL_QUERY = f"""
@@ -153,10 +202,11 @@ LEFT JOIN wagg w ON w.gid = b.gid
 
 
 def institutional_features(grid: pd.DataFrame, holdings: pd.DataFrame) -> pd.DataFrame:
-    """Institutional ownership level, change, turnover and concentration from public 13F filings."""
+    """Institutional ownership level, change, turnover and concentration from public 13F filings, each
+    filer-quarter in its version public at the sample date, share rows only."""
     tables = {
         "grid": prepare_grid(grid),
-        "raw_holdings": prepare(holdings, HOLDINGS_SCHEMA, "institutional_holdings"),
+        "raw_holdings": holdings_input(holdings),
     }
     result = run_sql(tables, HOLDINGS_ASOF_SETUP, INSTITUTIONAL_QUERY)
     return finalize(grid, result, INSTITUTIONAL_FEATURES)

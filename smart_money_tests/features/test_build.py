@@ -9,12 +9,15 @@ import pytest
 from smart_money import tables
 from smart_money.features.build import RawFrames, build_features
 from smart_money.features.catalog import FAMILIES, FEATURE_NAMES
+from smart_money.features.hedgefund import holdings_features
+from smart_money.sources.sec.holdings13f import institutional_rows
 from smart_money.warehouse import to_arrow
 from smart_money_tests.features.test_congress import CONGRESS_COLUMNS
 from smart_money_tests.features.test_etf import ETF_COLUMNS
 from smart_money_tests.features.test_insider import NO_FILING, TRADE_COLUMNS
 from smart_money_tests.features.test_insider import trades as trades_frame
-from smart_money_tests.features.test_institutional import HOLDING_COLUMNS
+from smart_money_tests.features.test_institutional import HOLDING_COLUMNS, feature_digest
+from smart_money_tests.sources.sec.test_holdings13f import random_13f, random_hedge_fund
 
 SYMBOLS = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"]
 SAMPLE_DATES = pd.date_range("2023-06-30", periods=8, freq="ME")
@@ -86,6 +89,16 @@ def sec_filings(seed: int, symbols: list[str]) -> pd.DataFrame:
         other_owner_ciks="",
     )
     return frame.reindex(columns=TRADE_COLUMNS)  # the columns the SEC source leaves null here are NaN
+
+
+def sec_13f(seed: int, symbols: list[str]) -> pd.DataFrame:
+    """13F rows as the SEC source gives them, from a stream of their own (``random_13f``: 12 filers, half of
+    them hedge funds, 2022-Q1 to the last sample date's quarter, with restatements, NEW HOLDINGS amendments,
+    put/call, PRN and unmapped lines), through ``institutional_rows``."""
+    filings, lines, universe = random_13f(seed + 2000, symbols, "2022-03-31", f"{LAST:%Y-%m-%d}")
+    rows, quarantined = institutional_rows(filings, lines, universe, random_hedge_fund)
+    assert quarantined == []
+    return rows
 
 
 def random_panel(seed: int = 7) -> tuple[pd.DataFrame, RawFrames]:
@@ -164,6 +177,7 @@ def random_panel(seed: int = 7) -> tuple[pd.DataFrame, RawFrames]:
         },
         columns=HOLDING_COLUMNS,
     ).pipe(lambda frame: to_arrow(frame, tables.RAW_INSTITUTIONAL_HOLDINGS).to_pandas())
+    institutional = pd.concat([institutional, sec_13f(seed, universe)], ignore_index=True)
 
     k = 250
     congress_traded = _days(rng, k, pd.Timestamp("2023-01-01"), LAST + pd.Timedelta(days=30))
@@ -487,3 +501,18 @@ def test_prices_after_t_change_nothing_and_the_price_on_t_counts() -> None:
     prices.loc[(prices["symbol"] == "AAA") & on_t, "adj_close"] *= 3.0
     moved = build_features(grid, replace(raw, prices=prices))[market]
     assert (moved[row].to_numpy() != base[row].to_numpy()).all()
+
+
+# The 13F features of ``random_panel()`` before it had SEC rows, computed by the code before it read SEC
+# filings (commit 1deb0f7): without the SEC rows the panel must give exactly those bytes again.
+PANEL_13F_DIGEST = "30ae57c874617761688f063591bd76e6074ca2a6b2d97a97e40efa541ac8ccaa"
+
+
+def test_the_panel_without_sec_13f_rows_reads_as_before() -> None:
+    grid, raw = random_panel()
+    holdings = raw.institutional_holdings
+    assert holdings["accession_number"].notna().sum() > 500
+    assert (
+        feature_digest(holdings_features(grid, holdings[holdings["accession_number"].isna()]))
+        == PANEL_13F_DIGEST
+    )

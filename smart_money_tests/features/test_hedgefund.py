@@ -7,7 +7,15 @@ import pytest
 
 from smart_money.features.hedgefund import HEDGEFUND_FEATURES, hedgefund_features, holdings_features
 from smart_money.features.institutional import INSTITUTIONAL_FEATURES, institutional_features
-from smart_money_tests.features.test_institutional import grid, holding, holdings, row
+from smart_money_tests.features.test_institutional import (
+    SEC_DATES,
+    grid,
+    holding,
+    holdings,
+    row,
+    sec_grid,
+    sec_rows,
+)
 
 Q4, Q4_FILED = "2023-12-31", "2024-02-14"
 Q1, Q1_FILED = "2024-03-31", "2024-05-15"
@@ -99,4 +107,24 @@ def test_combined_13f_pass_matches_separate_families() -> None:
     )
     pd.testing.assert_frame_equal(
         combined[["symbol", "sample_date", *INSTITUTIONAL_FEATURES]], institutional_features(GRID, raw)
+    )
+
+
+def test_sec_hedge_fund_reads_each_quarter_in_its_version_public_at_t() -> None:
+    out = holdings_features(sec_grid(), sec_rows(hedge_fund=True))
+    a = [row(out, "AAA", d) for d in SEC_DATES]
+    # the only fund's book: AAA 150 until Q1's restatement makes it 160 (the PUT's 1000 never count)
+    assert [r["hedgefund_top20_exposure"] for r in a] == pytest.approx([0.15, 0.15, 0.15, 0.16])
+    assert [r["hedgefund_top20_exposure"] for r in a] == pytest.approx([r["inst_ownership_pct"] for r in a])
+    # one fund: 1e4 * change / shares outstanding; +50 as published, +40 once Q1 is restated against the
+    # restated Q4
+    assert [r["hedgefund_conviction_score"] for r in a] == pytest.approx([500.0, 500.0, 500.0, 400.0])
+    assert [row(out, "BBB", d)["hedgefund_exit_count"] for d in SEC_DATES] == [1.0, 1.0, 0.0, 1.0]
+    assert [row(out, "DDD", d)["hedgefund_new_entry_count"] for d in SEC_DATES] == [0.0, 0.0, 1.0, 1.0]
+    # not a hedge fund: no hedge-fund flow, the institutional family unchanged
+    other = holdings_features(sec_grid(), sec_rows(hedge_fund=False))
+    assert (other["hedgefund_new_entry_count"] == 0).all() and (other["hedgefund_exit_count"] == 0).all()
+    pd.testing.assert_frame_equal(
+        other[["symbol", "sample_date", *INSTITUTIONAL_FEATURES]],
+        out[["symbol", "sample_date", *INSTITUTIONAL_FEATURES]],
     )

@@ -11,7 +11,7 @@ import pandas as pd
 
 from smart_money.features.build import RawFrames, build_features
 from smart_money.features.catalog import FEATURE_NAMES
-from smart_money.sources.sec import normalize
+from smart_money.sources.sec import holdings13f, normalize
 from smart_money_tests.features.test_build import random_panel
 
 DAY = pd.Timedelta(days=1)
@@ -21,15 +21,41 @@ def _last(frame: pd.DataFrame, t: pd.Timestamp, days: int) -> pd.DataFrame:
     return frame[(frame["known_at"] > t - days * DAY) & (frame["known_at"] <= t)]
 
 
-def _holdings_asof(h: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
-    x = h[(h["known_at"] <= t) & (h["report_date"] > t - 183 * DAY)]
-    x = x.assign(
+def _positions(x: pd.DataFrame) -> pd.DataFrame:
+    return x.assign(
         pos=np.where(x["is_closed_position"], 0.0, x["shares"]),
-        mv=np.where(x["is_closed_position"], 0.0, x["market_value"]),
+        mv=np.where(x["is_closed_position"], 0.0, x["market_value"].fillna(0.0)),
     )
-    # ties on (report_date, known_at) resolved like the product code: larger position first
-    x = x.sort_values(["report_date", "known_at", "pos", "mv", "is_hedge_fund"], ascending=False)
-    return x.drop_duplicates(["filer_id", "symbol"])
+
+
+def _public_13f(h: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
+    """The share rows public at t, each SEC filer-quarter in its version public at t (holdings13f's literal
+    reading), with ``first_public``: the day its filer-quarter first became public (a row without an
+    accession number is its own filing)."""
+    public = holdings13f.quarter_versions(h[h["known_at"] <= t], t)
+    filed = public["accession_number"].notna()
+    seen = h[(h["known_at"] <= t) & h["accession_number"].notna()]
+    first = seen.groupby(["filer_id", "report_date"])["known_at"].min()
+    keys = pd.MultiIndex.from_frame(public[["filer_id", "report_date"]])
+    public = public.assign(first_public=np.where(filed, first.reindex(keys).to_numpy(), public["known_at"]))
+    return _positions(public[public["put_call"].isna()])
+
+
+def _holdings_asof(h: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
+    x = _public_13f(h, t)
+    x = x[x["report_date"] > t - 183 * DAY]
+    filed = x["accession_number"].notna()
+    # a row without a filing: per (filer, symbol) the latest report, a later filing of it replacing the
+    # earlier; ties on (report_date, known_at) resolved like the product code: larger position first
+    other = x[~filed].sort_values(["report_date", "known_at", "pos", "mv", "is_hedge_fund"], ascending=False)
+    other = other.drop_duplicates(["filer_id", "symbol"])
+    # an SEC filer's position: its latest quarter reporting the symbol, that quarter's version summed
+    sec = x[filed].sort_values("known_at", kind="stable")
+    sec = sec.groupby(["filer_id", "symbol", "report_date"], as_index=False).agg(
+        pos=("pos", "sum"), mv=("mv", "sum"), is_hedge_fund=("is_hedge_fund", "last")
+    )
+    sec = sec.sort_values("report_date", ascending=False).drop_duplicates(["filer_id", "symbol"])
+    return pd.concat([other[sec.columns], sec], ignore_index=True)
 
 
 def _etf_asof(e: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
@@ -94,7 +120,9 @@ def _thirteen_f(r: dict, h: pd.DataFrame, s: str, t: pd.Timestamp, so: float) ->
     r["inst_ownership_pct"] = now_s["pos"].sum() / so if len(now_s) else math.nan
     prev = before_s["pos"].sum() / so if len(before_s) else math.nan
     r["inst_ownership_change_1q"] = r["inst_ownership_pct"] - prev
-    w = _last(h[h["symbol"] == s], t, 91)
+    # rows of filer-quarters first public in the last 91 days, in their version public at t
+    public = _public_13f(h, t)
+    w = _last(public[(public["symbol"] == s) & (public["first_public"] > t - 91 * DAY)], t, 91)
     r["inst_new_positions_count"] = w["is_new_position"].sum()
     r["inst_closed_positions_count"] = w["is_closed_position"].sum()
     prior = w["shares"] - w["change_in_shares"]
@@ -200,6 +228,14 @@ def test_sql_matches_literal_reference() -> None:
     # the panel's SEC-shaped rows include replaced filings and derivative rows at these symbols
     sec = raw.insider_trades[raw.insider_trades["symbol"].isin(["AAA", "BBB", "FFF"])]
     assert sec["is_amendment"].eq(True).sum() >= 10 and sec["is_derivative"].eq(True).sum() >= 10
+    # and SEC 13F rows: restatements, NEW HOLDINGS amendments, put/call rows, replaced rows, closed rows
+    f13 = raw.institutional_holdings[raw.institutional_holdings["symbol"].isin(["AAA", "BBB", "FFF"])]
+    assert (
+        f13["amendment_type"].eq("RESTATEMENT").sum() >= 20
+        and f13["amendment_type"].eq("NEW HOLDINGS").sum() >= 5
+    )
+    assert f13["put_call"].notna().sum() >= 10 and f13["is_closed_position"].sum() >= 10
+    assert holdings13f.hidden_from(f13).notna().sum() >= 20
     fast = build_features(grid, raw)[list(FEATURE_NAMES)]
     slow = reference_features(grid, raw)
     pd.testing.assert_frame_equal(fast, slow, rtol=1e-9, atol=1e-12)
