@@ -277,7 +277,8 @@ HOLDING_FILING_COLUMNS: tuple[Column, ...] = (
 
 RAW_INSTITUTIONAL_HOLDINGS = TableSpec(
     "raw_institutional_holdings",
-    "one row per 13F filer × symbol × quarter",
+    "one row per 13F filing × symbol × put_call (sec: every version kept; synthetic/FMP: filer × symbol × "
+    "quarter)",
     (
         SYMBOL,
         Column("known_at", DATE, "known_at: the date the record became public (13F: the filing date)"),
@@ -285,8 +286,18 @@ RAW_INSTITUTIONAL_HOLDINGS = TableSpec(
         Column("filer_id", STRING, "the 13F filer's id (SEC CIK or the source's id)"),
         Column("filer_name", STRING, "the 13F filer's name"),
         Column("is_hedge_fund", BOOL, "true when the filer is a hedge-fund manager"),
-        Column("shares", FLOAT, "shares held at the quarter end (0 for a closed position)", ge=0),
-        Column("change_in_shares", FLOAT, "shares held minus the filer's previous quarter", True),
+        Column(
+            "shares",
+            FLOAT,
+            "shares held at the quarter end (0 for a closed or, sec, withdrawn position)",
+            ge=0,
+        ),
+        Column(
+            "change_in_shares",
+            FLOAT,
+            "shares held minus the filer's previous quarter (NaN when that quarter is unknown: sec)",
+            True,
+        ),
         Column("market_value", FLOAT, "value of the position at the quarter end, dollars", True, ge=0),
         Column("is_new_position", BOOL, "true when the filer held none the previous quarter"),
         Column("is_closed_position", BOOL, "true when the filer sold the whole position this quarter"),
