@@ -30,6 +30,7 @@ from smart_money.defs.resources import (
     SyntheticSource,
     WarehouseResource,
 )
+from smart_money.sources.sec import nport
 from smart_money.sources.sec.client import USER_AGENT_HINT, SecError, check_user_agent
 
 
@@ -115,6 +116,11 @@ def sec_from_env(option_prints_path: str | None = None) -> SecSource:
         fmp_api_key=dg.EnvVar("FMP_API_KEY") if needs_fmp else None,
         fmp_base_url=settings.fmp_base_url(),
         fmp_cache_dir=str(settings.cache_dir()),
+        etfs=list(settings.etf_symbols(nport.DEFAULT_ETFS)),
+        openfigi_api_key=dg.EnvVar("OPENFIGI_API_KEY") if settings.openfigi_api_key() else None,
+        openfigi_url=settings.openfigi_url(),
+        cusip_map=str(path) if (path := settings.cusip_map_file()) else None,
+        hedge_funds=str(path) if (path := settings.hedge_funds_file()) else None,
         synthetic_seed=settings.seed(),
         synthetic_n_symbols=settings.n_symbols(),
         option_prints_path=option_prints_path,

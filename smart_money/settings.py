@@ -401,10 +401,13 @@ def openfigi_url() -> str:
 
 
 def etf_symbols(default: tuple[str, ...]) -> tuple[str, ...]:
-    """``SMART_MONEY_ETFS``: the ETFs whose N-PORT holdings the sec source reads (comma list)."""
+    """``SMART_MONEY_ETFS``: the ETFs whose N-PORT holdings the sec source reads (comma list; ``none``: no
+    ETF holdings, the ETF features are NaN)."""
     listed = _env("SMART_MONEY_ETFS")
     if listed is None:
         return default
+    if listed.lower() == "none":
+        return ()
     symbols = tuple(dict.fromkeys(s.strip().upper() for s in listed.split(",") if s.strip()))
     if not symbols:
         raise SettingsError("SMART_MONEY_ETFS is empty; list ETF tickers such as IVV,VTI or leave it unset")

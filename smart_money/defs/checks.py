@@ -9,7 +9,7 @@ import pandas as pd
 from smart_money import gates, sample_tables, timeline
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
-from smart_money.defs.metadata import markdown_table
+from smart_money.defs.metadata import check_result
 from smart_money.defs.options_flow import smart_money_events
 from smart_money.defs.partitions import window_months
 from smart_money.defs.raw import assets as raw_assets
@@ -19,30 +19,12 @@ from smart_money.warehouse import Warehouse
 
 FEATURE_NAMES = list(catalog.FEATURE_NAMES)
 
-FAILURE_ROWS = 20
-
-
-def dagster_severity(result: gates.GateResult) -> dg.AssetCheckSeverity:
-    """ERROR (blocks downstream) for a critical gate, WARN for a warning; a passed gate is WARN too."""
-    return dg.AssetCheckSeverity.ERROR if result.severity == gates.CRITICAL else dg.AssetCheckSeverity.WARN
-
 
 # Names of the hand-written checks; factory checks are named <table>_schema and <table>_completeness.
 FEATURES_MISSING_DATA = "features_missing_data"
 FEATURES_NO_LOOKAHEAD = "features_no_lookahead"
 LABELS_BALANCE = "labels_balance"
 LOOKAHEAD_MONTHS_CHECKED = 3
-
-
-def check_result(result: gates.GateResult) -> dg.AssetCheckResult:
-    """A gate's outcome as a Dagster check result, with the failure cases (first 20) as markdown."""
-    metadata: dict = {"severity_level": result.severity, "summary": result.summary}
-    for key, value in result.metrics.items():
-        metadata[key] = value if isinstance(value, (int, float, str, bool)) else str(value)
-    if result.failures is not None and len(result.failures):
-        metadata["failure_cases"] = dg.MetadataValue.md(markdown_table(result.failures, FAILURE_ROWS))
-        metadata["failure_count"] = len(result.failures)
-    return dg.AssetCheckResult(passed=result.passed, severity=dagster_severity(result), metadata=metadata)
 
 
 def _read(

@@ -13,13 +13,14 @@ import time
 import dagster as dg
 import pandas as pd
 
-from smart_money import tables
-from smart_money.defs.metadata import table_metadata
+from smart_money import gates, tables
+from smart_money.defs.metadata import check_result, markdown_table, table_metadata
 from smart_money.defs.partitions import monthly_partitions, window_months
 from smart_money.defs.resources import SmartMoneySource
 from smart_money.warehouse import Warehouse
 
 RAW_GROUP = "raw"
+VALUE_MAPPED_CHECK = "raw_institutional_holdings_value_mapped"
 OPTIONS_FLOW_GROUP = "options_flow"
 _SINGLE_RUN = dg.BackfillPolicy.single_run()
 
@@ -91,11 +92,40 @@ def _symbols(warehouse: Warehouse, months: list[pd.Timestamp]) -> list[str]:
     return sorted(listed["symbol"].unique())
 
 
+def value_mapped_result(source: SmartMoneySource) -> dg.AssetCheckResult:
+    """The mapped-value gate over the 13F periods the source read (a source whose holdings come with
+    symbols passes: it maps nothing)."""
+    coverage = source.value_mapped()
+    if coverage is None:
+        return dg.AssetCheckResult(
+            passed=True,
+            metadata={
+                "summary": f"the {source.source_name} source's holdings come with symbols: nothing to map"
+            },
+        )
+    result = check_result(gates.mapped_value_gate(VALUE_MAPPED_CHECK, coverage))
+    unmapped = source.largest_unmapped()
+    if len(unmapped):
+        result = result._replace(
+            metadata={
+                **result.metadata,
+                "largest_unmapped": dg.MetadataValue.md(markdown_table(unmapped, 10)),
+            }
+        )
+    return result
+
+
 def raw_table_asset(
-    table: str, method: str, doc: str, group: str = RAW_GROUP, month_column: str = "known_at"
+    table: str,
+    method: str,
+    doc: str,
+    group: str = RAW_GROUP,
+    month_column: str = "known_at",
+    check_specs: tuple[dg.AssetCheckSpec, ...] = (),
 ) -> dg.AssetsDefinition:
     """A raw asset: ``source.<method>(symbols, start, end)`` for the run's months, written by
-    ``month_column`` (``known_at`` unless the table is partitioned by another date)."""
+    ``month_column`` (``known_at`` unless the table is partitioned by another date). ``check_specs`` are
+    checks the asset computes itself from what the fetch saw (the 13F mapped-value gate)."""
 
     @dg.asset(
         name=table,
@@ -105,6 +135,7 @@ def raw_table_asset(
         deps=[universe],
         kinds={"parquet"},
         description=doc,
+        check_specs=list(check_specs),
     )
     def _asset(
         context: dg.AssetExecutionContext, source: SmartMoneySource, warehouse: dg.ResourceParam[Warehouse]
@@ -138,7 +169,8 @@ def raw_table_asset(
         extra = {**_month_counts(counts), "source": source.source_name, **fetched}
         if not applicable:
             extra["applicable"] = False
-        return dg.MaterializeResult(metadata=table_metadata(frame, extra, table=table))
+        checks = [value_mapped_result(source)] if check_specs else []
+        return dg.MaterializeResult(metadata=table_metadata(frame, extra, table=table), check_results=checks)
 
     return _asset
 
@@ -156,7 +188,16 @@ raw_insider_trades = raw_table_asset(
 raw_institutional_holdings = raw_table_asset(
     "raw_institutional_holdings",
     "institutional_holdings",
-    "13F positions: one row per filer × symbol × quarter; known_at = the filing date (not the quarter end).",
+    "13F positions: one row per filer × symbol × quarter (sec: per filing, every version kept); known_at = "
+    "the filing date (not the quarter end).",
+    check_specs=(
+        dg.AssetCheckSpec(
+            VALUE_MAPPED_CHECK,
+            asset="raw_institutional_holdings",
+            description="Per 13F quarter, the share of reported share-position value whose CUSIP maps to a "
+            f"universe symbol; below {gates.MAPPED_VALUE_MIN:.0%} warns (sec source).",
+        ),
+    ),
 )
 raw_congress_trades = raw_table_asset(
     "raw_congress_trades",

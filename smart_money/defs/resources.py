@@ -17,6 +17,7 @@ from smart_money.options_flow import importer
 from smart_money.settings import FMP_DEFAULTS, SEC_DEFAULTS
 from smart_money.sources.base import Source, Symbols
 from smart_money.sources.fmp.source import SP500_FILE, FmpMarketSource, FmpSettings
+from smart_money.sources.sec.nport import DEFAULT_ETFS as SEC_ETFS
 from smart_money.sources.sec.source import SecMarketSource, SecSettings
 from smart_money.sources.synthetic import MarketConfig, OptionTapeConfig, SyntheticMarketSource
 from smart_money.warehouse import Warehouse
@@ -117,6 +118,11 @@ class SmartMoneySource(dg.ConfigurableResource):
     def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:
         """Request/cache figures and the records quarantined for ``table`` since the last call."""
         return {}, pd.DataFrame(columns=["table", "symbol", "reason", "record"])
+
+    def value_mapped(self) -> pd.DataFrame | None:
+        """Per 13F period: the value read and the part mapped to universe symbols (None: the source maps no
+        CUSIPs, its holdings come with symbols)."""
+        return None
 
 
 class SyntheticSource(SmartMoneySource):
@@ -325,6 +331,20 @@ class SecSource(SmartMoneySource):
     )
     fmp_base_url: str = Field(default=FMP_DEFAULTS.base_url, description="FMP_BASE_URL.")
     fmp_cache_dir: str = Field(default=FMP_DEFAULTS.cache_dir, description="The FMP response cache.")
+    etfs: list[str] = Field(
+        default_factory=lambda: list(SEC_ETFS),
+        description="SMART_MONEY_ETFS: ETFs whose N-PORT holdings are read.",
+    )
+    openfigi_api_key: str | None = Field(
+        default=None, description="OPENFIGI_API_KEY (optional, passed as dg.EnvVar): OpenFIGI's higher rate."
+    )
+    openfigi_url: str = Field(default=settings.OPENFIGI_URL, description="OPENFIGI_URL.")
+    cusip_map: str | None = Field(
+        default=None, description="SMART_MONEY_CUSIP_MAP: a CSV cusip,symbol taking precedence over OpenFIGI."
+    )
+    hedge_funds: str | None = Field(
+        default=None, description="SMART_MONEY_HEDGE_FUNDS: a CSV cik,name,source replacing the shipped list."
+    )
     synthetic_seed: int = Field(default=7, description="prices=synthetic: the simulated market's seed.")
     synthetic_n_symbols: int = Field(
         default=500, description="prices=synthetic: the simulated market's number of symbols."
@@ -355,6 +375,11 @@ class SecSource(SmartMoneySource):
             cache_ttl_days=self.cache_ttl_days,
             max_workers=self.max_workers,
             as_of=self.history_end(),
+            etfs=tuple(self.etfs),
+            openfigi_api_key=self.openfigi_api_key,
+            openfigi_url=self.openfigi_url,
+            cusip_map=Path(self.cusip_map) if self.cusip_map else None,
+            hedge_funds=Path(self.hedge_funds) if self.hedge_funds else None,
         )
 
     def _fmp(self, log) -> FmpMarketSource:
@@ -406,3 +431,9 @@ class SecSource(SmartMoneySource):
     def fetch_report(self, table: str) -> tuple[dict, pd.DataFrame]:
         source = self.client()
         return source.stats(), source.take_quarantine(table)
+
+    def value_mapped(self) -> pd.DataFrame | None:
+        return self.client().value_mapped()
+
+    def largest_unmapped(self) -> pd.DataFrame:
+        return self.client().largest_unmapped()

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from smart_money.serve.app import create_app
 from smart_money.testing.edgar_server import LocalEdgarServer
+from smart_money.testing.openfigi_server import LocalOpenFigiServer, read_table
 from smart_money.warehouse import Warehouse
 from smart_money_tests.sources.sec.realdata import FORM4_ZIP, SEC_API
 
@@ -24,6 +25,7 @@ FIXTURES = REPO / "smart_money_tests" / "fixtures"
 PRICES = FIXTURES / "prices" / "sp500_20_closes_2012_2022.csv.gz"
 SENATE = FIXTURES / "congress" / "senate" / "daily_summaries_received_2012_2016.json.gz"
 TICKERS = SEC_API / "company_tickers_TRUNCATED_first247.json"
+FIGI_TABLE = FIXTURES / "openfigi" / "real_cusips.csv"
 NAMES = "AAPL AMD BAC BBY CVX GE HD JNJ JPM KO LLY MRK MSFT PEP PFE PG RRC UNH WMT XOM".split()
 AGENT = "Smart Money Real-Data Test realdata@smart-money.test"
 
@@ -33,8 +35,13 @@ def real_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("sec_real")
     with zipfile.ZipFile(FORM4_ZIP) as archive:
         archive.extractall(root / "filings")
-    with LocalEdgarServer(root / "filings" / "form4_xml", as_of=date(2023, 1, 31), tickers=TICKERS) as server:
+    with (
+        LocalEdgarServer(root / "filings" / "form4_xml", as_of=date(2023, 1, 31), tickers=TICKERS) as server,
+        LocalOpenFigiServer(read_table(FIGI_TABLE)) as figi,
+    ):
         env = {
+            "OPENFIGI_URL": figi.url,
+            "SMART_MONEY_ETFS": "none",  # no real N-PORT filing is among the shared records
             **os.environ,
             "PYTHONPATH": str(REPO),
             "SMART_MONEY_SOURCE": "sec",

@@ -14,6 +14,7 @@ from smart_money.definitions import build_definitions
 from smart_money.defs import jobs
 from smart_money.sources.synthetic.market import MarketConfig
 from smart_money.testing.edgar_server import Fault, LocalEdgarServer
+from smart_money.testing.openfigi_server import LocalOpenFigiServer, synthetic_table
 from smart_money.warehouse import Warehouse
 
 AGENT = "Dagster Sec-Test sec-dagster-4f1a@smart-money.test"
@@ -24,8 +25,14 @@ RAW = (pd.Timestamp("2024-10-01"), pd.Timestamp("2025-01-01"))
 @pytest.fixture(scope="module")
 def sec_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("sec")
-    with LocalEdgarServer(config=WORLD) as server, pytest.MonkeyPatch.context() as mp:
+    with (
+        LocalEdgarServer(config=WORLD) as server,
+        LocalOpenFigiServer(synthetic_table(WORLD)) as figi,
+        pytest.MonkeyPatch.context() as mp,
+    ):
         env = {
+            "OPENFIGI_URL": figi.url,
+            "SMART_MONEY_ETFS": "SYNETF-MKT,SYNETF-LRG",
             "SMART_MONEY_SOURCE": "sec",
             "SEC_USER_AGENT": AGENT,
             "SEC_WWW_URL": server.url,
@@ -88,8 +95,18 @@ def test_raw_group_runs_on_the_sec_source_with_coverage_metadata(sec_run):
     assert trades["accession_number"].notna().all()
     prices = warehouse.query("select count(*) n, min(source) s from raw_prices")
     assert prices["n"].iloc[0] > 0 and prices["s"].iloc[0] == "synthetic"
-    for table in ("raw_institutional_holdings", "raw_etf_holdings", "raw_congress_trades"):
-        assert meta[table]["dagster/row_count"] == 0
+    assert meta["raw_congress_trades"]["dagster/row_count"] == 0  # SMART_MONEY_CONGRESS=none
+    holdings = warehouse.query("select * from raw_institutional_holdings")
+    assert len(holdings) > 0 and set(holdings["source"]) == {"sec"}
+    assert holdings["cusip"].notna().all() and holdings["accession_number"].notna().all()
+    assert (holdings["known_at"] > holdings["report_date"]).all()
+    assert meta["raw_institutional_holdings"]["fetch_coverage_form13f_datasets_read"] >= 1
+    etf = warehouse.query("select * from raw_etf_holdings")
+    assert set(etf["etf_symbol"]) == {"SYNETF-MKT", "SYNETF-LRG"} and set(etf["source"]) == {"sec"}
+    assert (etf["known_at"] > etf["report_date"]).all()  # public on filing, after the report date
+    checks = {e.check_name: e for e in first.get_asset_check_evaluations()}
+    mapped = checks["raw_institutional_holdings_value_mapped"]
+    assert mapped.passed, mapped.metadata["summary"].value
     assert sec_run["first_requests"] > 0
 
 

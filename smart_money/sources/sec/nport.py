@@ -639,7 +639,8 @@ def _isin_cusip(isin) -> str | None:
     return None
 
 
-def _lookup_cusips(holdings: pd.DataFrame) -> pd.Series:
+def lookup_cusips(holdings: pd.DataFrame) -> pd.Series:
+    """The CUSIP each holding is looked up by: its own, or the one inside a US or Canadian ISIN."""
     from_isin = holdings["isin"].map(_isin_cusip)
     return holdings["cusip"].where(holdings["cusip"].notna(), from_isin)
 
@@ -691,7 +692,7 @@ def etf_rows(
         reason = f"{accession} reports series {filing.get('series_id')}, not {etf}'s series {series_id}"
         return empty_rows(), [_quarantine(None, reason, record)]
     mine = holdings[holdings["accession_number"] == accession]
-    symbols = _lookup_cusips(mine).map(_cusip_map(cusip_to_symbol))
+    symbols = lookup_cusips(mine).map(_cusip_map(cusip_to_symbol))
     equity = (mine["asset_cat"] == EQUITY_COMMON) & (mine["payoff_profile"] != "Short")
     keep = equity & symbols.notna()
     chosen = mine[keep].assign(symbol=symbols[keep])  # (an empty frame would take the whole index)
@@ -743,7 +744,7 @@ def holdings_coverage(holdings: pd.DataFrame, cusip_to_symbol: Mapping, top: int
     """How much of a report's (or a data set's) long equity maps to the universe: counts, dollar values,
     the mapped share of value and the ``top`` largest unmapped holdings (by CUSIP, or by name when the
     holding has none)."""
-    cusips = _lookup_cusips(holdings)
+    cusips = lookup_cusips(holdings)
     symbols = cusips.map(_cusip_map(cusip_to_symbol))
     is_equity = (holdings["asset_cat"] == EQUITY_COMMON) & (holdings["payoff_profile"] != "Short")
     mapped = symbols.notna() & is_equity

@@ -14,8 +14,12 @@ source).
   Rows are kept by ``known_at`` (the filing date) in the window.
 - **raw_prices** and **raw_congress_trades** come from the sources named by ``SMART_MONEY_PRICES`` and
   ``SMART_MONEY_CONGRESS`` (the SEC publishes neither); with no Congress source the table is empty.
-- **raw_institutional_holdings** and **raw_etf_holdings** are empty for now (13F and N-PORT are not read
-  yet): the log says so, those features are NaN and the missing-data gate warns.
+- **raw_institutional_holdings**: the quarterly Form 13F data sets (every manager at once; INFOTABLE streamed
+  and filtered to the universe's CUSIPs) for history, then the daily index's 13F-HR filings document by
+  document; CUSIPs map to symbols through the override file and OpenFIGI; positions and amendments by
+  :mod:`.holdings13f`.
+- **raw_etf_holdings**: the configured ETFs' NPORT-P reports (:mod:`.nport`), found through the SEC's
+  mutual fund and ETF tickers file and each registrant's submissions.
 
 Every request goes through one :class:`~smart_money.sources.sec.client.SecClient` (fair access, retries,
 disk cache), so a re-run makes no request at all.
@@ -33,18 +37,23 @@ from pathlib import Path
 import pandas as pd
 
 from smart_money import tables
-from smart_money.settings import SEC_DEFAULTS
+from smart_money.settings import OPENFIGI_URL, SEC_DEFAULTS
 from smart_money.sources.base import Source, Symbols
-from smart_money.sources.sec import companies, datasets, ownership
+from smart_money.sources.openfigi import CusipMapper, OpenFigiClient, read_cusip_map
+from smart_money.sources.sec import companies, datasets, form13f, holdings13f, indexes, nport, ownership
 from smart_money.sources.sec import normalize as sec_normalize
 from smart_money.sources.sec.client import (
     RetryPolicy,
     SecClient,
     SecNotFound,
+    form13f_dataset_names,
+    form13f_dataset_window,
+    information_table_name,
     quarter_after,
     quarter_of,
     raw_document_name,
 )
+from smart_money.sources.sec.hedge_funds import HedgeFundRule
 
 logger = logging.getLogger(__name__)
 QUARANTINE_COLUMNS = ["table", "symbol", "reason", "record"]
@@ -61,6 +70,12 @@ COVERAGE = (  # the coverage figures in every raw asset's metadata (README: SEC 
     "rows_from_documents",
     "quarantined_from_documents",
     "universe_without_shares_outstanding",
+    "form13f_datasets_read",
+    "form13f_filings_from_datasets",
+    "form13f_filings_from_documents",
+    "form13f_rows",
+    "nport_reports_read",
+    "nport_rows",
 )
 INSIDER = "raw_insider_trades"
 
@@ -77,6 +92,12 @@ class SecSettings:
     cache_ttl_days: float = SEC_DEFAULTS.cache_ttl_days
     max_workers: int = SEC_DEFAULTS.max_workers
     as_of: date | None = None  # the source's "today" (None: the real date)
+    etfs: tuple[str, ...] = nport.DEFAULT_ETFS  # whose N-PORT holdings are read
+    openfigi_api_key: str | None = None  # never shown
+    openfigi_url: str = OPENFIGI_URL
+    cusip_map: Path | None = None  # CSV cusip,symbol taking precedence over OpenFIGI
+    hedge_funds: Path | None = None  # CSV cik,name,source replacing the shipped hedge-fund list
+    form13f_lookback_days: int = 400  # filings before the window read for the previous quarter's positions
 
     def __repr__(self) -> str:  # never shows the User-Agent
         count = "all" if self.symbols is None else len(self.symbols)
@@ -143,10 +164,24 @@ class SecMarketSource(Source):
         self._filings: dict[str, pd.DataFrame] = {}
         self.coverage: Counter = Counter({name: 0 for name in COVERAGE})
         self._warned: set[str] = set()
+        self.figi = OpenFigiClient(
+            settings.openfigi_api_key,
+            settings.openfigi_url,
+            cache_dir=Path(settings.cache_dir).parent / "openfigi",
+        )
+        self.cusips = CusipMapper(self.figi, read_cusip_map(settings.cusip_map) if settings.cusip_map else {})
+        self.hedge_funds = HedgeFundRule(settings.hedge_funds)
+        self._cusip_symbols: dict[str, str] = {}
+        self._form13f: dict[str, tuple[pd.DataFrame, pd.DataFrame] | None] = {}
+        self._form13f_documents: dict[str, tuple[dict, pd.DataFrame] | None] = {}
+        self._value_mapped: dict[str, pd.DataFrame] = {}
+        self._nport: dict[str, tuple[dict, pd.DataFrame] | None] = {}
+        self._series: dict[str, tuple[str, str]] | None = None
 
     # ---- plumbing -----------------------------------------------------------------------------------------
     def close(self) -> None:
         self.client.close()
+        self.figi.close()
         for other in (self.price_source, self.congress_source):
             client = getattr(other, "client", None)
             if client is not None and hasattr(client, "close"):
@@ -176,6 +211,8 @@ class SecMarketSource(Source):
         rows, documents missing, universe members without shares outstanding)."""
         out = self.client.stats()
         out.update({f"coverage_{k}": int(v) for k, v in sorted(self.coverage.items())})
+        out.update({f"openfigi_{k}": v for k, v in self.figi.stats().items() if isinstance(v, (int, float))})
+        out.update({f"hedge_funds_by_{k}": v for k, v in self.hedge_funds.counts().items()})
         for label, other in (("prices", self.price_source), ("congress", self.congress_source)):
             if other is not None and hasattr(other, "stats"):
                 out.update({f"{label}_{k}": v for k, v in other.stats().items()})
@@ -435,15 +472,245 @@ class SecMarketSource(Source):
         chosen = self.universe_symbols() if symbols is None else symbols
         return self.congress_source.congress_trades(chosen, start, end)
 
+    # ---- 13F holdings -------------------------------------------------------------------------------------
+    def _symbols_of(self, cusips, universe: set[str]) -> dict[str, str]:
+        """CUSIP → universe symbol (the override file, then OpenFIGI: each CUSIP asked once, ever)."""
+        wanted = [
+            c for c in dict.fromkeys(cusips) if isinstance(c, str) and c and c not in self._cusip_symbols
+        ]
+        if wanted:
+            self._cusip_symbols.update(self.cusips.symbols(wanted, universe))
+        return {c: s for c, s in self._cusip_symbols.items() if s in universe}
+
+    def _form13f_set(self, name: str, universe: set[str]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """A Form 13F data set's filings and the lines of the universe's CUSIPs (None: not published)."""
+        if name not in self._form13f:
+            path = self.client.form13f_dataset(name)
+            if path is None:
+                self._form13f[name] = None
+                return None
+            values = form13f.dataset_cusip_values(path)
+            mapped = self._symbols_of(values["cusip"].tolist(), universe)
+            filings, lines = form13f.read_dataset(path, cusips=set(mapped))
+            self._quarantined([*filings.attrs.get("quarantined", []), *lines.attrs.get("quarantined", [])])
+            self._value_mapped[name] = values.assign(mapped=values["cusip"].isin(set(mapped)))
+            self.coverage["form13f_datasets_read"] += 1
+            self.coverage["form13f_filings_from_datasets"] += len(filings)
+            self.log(
+                f"sec 13F data set {name}: {len(filings):,} filings, {len(lines):,} lines of "
+                f"{len(mapped):,} universe CUSIPs"
+            )
+            self._form13f[name] = (filings, lines)
+        return self._form13f[name]
+
+    def _form13f_filing(
+        self, cik: str, accession: str, filed: pd.Timestamp
+    ) -> tuple[dict, pd.DataFrame] | None:
+        """One 13F-HR document pair (cover page, information table), read once."""
+        if accession not in self._form13f_documents:
+            index = self.client.filing_index(cik, accession)
+            table = information_table_name(index)
+            cover = form13f.parse_cover(
+                self.client.archives_document(cik, accession, "primary_doc.xml"),
+                accession_number=accession,
+                filing_date=filed,
+            )
+            lines = (
+                form13f.parse_information_table(
+                    self.client.archives_document(cik, accession, table), accession, filed
+                )
+                if table
+                else pd.DataFrame(columns=list(form13f.LINE_COLUMNS))
+            )
+            self._form13f_documents[accession] = (cover, lines)
+        return self._form13f_documents[accession]
+
+    def _form13f_per_filing(self, first: date, last: date, universe: set[str]):
+        """The 13F-HR filings of ``first`` .. ``last`` from the daily form index, document by document."""
+        listed = []
+        day = first
+        while day <= last:
+            text = self.client.daily_form_index(day) if day.weekday() < 5 else None
+            if text:
+                listed.append(indexes.parse_form_index(text, form13f.HOLDINGS_FORMS))
+            day += timedelta(days=1)
+        found = (
+            pd.concat(listed, ignore_index=True) if listed else pd.DataFrame(columns=indexes.INDEX_COLUMNS)
+        )
+        found = found.drop_duplicates("accession_number")
+        if len(found):
+            self.log(f"sec 13F: {len(found):,} filings of {first} .. {last} come document by document")
+        results = self._each(
+            list(found.itertuples(index=False)),
+            lambda f: self._form13f_filing(f.cik, f.accession_number, f.date_filed),
+            "13F documents",
+        )
+        covers = [r[0] for r in results if r is not None]
+        lines = [r[1] for r in results if r is not None and len(r[1])]
+        filings = (
+            form13f.filing_frame(covers) if covers else pd.DataFrame(columns=list(form13f.FILING_COLUMNS))
+        )
+        filings = filings[filings["form_type"].isin(form13f.HOLDINGS_FORMS)]
+        lines = (
+            pd.concat(lines, ignore_index=True) if lines else pd.DataFrame(columns=list(form13f.LINE_COLUMNS))
+        )
+        mapped = self._symbols_of(lines["cusip"].tolist(), universe)
+        self.coverage["form13f_filings_from_documents"] += len(filings)
+        values = lines.merge(filings[["accession_number", "period_of_report"]], on="accession_number")
+        values = values[(values["shares_type"] == "SH") & values["put_call"].isna()]
+        self._value_mapped[f"documents {first}..{last}"] = pd.DataFrame(
+            {
+                "report_date": values["period_of_report"],
+                "cusip": values["cusip"],
+                "issuer_name": values["issuer_name"],
+                "value_usd": values["value_usd"],
+                "mapped": values["cusip"].isin(set(mapped)),
+            }
+        )
+        return filings, lines[lines["cusip"].isin(set(mapped))]
+
     def institutional_holdings(
         self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp
     ) -> pd.DataFrame:
-        self._once("13f", "raw_institutional_holdings is empty: the sec source does not read 13F filings yet")
-        return tables.spec("raw_institutional_holdings").empty()
+        """13F-HR and 13F-HR/A positions filed in ``[start, end)``: the Form 13F data sets where published
+        (with filings from ``form13f_lookback_days`` before, for the previous quarter's positions), then the
+        daily index's filings document by document (holdings13f: the rules)."""
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        universe = set(self.universe_symbols() if symbols is None else symbols)
+        first = (start - pd.Timedelta(days=self.settings.form13f_lookback_days)).date()
+        last = (end - pd.Timedelta(days=1)).date()
+        filings, lines, newest = [], [], None
+        for name in form13f_dataset_names(first, last):
+            got = self._form13f_set(name, universe)
+            if got is None:
+                break
+            filings.append(got[0])
+            lines.append(got[1])
+            newest = form13f_dataset_window(name)[1]
+        since = first if newest is None else newest + timedelta(days=1)
+        if since <= last:
+            f, li = self._form13f_per_filing(max(since, first), last, universe)
+            filings.append(f)
+            lines.append(li)
+        filings = (
+            pd.concat([f for f in filings if len(f)], ignore_index=True)
+            if any(len(f) for f in filings)
+            else None
+        )
+        if filings is None:
+            return tables.spec("raw_institutional_holdings").empty()
+        filings = filings.drop_duplicates("accession_number")
+        lines = (
+            pd.concat([x for x in lines if len(x)], ignore_index=True)
+            if any(len(x) for x in lines)
+            else (pd.DataFrame(columns=list(form13f.LINE_COLUMNS)))
+        )
+        rows, quarantined = holdings13f.institutional_rows(
+            filings, lines, self._symbols_of([], universe), self.hedge_funds.is_hedge_fund
+        )
+        self._quarantined(quarantined)
+        rows = rows[(rows["known_at"] >= start) & (rows["known_at"] < end)]
+        self.coverage["form13f_rows"] += len(rows)
+        return rows.reset_index(drop=True)
+
+    def value_mapped(self) -> pd.DataFrame:
+        """Per 13F period of report: the share-position value read and the part whose CUSIP mapped to a
+        universe symbol (for the mapped-value gate), and the largest unmapped CUSIPs."""
+        parts = [v for v in self._value_mapped.values() if len(v)]
+        if not parts:
+            return pd.DataFrame(columns=["report_date", "value_total", "value_mapped"])
+        values = pd.concat(parts, ignore_index=True)
+        values["value_mapped"] = values["value_usd"].where(values["mapped"], 0.0)
+        return values.groupby("report_date", as_index=False).agg(
+            value_total=("value_usd", "sum"), value_mapped=("value_mapped", "sum")
+        )
+
+    def largest_unmapped(self, top: int = 10) -> pd.DataFrame:
+        parts = [v for v in self._value_mapped.values() if len(v)]
+        if not parts:
+            return pd.DataFrame(columns=["cusip", "issuer_name", "value_usd"])
+        values = pd.concat(parts, ignore_index=True)
+        unmapped = (
+            values[~values["mapped"]]
+            .groupby("cusip", as_index=False)
+            .agg(issuer_name=("issuer_name", "first"), value_usd=("value_usd", "sum"))
+        )
+        return unmapped.nlargest(top, "value_usd").reset_index(drop=True)
+
+    # ---- ETF holdings (N-PORT) ----------------------------------------------------------------------------
+    def etf_series(self) -> dict[str, tuple[str, str]]:
+        """ETF symbol → (registrant CIK, series ID) from the SEC's mutual fund and ETF tickers file."""
+        if self._series is None:
+            self._series = nport.etf_series(
+                nport.fund_tickers(self.client.fund_tickers()), self.settings.etfs
+            )
+        return self._series
+
+    def _nport_filing(self, cik: str, f) -> tuple[dict, pd.DataFrame] | None:
+        if f.accession_number not in self._nport:
+            xml = self.client.archives_document(
+                cik, f.accession_number, raw_document_name(f.primary_document)
+            )
+            try:
+                self._nport[f.accession_number] = nport.parse_nport(xml, f.accession_number, f.filing_date)
+            except nport.NportParseError as error:
+                self._quarantined(
+                    [
+                        {
+                            "table": "raw_etf_holdings",
+                            "symbol": "",
+                            "reason": f"N-PORT document: {error}",
+                            "record": "{}",
+                            "accession_number": f.accession_number,
+                        }
+                    ]
+                )
+                self._nport[f.accession_number] = None
+        return self._nport[f.accession_number]
 
     def etf_holdings(self, symbols: Symbols, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-        self._once("etf", "raw_etf_holdings is empty: the sec source does not read N-PORT filings yet")
-        return tables.spec("raw_etf_holdings").empty()
+        """The configured ETFs' N-PORT holdings public in ``[start, end)`` (nport: which reports are public
+        and from when). Each registrant's submissions list its NPORT-P filings; a filing of another series
+        of the same trust is read once and left out."""
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        if not self.settings.etfs:
+            self._once("etf", "raw_etf_holdings is empty: no ETFs are configured (SMART_MONEY_ETFS=none)")
+            return tables.spec("raw_etf_holdings").empty()
+        universe = set(self.universe_symbols() if symbols is None else symbols)
+        earliest = start - pd.Timedelta(days=nport.PUBLIC_DELAY_DAYS + 10)
+        frames = []
+        for etf, (cik, series_id) in sorted(self.etf_series().items()):
+            self._profile(cik)
+            listed = self._filings.get(cik)
+            if listed is None:
+                continue
+            wanted = listed[
+                listed["form"].isin(nport.PUBLIC_FORMS)
+                & (listed["filing_date"] >= earliest)
+                & (listed["filing_date"] < end)
+            ]
+            for filing, holdings in (
+                r
+                for r in self._each(
+                    list(wanted.itertuples(index=False)),
+                    lambda f, c=cik: self._nport_filing(c, f),
+                    f"N-PORT filings of {etf}",
+                )
+                if r is not None
+            ):
+                if filing.get("series_id") != series_id:
+                    continue
+                mapped = self._symbols_of(nport.lookup_cusips(holdings).dropna().tolist(), universe)
+                rows, quarantined = nport.etf_rows(filing, holdings, etf, mapped, series_id=series_id)
+                self._quarantined(quarantined)
+                frames.append(rows)
+                self.coverage["nport_reports_read"] += 1
+        if not frames:
+            return tables.spec("raw_etf_holdings").empty()
+        rows = pd.concat(frames, ignore_index=True)
+        rows = rows[(rows["known_at"] >= start) & (rows["known_at"] < end)]
+        self.coverage["nport_rows"] += len(rows)
+        return rows.sort_values(["known_at", "etf_symbol", "symbol"], ignore_index=True)
 
     def _once(self, key: str, message: str) -> None:
         if key not in self._warned:
