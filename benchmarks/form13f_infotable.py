@@ -3,8 +3,9 @@
 Writes a synthetic data set ZIP in the SEC's layout (the seven tables of FORM13F_readme.htm, the readme's
 columns; INFOTABLE with ``--rows`` lines of realistic widths over ``--cusips`` distinct CUSIPs, a few
 popular ones held by most filers, ``--filings`` filings), then, in a fresh process so that the writer's
-memory does not count, times ``form13f.read_dataset(zip, cusips=<the universe>)`` and reads its peak
-resident memory (``VmHWM``). Target: at most 1.5 GB and 30 s for 3,000,000 lines.
+memory does not count, times ``form13f.dataset_cusip_values(zip)`` and
+``form13f.read_dataset(zip, cusips=<the universe>)`` (what the sec source does with a data set) and reads
+the peak resident memory (``VmHWM``). Target: at most 1.5 GB and 30 s for 3,000,000 lines.
 
     .venv/bin/python benchmarks/form13f_infotable.py [--rows 3000000] [--cusips 5000] [--universe 500]
 """
@@ -136,6 +137,9 @@ def _read(zip_path: str, universe_path: str) -> None:
     status = Path("/proc/self/status").read_text()
     before = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1])
     began = time.perf_counter()
+    values = form13f.dataset_cusip_values(Path(zip_path))  # what the sec source maps first
+    values_s = time.perf_counter() - began
+    began = time.perf_counter()
     filings, lines = form13f.read_dataset(Path(zip_path), cusips=universe)
     elapsed = time.perf_counter() - began
     status = Path("/proc/self/status").read_text()
@@ -144,6 +148,8 @@ def _read(zip_path: str, universe_path: str) -> None:
         json.dumps(
             {
                 "seconds": round(elapsed, 2),
+                "values_seconds": round(values_s, 2),
+                "distinct_cusips": int(values["cusip"].nunique()),
                 "peak_rss_mb": round(peak / 1024, 1),
                 "rss_after_imports_mb": round(before / 1024, 1),
                 "filings": len(filings),
@@ -183,9 +189,10 @@ def main() -> None:
         command = [sys.executable, __file__, "--read", str(zip_path), str(universe_path)]
         result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
         assert result["lines"] == kept, (result, kept)
-        met = result["seconds"] <= 30 and result["peak_rss_mb"] <= 1536
+        met = result["seconds"] + result["values_seconds"] <= 30 and result["peak_rss_mb"] <= 1536
         print(
-            f"read_dataset(cusips=<{len(universe)}>): {result['seconds']} s, "
+            f"dataset_cusip_values: {result['values_seconds']} s ({result['distinct_cusips']:,} CUSIPs); "
+            f"read_dataset(cusips=<{len(universe)}>): {result['seconds']} s; both in one process: "
             f"peak RSS {result['peak_rss_mb']:,} MB "
             f"(after imports {result['rss_after_imports_mb']:,} MB), {result['filings']:,} filings, "
             f"{result['lines']:,} lines, {result['quarantined']} quarantined; "
