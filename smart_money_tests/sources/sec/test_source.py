@@ -2,12 +2,16 @@
 insider trades it reads match the simulated market they were rendered from, both paths agree, a re-run
 makes no request, and each failure is one clear error."""
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 
+from smart_money.sources.openfigi import CusipMapper, OpenFigiClient
+from smart_money.sources.sec import holdings13f, indexes
 from smart_money.sources.sec.client import (
     RateLimiter,
     RetryPolicy,
@@ -19,6 +23,7 @@ from smart_money.sources.sec.client import (
 from smart_money.sources.sec.source import SecMarketSource, SecSettings, last_weekday, quarters
 from smart_money.sources.synthetic import MarketConfig, SyntheticMarketSource
 from smart_money.testing.edgar_server import Fault, LocalEdgarServer
+from smart_money.testing.openfigi_server import LocalOpenFigiServer, synthetic_table
 
 UA = "Smart Money Tests sm-tests@smart-money.test"
 WORLD = MarketConfig(seed=3, n_symbols=12)
@@ -140,14 +145,11 @@ def test_symbols_the_sec_does_not_know_are_left_out_and_quarantined(fresh, tmp_p
     assert set(rows["symbol"]) <= {"SYN001", "SYN002"}
 
 
-def test_13f_and_etf_holdings_are_empty_and_said_so(fresh, tmp_path):
+def test_without_a_congress_source_the_table_is_empty_and_said_so(fresh, tmp_path):
     messages = []
     source = _source(fresh, tmp_path)
     source.log = messages.append
-    assert source.institutional_holdings(None, START, END).empty
-    assert source.etf_holdings(None, START, END).empty
     assert source.congress_trades(None, START, END).empty
-    assert any("13F" in m for m in messages) and any("N-PORT" in m for m in messages)
     assert any("SMART_MONEY_CONGRESS=none" in m for m in messages)
 
 
@@ -179,3 +181,68 @@ def test_quarter_helpers():
     assert quarters(pd.Timestamp("2024-02-01"), pd.Timestamp("2024-05-01")) == [(2024, 1), (2024, 2)]
     assert last_weekday(2024, 2) == date(2024, 6, 28)  # 2024-06-30 was a Sunday
     assert last_weekday(2024, 4) == date(2024, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def figi():
+    with LocalOpenFigiServer(synthetic_table(WORLD)) as running:
+        yield running
+
+
+def _holdings_source(server, figi, cache_dir: Path) -> SecMarketSource:
+    source = _source(server, cache_dir)
+    source.settings = replace(source.settings, openfigi_url=figi.url, etfs=("SYNETF-MKT", "SYNETF-LRG"))
+    source.figi = OpenFigiClient(None, figi.url, cache_dir=cache_dir / "openfigi")
+    source.cusips = CusipMapper(source.figi, {})
+    return source
+
+
+def test_13f_holdings_read_from_edgar_are_the_simulated_positions(fresh, figi, tmp_path):
+    window = (pd.Timestamp("2021-01-01"), pd.Timestamp("2025-02-01"))
+    source = _holdings_source(fresh, figi, tmp_path)
+    rows = source.institutional_holdings(None, *window)
+    assert set(rows["source"]) == {"sec"} and rows["accession_number"].notna().all()
+    assert (rows["known_at"] >= window[0]).all() and (rows["known_at"] < window[1]).all()
+    # each filer-quarter in its final version, share rows held: exactly the simulated market's positions
+    final = holdings13f.quarter_versions(rows, window[1])
+    held = final[final["put_call"].isna() & (final["shares"] > 0)]
+    simulated = SyntheticMarketSource(WORLD).institutional_holdings(None, *window)
+    # the daily index of a day is published that night: filings of the server's today come tomorrow
+    simulated = simulated[
+        (simulated["shares"] > 0) & (simulated["known_at"] < pd.Timestamp(fresh.state.as_of))
+    ]
+    key = ["filer_name", "symbol", "report_date", "shares"]
+    pd.testing.assert_frame_equal(
+        held[key].sort_values(key, ignore_index=True),
+        simulated[key].sort_values(key, ignore_index=True),
+        check_dtype=False,
+    )
+    assert rows["put_call"].notna().any()  # the stand-in's option lines are kept, flagged
+    assert set(rows["amendment_type"].dropna()) == {"RESTATEMENT", "NEW HOLDINGS"}
+    coverage = source.value_mapped()
+    assert (
+        len(coverage) and (coverage["value_mapped"] == coverage["value_total"]).all()
+    )  # every SYN CUSIP maps
+    stats = source.stats()
+    assert (
+        stats["coverage_form13f_datasets_read"] >= 16 and stats["coverage_form13f_filings_from_documents"] > 0
+    )
+
+
+def test_etf_holdings_come_from_public_nport_reports(fresh, figi, tmp_path):
+    window = (pd.Timestamp("2023-01-01"), pd.Timestamp("2025-02-01"))
+    rows = _holdings_source(fresh, figi, tmp_path).etf_holdings(None, *window)
+    assert set(rows["etf_symbol"]) == {"SYNETF-MKT", "SYNETF-LRG"}
+    assert (rows["known_at"] > rows["report_date"]).all() and rows["weight"].between(0, 1).all()
+    # quarterly filers: only the third month of each fiscal quarter is public
+    assert rows.groupby("etf_symbol")["report_date"].nunique().max() <= 9
+
+
+def test_the_daily_form_index_lists_each_filing_once_per_filer(fresh):
+    response = httpx.get(
+        f"{fresh.url}/Archives/edgar/daily-index/2024/QTR4/form.20241114.idx", headers={"User-Agent": UA}
+    )
+    listed = indexes.parse_form_index(response.text)
+    assert len(listed) > 0 and listed["cik"].str.len().eq(10).all()
+    thirteen = indexes.parse_form_index(response.text, ("13F-HR",))
+    assert set(thirteen["form_type"]) <= {"13F-HR"} and (thirteen["date_filed"] == "2024-11-14").all()
