@@ -11,9 +11,11 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from smart_money import cli
 from smart_money.serve.app import create_app
 from smart_money.testing.edgar_server import LocalEdgarServer
 from smart_money.testing.openfigi_server import LocalOpenFigiServer, read_table
@@ -139,3 +141,84 @@ def test_the_user_agent_is_in_no_file(real_build):
             assert b"realdata@smart-money.test" not in path.read_bytes(), path
     assert AGENT not in real_build["out"] and AGENT not in real_build["err"]
     assert json.dumps(real_build["server"]["user_agents"]).count(AGENT) == 1
+
+
+# ---- real 13F filings -------------------------------------------------------------------------------------
+THIRTEEN_F = FIXTURES / "edgar_server" / "form13f"
+HOLDERS = ("AAPL", "DIS", "META", "MSFT", "NVDA", "PYPL", "TSLA")
+
+
+@pytest.fixture(scope="module")
+def real_13f(tmp_path_factory):
+    import dagster as dg
+
+    from smart_money.definitions import build_definitions
+    from smart_money.defs import jobs
+
+    root = tmp_path_factory.mktemp("sec_real_13f")
+    with zipfile.ZipFile(FORM4_ZIP) as archive:
+        archive.extractall(root / "filings")
+    folders = [root / "filings" / "form4_xml", THIRTEEN_F]
+    with (
+        LocalEdgarServer(folders, as_of=date(2025, 6, 30), tickers=TICKERS) as server,
+        LocalOpenFigiServer(read_table(FIGI_TABLE)) as figi,
+        pytest.MonkeyPatch.context() as mp,
+    ):
+        env = {
+            "SMART_MONEY_SOURCE": "sec",
+            "SEC_USER_AGENT": AGENT,
+            "SEC_WWW_URL": server.url,
+            "SEC_DATA_URL": server.url,
+            "SEC_RATE_PER_S": "1000",
+            "SEC_AS_OF": "2025-06-30",
+            "OPENFIGI_URL": figi.url,
+            "SMART_MONEY_ETFS": "none",
+            "SMART_MONEY_SYMBOLS": ",".join(HOLDERS),
+            "SMART_MONEY_PRICES": str(PRICES),
+            "SMART_MONEY_DATA_DIR": str(root / "data"),
+            "DAGSTER_HOME": str(root / "dagster_home"),
+        }
+        for name, value in env.items():
+            mp.setenv(name, value)
+        (root / "dagster_home").mkdir()
+        with dg.instance_for_test(temp_dir=str(root / "dagster_home")) as instance:
+            # the raw history the features of 2025-02 read (timeline.FEATURE_LOOKBACK_MONTHS)
+            stage = cli.Stage(jobs.RAW_JOB, pd.Timestamp("2021-01-01"), pd.Timestamp("2025-05-01"))
+            result = cli.run_stage(stage, build_definitions(), instance, log_level="WARNING")
+        yield {"root": root, "result": result, "warehouse": Warehouse(root / "data")}
+
+
+def test_real_13f_filings_become_holdings_of_the_universe(real_13f):
+    # the real closes end 2022-12-28: the price completeness gate blocks, and only it
+    failed = [e.step_key for e in real_13f["result"].get_step_failure_events()]
+    assert failed == ["raw_prices_raw_prices_completeness"], failed
+    holdings = real_13f["warehouse"].query("select * from raw_institutional_holdings")
+    acorn = holdings[holdings["accession_number"] == "0001951757-25-000093"]
+    # Acorn Creek's 13F-HR for 2024-12-31, filed 2025-01-22: its lines of the universe's CUSIPs whose tickers
+    # the real records state (META, NVDA, TSLA, … in the OpenFIGI fixture)
+    assert len(acorn) > 0 and set(acorn["symbol"]) <= set(HOLDERS)
+    assert (acorn["known_at"] == pd.Timestamp("2025-01-22")).all()
+    assert (acorn["report_date"] == pd.Timestamp("2024-12-31")).all()
+    assert (
+        acorn["filer_id"].eq("0001994827").all() and acorn["change_in_shares"].isna().all()
+    )  # first quarter
+    assert (acorn["market_value"] > 0).all() and acorn["put_call"].isna().all()
+    checks = {e.check_name: e for e in real_13f["result"].get_asset_check_evaluations()}
+    mapped = checks["raw_institutional_holdings_value_mapped"]
+    assert not mapped.passed and "mapped" in mapped.metadata["summary"].value  # a small universe warns
+
+
+def test_institutional_features_are_computed_from_the_real_filings(real_13f):
+    from smart_money.sample_tables import build_feature_table
+
+    features = build_feature_table(real_13f["warehouse"], [pd.Timestamp("2025-02-01")])
+    acorn = set(
+        real_13f["warehouse"].query(
+            "select distinct symbol from raw_institutional_holdings "
+            "where accession_number = '0001951757-25-000093'"
+        )["symbol"]
+    )
+    held = features[features["symbol"].isin(acorn)]
+    assert len(held) == len(acorn) and (held["inst_new_positions_count"] == 0).all()
+    others = features[~features["symbol"].isin(acorn)]
+    assert len(others) and not (others["inst_new_positions_count"].fillna(0) > 0).any()
