@@ -266,11 +266,16 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         "etf_ownership_pct",
         "etf",
-        "as-of (45d staleness)",
+        "as-of (staleness: snapshots 45d, N-PORT 200d)",
         "fraction of shares outstanding",
         f"NaN if no etf_asof(t) row; {_SO_NAN}",
-        "Sum of etf_asof(t) shares / shares_outstanding. etf_asof(t): per (ETF, symbol) the row with the "
-        "latest known_at <= t, ignoring rows with known_at < t - 45 days.",
+        "Sum of etf_asof(t) shares / shares_outstanding. etf_asof(t), per ETF: N-PORT rows (with an "
+        "accession number) give the rows of one filing: among the ETF's filings with known_at <= t and "
+        "report_date >= t - 200 days, the latest report_date, and of that report the latest known_at "
+        "(NPORT-P/A before NPORT-P on the same day, then the higher accession number); a symbol missing "
+        "from that filing is not held. Snapshot rows (no accession number): per (ETF, symbol) the row with "
+        "the latest known_at <= t, ignoring rows with known_at < t - 45 days. An ETF with a snapshot row "
+        "in that window at t is read from its snapshots only.",
     ),
     FeatureSpec(
         "etf_flow_30d",
@@ -284,7 +289,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         "etf_concentration",
         "etf",
-        "as-of (45d staleness)",
+        "as-of (staleness: snapshots 45d, N-PORT 200d)",
         "fraction 0-1",
         "NaN if no etf_asof(t) rows or their total is 0",
         "Shares of the 5 largest ETF positions in etf_asof(t) / shares of all ETF positions in etf_asof(t).",
@@ -418,7 +423,7 @@ became public:
 | insider_trades | Form 4 filing date (not the transaction date) |
 | institutional_holdings | 13F filing date (not the quarter-end report date) |
 | congress_trades | STOCK Act disclosure date (not the transaction date) |
-| etf_holdings | holdings as-of date |
+| etf_holdings | N-PORT: the report's public date (not its report date); snapshots: holdings as-of date |
 | prices | trading date |
 | smart_money_events | when the parent event of option prints closed (its last print + 2 s) |
 

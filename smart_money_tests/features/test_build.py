@@ -13,7 +13,7 @@ from smart_money.features.hedgefund import holdings_features
 from smart_money.sources.sec.holdings13f import institutional_rows
 from smart_money.warehouse import to_arrow
 from smart_money_tests.features.test_congress import CONGRESS_COLUMNS
-from smart_money_tests.features.test_etf import ETF_COLUMNS
+from smart_money_tests.features.test_etf import ETF_COLUMNS, nport_reports
 from smart_money_tests.features.test_insider import NO_FILING, TRADE_COLUMNS
 from smart_money_tests.features.test_insider import trades as trades_frame
 from smart_money_tests.features.test_institutional import HOLDING_COLUMNS, feature_digest
@@ -208,7 +208,9 @@ def random_panel(seed: int = 7) -> tuple[pd.DataFrame, RawFrames]:
             "source": "test",
         },
         columns=ETF_COLUMNS,
-    ).pipe(lambda frame: to_arrow(frame, tables.RAW_ETF_HOLDINGS).to_pandas())
+    )
+    etf = pd.concat([etf, nport_reports(seed, universe, "2022-09-30", f"{LAST:%Y-%m-%d}")], ignore_index=True)
+    etf = to_arrow(etf, tables.RAW_ETF_HOLDINGS).to_pandas()
     o = 1500
     options = pd.DataFrame(
         {

@@ -11,7 +11,7 @@ import pandas as pd
 
 from smart_money.features.build import RawFrames, build_features
 from smart_money.features.catalog import FEATURE_NAMES
-from smart_money.sources.sec import holdings13f, normalize
+from smart_money.sources.sec import holdings13f, normalize, nport
 from smart_money_tests.features.test_build import random_panel
 
 DAY = pd.Timedelta(days=1)
@@ -58,9 +58,19 @@ def _holdings_asof(h: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
     return pd.concat([other[sec.columns], sec], ignore_index=True)
 
 
-def _etf_asof(e: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
-    x = e[(e["known_at"] <= t) & (e["known_at"] >= t - 45 * DAY)]
-    return x.sort_values(["known_at", "shares"], ascending=False).drop_duplicates(["etf_symbol", "symbol"])
+def _etf_asof(e: pd.DataFrame, s: str, t: pd.Timestamp) -> pd.DataFrame:
+    # snapshots (no accession number): per (ETF, symbol) the latest row of the last 45 days
+    snapshots = e[e["accession_number"].isna()]
+    x = snapshots[(snapshots["known_at"] <= t) & (snapshots["known_at"] >= t - 45 * DAY)]
+    fresh = set(x["etf_symbol"])
+    x = x[x["symbol"] == s]
+    x = x.sort_values(["known_at", "shares"], ascending=False).drop_duplicates(["etf_symbol", "symbol"])
+    # N-PORT: per ETF without fresh snapshots, its report as known at t among reports at most 200 days old
+    # (the ETF's whole filing decides, not the symbol's rows)
+    filed = e[e["accession_number"].notna() & ~e["etf_symbol"].isin(fresh)]
+    filed = filed[filed["report_date"] >= t - 200 * DAY]
+    reports = nport.reports_as_of(filed, t)
+    return pd.concat([x, reports[reports["symbol"] == s]])
 
 
 def _insider(r: dict, trades: pd.DataFrame, prices: pd.DataFrame, s: str, t: pd.Timestamp, so: float) -> None:
@@ -208,8 +218,7 @@ def reference_features(grid: pd.DataFrame, raw: RawFrames) -> pd.DataFrame:
         r["congress_sell_count_90d"] = (c90["side"] == "sell").sum()
         r["congress_net_sentiment"] = r["congress_buy_count_90d"] - r["congress_sell_count_90d"]
         r["congress_recent_activity_7d"] = float(len(_last(c, t, 7)) > 0)
-        e = raw.etf_holdings[raw.etf_holdings["symbol"] == s]
-        now, before = _etf_asof(e, t), _etf_asof(e, t - 30 * DAY)
+        now, before = _etf_asof(raw.etf_holdings, s, t), _etf_asof(raw.etf_holdings, s, t - 30 * DAY)
         r["etf_ownership_pct"] = now["shares"].sum() / so if len(now) else math.nan
         r["etf_flow_30d"] = r["etf_ownership_pct"] - (
             before["shares"].sum() / so if len(before) else math.nan
@@ -236,6 +245,8 @@ def test_sql_matches_literal_reference() -> None:
     )
     assert f13["put_call"].notna().sum() >= 10 and f13["is_closed_position"].sum() >= 10
     assert holdings13f.hidden_from(f13).notna().sum() >= 20
+    etf = raw.etf_holdings
+    assert etf["form_type"].eq("NPORT-P/A").sum() >= 10 and etf["accession_number"].isna().sum() >= 900
     fast = build_features(grid, raw)[list(FEATURE_NAMES)]
     slow = reference_features(grid, raw)
     pd.testing.assert_frame_equal(fast, slow, rtol=1e-9, atol=1e-12)
