@@ -48,7 +48,10 @@ EXPECTED_CHECKS = {
     "raw_corporate_events": {"raw_corporate_events_schema"},
     "raw_prices": {"raw_prices_schema", "raw_prices_completeness"},
     "raw_insider_trades": {"raw_insider_trades_schema"},
-    "raw_institutional_holdings": {"raw_institutional_holdings_schema"},
+    "raw_institutional_holdings": {
+        "raw_institutional_holdings_schema",
+        "raw_institutional_holdings_value_mapped",
+    },
     "raw_congress_trades": {"raw_congress_trades_schema"},
     "raw_etf_holdings": {"raw_etf_holdings_schema"},
     "features": {

@@ -52,6 +52,7 @@ def test_raw_job_is_one_successful_named_run_with_passing_gates(built):
         "raw_prices_completeness",
         "raw_insider_trades_schema",
         "raw_institutional_holdings_schema",
+        "raw_institutional_holdings_value_mapped",
         "raw_congress_trades_schema",
         "raw_etf_holdings_schema",
         "synthetic_truth_schema",
