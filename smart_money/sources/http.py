@@ -7,6 +7,7 @@ requests a second shared by the whole process and its 403 page that is never ret
 (:mod:`smart_money.sources.fmp.client`).
 """
 
+import ipaddress
 import random
 import threading
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import tenacity
 
@@ -149,3 +151,15 @@ class CacheStats:
 
     def as_dict(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in _CACHE_COUNTERS}
+
+
+def is_loopback(url: str) -> bool:
+    """True for a URL on this machine (``localhost``, 127.0.0.0/8, ::1): only a local stand-in may be
+    asked faster than a service's published limits."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -60,9 +60,15 @@ import pandas as pd
 
 from smart_money import files
 from smart_money.settings import OPENFIGI_URL
-from smart_money.sources.http import RateLimiter, Retryable, RetryPolicy, retry_after_seconds, with_retries
+from smart_money.sources.http import (
+    RateLimiter,
+    Retryable,
+    RetryPolicy,
+    is_loopback,
+    retry_after_seconds,
+    with_retries,
+)
 from smart_money.sources.sec.cache import server_folder
-from smart_money.sources.sec.client import _is_loopback  # the loopback test of the SEC client's rate rule
 from smart_money.sources.synthetic.identifiers import is_valid_cusip
 
 log = logging.getLogger(__name__)
@@ -246,7 +252,7 @@ class OpenFigiClient:
             self.limits.jobs_per_request > published.jobs_per_request
             or self.limits.rate_per_s > published.rate_per_s
         )
-        if faster and not _is_loopback(self.base_url):
+        if faster and not is_loopback(self.base_url):
             raise OpenFigiError(
                 f"OpenFIGI limits {self.limits} exceed what OpenFIGI allows "
                 f"{'with' if key else 'without'} a key ({published}); only a local stand-in may go faster"

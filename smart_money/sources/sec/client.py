@@ -56,7 +56,6 @@ quarter). A filing accepted after 17:30 Eastern on a set's last business day is 
 a quarter not yet published is not asked again within the TTL.
 """
 
-import ipaddress
 import json
 import logging
 import re
@@ -71,7 +70,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from smart_money.settings import SEC_DEFAULTS
-from smart_money.sources.http import RateLimiter, Retryable, RetryPolicy, retry_after_seconds, with_retries
+from smart_money.sources.http import (
+    RateLimiter,
+    Retryable,
+    RetryPolicy,
+    is_loopback,
+    retry_after_seconds,
+    with_retries,
+)
 from smart_money.sources.sec.cache import DEFAULT_TTL_DAYS, Cached, SecCache, server_folder
 
 log = logging.getLogger(__name__)
@@ -151,20 +157,10 @@ _LIMITERS: dict[tuple[str, float], RateLimiter] = {}
 _LIMITERS_LOCK = threading.Lock()
 
 
-def _is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def shared_limiter(www_url: str, data_url: str, rate_per_s: float) -> RateLimiter:
     """The process-wide limiter for these servers: one for the real SEC (its limit spans www and data),
     one per local stand-in, so every client and thread of the process counts against the same budget."""
-    local = _is_loopback(www_url) and _is_loopback(data_url)
+    local = is_loopback(www_url) and is_loopback(data_url)
     group = f"{www_url}|{data_url}" if local else "sec.gov"
     with _LIMITERS_LOCK:
         key = (group, float(rate_per_s))
@@ -324,7 +320,7 @@ class SecClient:
         self._user_agent = check_user_agent(user_agent)
         self.www_url = _base_url(www_url, "www")
         self.data_url = _base_url(data_url, "data")
-        local = _is_loopback(self.www_url) and _is_loopback(self.data_url)
+        local = is_loopback(self.www_url) and is_loopback(self.data_url)
         if not rate_per_s > 0 or (rate_per_s > MAX_RATE_PER_S and not local):
             raise SecError(
                 f"SEC request rate {rate_per_s}/s is not allowed: the SEC permits at most {MAX_RATE_PER_S:g} "
