@@ -110,7 +110,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlparse
 from xml.etree import ElementTree
@@ -120,6 +120,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from smart_money.sources.sec.client import form13f_dataset_name, form13f_dataset_window
+from smart_money.testing.background import BackgroundServer
 
 EASTERN = ZoneInfo("America/New_York")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -2786,7 +2787,7 @@ def _world(
     return FilingsWorld(filings, tickers) if filings is not None else SyntheticWorld(config, nport_schedule)
 
 
-class LocalEdgarServer:
+class LocalEdgarServer(BackgroundServer):
     """The stand-in on a background thread (tests, benchmarks): ``with LocalEdgarServer(...) as server:``."""
 
     def __init__(
@@ -2809,21 +2810,7 @@ class LocalEdgarServer:
         self.state = EdgarServerState(
             world, as_of or default_as_of, recent_limit, page_size, dataset_lag_days, faults, enforce_rate
         )
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(self.state))
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> "LocalEdgarServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(make_handler(self.state), port)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,7 @@ import pandas as pd
 from smart_money import timeline
 from smart_money.sources.synthetic.market import MarketConfig, simulate_market
 from smart_money.sources.synthetic.source import SyntheticMarketSource
+from smart_money.testing.background import BackgroundServer
 
 CODE_NAMES = {
     "P": "P-Purchase",
@@ -395,7 +396,7 @@ def make_handler(state: FmpServerState):
     return Handler
 
 
-class LocalFmpServer:
+class LocalFmpServer(BackgroundServer):
     """The server on a background thread (for tests and benchmarks): ``with LocalFmpServer(...) as s:``."""
 
     def __init__(
@@ -410,21 +411,7 @@ class LocalFmpServer:
         self.state = FmpServerState(
             SyntheticFmpData(config or MarketConfig(), as_of), api_key, fail_every, limit_reach_every
         )
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(self.state))
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> "LocalFmpServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(make_handler(self.state), port)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,6 +45,7 @@ from urllib.parse import urlparse
 
 from smart_money.sources.openfigi import ANONYMOUS, API_KEY_HEADER, MAPPING_PATH, NOT_FOUND, WITH_KEY, Limits
 from smart_money.sources.synthetic.identifiers import is_valid_cusip, synthetic_cusip
+from smart_money.testing.background import BackgroundServer
 
 Security = tuple[str, str, str]  # ticker, name, securityType
 _FIGI_ALPHABET = "BCDFGHJKLMNPQRSTVWXYZ0123456789"
@@ -263,7 +264,7 @@ def make_handler(state: OpenFigiServerState):
     return Handler
 
 
-class LocalOpenFigiServer:
+class LocalOpenFigiServer(BackgroundServer):
     """The server on a background thread: ``with LocalOpenFigiServer(table) as server: server.url``."""
 
     def __init__(
@@ -275,21 +276,7 @@ class LocalOpenFigiServer:
         port: int = 0,
     ):
         self.state = OpenFigiServerState(table, api_keys, anonymous, with_key)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(self.state))
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> "LocalOpenFigiServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(make_handler(self.state), port)
 
 
 def _limits(text: str) -> Limits:
