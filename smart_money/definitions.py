@@ -99,6 +99,14 @@ def sec_from_env(option_prints_path: str | None = None) -> SecSource:
             f"SMART_MONEY_HISTORY_START={start:%Y-%m} is before the SEC's first insider data set "
             f"({settings.SEC_DEFAULTS.first_month:%Y-%m}); choose 2006-01 or later"
         )
+    try:
+        cusip_map, etf_file, hedge_funds = (
+            settings.cusip_map_file(),
+            settings.etf_holdings_path(),
+            settings.hedge_funds_file(),
+        )
+    except settings.SettingsError as exc:
+        raise settings.SettingsError(f"{exc}; nothing was requested") from None
     return SecSource(
         user_agent=dg.EnvVar("SEC_USER_AGENT"),
         www_url=settings.sec_www_url(),
@@ -119,8 +127,9 @@ def sec_from_env(option_prints_path: str | None = None) -> SecSource:
         etfs=list(settings.etf_symbols(nport.DEFAULT_ETFS)),
         openfigi_api_key=dg.EnvVar("OPENFIGI_API_KEY") if settings.openfigi_api_key() else None,
         openfigi_url=settings.openfigi_url(),
-        cusip_map=str(path) if (path := settings.cusip_map_file()) else None,
-        hedge_funds=str(path) if (path := settings.hedge_funds_file()) else None,
+        cusip_map=str(cusip_map) if cusip_map else None,
+        etf_holdings_file=str(etf_file) if etf_file else None,
+        hedge_funds=str(hedge_funds) if hedge_funds else None,
         synthetic_seed=settings.seed(),
         synthetic_n_symbols=settings.n_symbols(),
         option_prints_path=option_prints_path,

@@ -391,6 +391,21 @@ def cusip_map_file() -> Path | None:
     return _existing_file("SMART_MONEY_CUSIP_MAP", "a CSV of CUSIP → symbol (columns cusip, symbol)")
 
 
+def etf_holdings_path() -> Path | None:
+    """``SMART_MONEY_ETF_HOLDINGS``: a holdings file or folder in ARK's daily layout
+    (:mod:`smart_money.sources.imports.etf_holdings`). Its funds' rows replace N-PORT's for those funds."""
+    value = _env("SMART_MONEY_ETF_HOLDINGS")
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.exists():
+        raise SettingsError(
+            f"SMART_MONEY_ETF_HOLDINGS={value!r} does not exist; name an ETF holdings CSV (ARK's columns "
+            "date, fund, ticker, shares, …) or a folder of them, or leave it unset"
+        )
+    return path.resolve()
+
+
 def openfigi_api_key() -> str | None:
     """``OPENFIGI_API_KEY``: optional; OpenFIGI's higher rate. Never logged or written anywhere."""
     return _env("OPENFIGI_API_KEY")

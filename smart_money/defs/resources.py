@@ -335,6 +335,11 @@ class SecSource(SmartMoneySource):
         default_factory=lambda: list(SEC_ETFS),
         description="SMART_MONEY_ETFS: ETFs whose N-PORT holdings are read.",
     )
+    etf_holdings_file: str | None = Field(
+        default=None,
+        description="SMART_MONEY_ETF_HOLDINGS: an ETF holdings file or folder in ARK's daily layout; its "
+        "funds replace N-PORT for those funds.",
+    )
     openfigi_api_key: str | None = Field(
         default=None, description="OPENFIGI_API_KEY (optional, passed as dg.EnvVar): OpenFIGI's higher rate."
     )
@@ -419,7 +424,14 @@ class SecSource(SmartMoneySource):
         if self._source is None:
             log = dg.get_dagster_logger().info
             prices, congress = self.table_sources(log)
-            self._source = SecMarketSource(self.settings(), prices=prices, congress=congress, log=log)
+            etf_file = (
+                _file_source(etf_holdings_path=self.etf_holdings_file, log=log)
+                if self.etf_holdings_file
+                else None
+            )
+            self._source = SecMarketSource(
+                self.settings(), prices=prices, congress=congress, etf_file=etf_file, log=log
+            )
         return self._source
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:

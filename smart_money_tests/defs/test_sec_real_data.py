@@ -146,6 +146,7 @@ def test_the_user_agent_is_in_no_file(real_build):
 # ---- real 13F filings -------------------------------------------------------------------------------------
 THIRTEEN_F = FIXTURES / "edgar_server" / "form13f"
 HOLDERS = ("AAPL", "DIS", "META", "MSFT", "NVDA", "PYPL", "TSLA")
+ARK = FIXTURES / "etf_holdings" / "ark"  # ARK's own daily ARKK and ARKW holdings files (real)
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +174,7 @@ def real_13f(tmp_path_factory):
             "SEC_AS_OF": "2025-06-30",
             "OPENFIGI_URL": figi.url,
             "SMART_MONEY_ETFS": "none",
+            "SMART_MONEY_ETF_HOLDINGS": str(ARK),
             "SMART_MONEY_SYMBOLS": ",".join(HOLDERS),
             "SMART_MONEY_PRICES": str(PRICES),
             "SMART_MONEY_DATA_DIR": str(root / "data"),
@@ -182,8 +184,8 @@ def real_13f(tmp_path_factory):
             mp.setenv(name, value)
         (root / "dagster_home").mkdir()
         with dg.instance_for_test(temp_dir=str(root / "dagster_home")) as instance:
-            # the raw history the features of 2025-02 read (timeline.FEATURE_LOOKBACK_MONTHS)
-            stage = cli.Stage(jobs.RAW_JOB, pd.Timestamp("2021-01-01"), pd.Timestamp("2025-05-01"))
+            # the raw history the features of 2023-09 to 2025-02 read (timeline.FEATURE_LOOKBACK_MONTHS)
+            stage = cli.Stage(jobs.RAW_JOB, pd.Timestamp("2019-08-01"), pd.Timestamp("2025-05-01"))
             result = cli.run_stage(stage, build_definitions(), instance, log_level="WARNING")
         yield {"root": root, "result": result, "warehouse": Warehouse(root / "data")}
 
@@ -222,3 +224,44 @@ def test_institutional_features_are_computed_from_the_real_filings(real_13f):
     assert len(held) == len(acorn) and (held["inst_new_positions_count"] == 0).all()
     others = features[~features["symbol"].isin(acorn)]
     assert len(others) and not (others["inst_new_positions_count"].fillna(0) > 0).any()
+
+
+def test_real_etf_holdings_files_become_etf_rows_and_features(real_13f):
+    from smart_money.sample_tables import build_feature_table
+    from smart_money.sources.imports.etf_holdings import read_etf_holdings
+
+    rows = real_13f["warehouse"].query("select * from raw_etf_holdings")
+    # META is not among the stand-in's companies as of 2025-06-30 (quarantined from the universe)
+    universe = sorted(real_13f["warehouse"].query("select distinct symbol from universe")["symbol"])
+    assert "META" not in universe and len(universe) == len(HOLDERS) - 1
+    expected = read_etf_holdings(ARK, universe)
+    expected = expected[
+        (expected["known_at"] >= pd.Timestamp("2019-08-01"))
+        & (expected["known_at"] < pd.Timestamp("2025-05-01"))
+    ]
+    key = ["etf_symbol", "symbol", "known_at", "shares"]
+    pd.testing.assert_frame_equal(
+        rows[key].sort_values(key, ignore_index=True),
+        expected[key].sort_values(key, ignore_index=True),
+        check_dtype=False,
+    )
+    assert set(rows["source"]) == {"file"} and set(rows["symbol"]) == {"TSLA", "NVDA", "DIS", "PYPL"}
+    # September 2023: ARKK's August 2023 files hold TSLA; November 2023: its newest file is over 45 days old
+    features = build_feature_table(
+        real_13f["warehouse"], [pd.Timestamp("2023-09-05"), pd.Timestamp("2023-11-20")]
+    )
+    days = sorted(features["sample_date"].unique())
+    assert len(days) == 2 and len(features) == 2 * len(universe)
+    for row in features.itertuples(index=False):
+        day = pd.Timestamp(row.sample_date)
+        known = expected[
+            (expected["known_at"] <= day) & (expected["known_at"] >= day - pd.Timedelta(days=45))
+        ]
+        latest = known.sort_values("known_at").groupby(["etf_symbol", "symbol"]).tail(1)
+        held = latest[(latest["symbol"] == row.symbol) & (latest["shares"] > 0)]
+        if held.empty:
+            assert pd.isna(row.etf_concentration), (day, row.symbol)
+        else:
+            assert row.etf_concentration == pytest.approx(1.0), (day, row.symbol)  # <= 5 funds: all of it
+    tsla = features[features["symbol"] == "TSLA"].set_index("sample_date")["etf_concentration"]
+    assert tsla.iloc[0] == pytest.approx(1.0) and pd.isna(tsla.iloc[1])

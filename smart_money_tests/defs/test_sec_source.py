@@ -140,13 +140,18 @@ def test_the_user_agent_appears_in_no_log_file_name_or_metadata(sec_run, capfd):
         ("SMART_MONEY_PRICES", None, "SMART_MONEY_SOURCE=sec needs a price source"),
         ("SMART_MONEY_PRICES", "/nowhere/prices.csv", "neither fmp nor synthetic nor an existing file"),
         ("SMART_MONEY_PRICES", "fmp", "needs FMP_API_KEY"),
+        (
+            "SMART_MONEY_ETF_HOLDINGS",
+            "/nowhere/ark",
+            "SMART_MONEY_ETF_HOLDINGS='/nowhere/ark' does not exist",
+        ),
     ],
 )
 def test_a_missing_setting_stops_the_build_before_any_request(sec_run, capsys, unset, value, message):
     mp, server = sec_run["mp"], sec_run["server"]
     server.state.reset()
     mp.delenv("FMP_API_KEY", raising=False)
-    before = __import__("os").environ[unset]
+    before = __import__("os").environ.get(unset)
     if value is None:
         mp.delenv(unset)
     else:
@@ -154,7 +159,10 @@ def test_a_missing_setting_stops_the_build_before_any_request(sec_run, capsys, u
     try:
         code = cli.main(["build", "--skip-model"])
     finally:
-        mp.setenv(unset, before)
+        if before is None:
+            mp.delenv(unset, raising=False)
+        else:
+            mp.setenv(unset, before)
     assert code == 2
     err = capsys.readouterr().err
     assert message in err and "nothing was requested" in err

@@ -76,6 +76,7 @@ COVERAGE = (  # the coverage figures in every raw asset's metadata (README: SEC 
     "form13f_rows",
     "nport_reports_read",
     "nport_rows",
+    "etf_file_rows",
 )
 INSIDER = "raw_insider_trades"
 
@@ -136,12 +137,14 @@ class SecMarketSource(Source):
         *,
         prices: Source,
         congress: Source | None = None,
+        etf_file: Source | None = None,
         client: SecClient | None = None,
         log: Callable[[str], None] | None = None,
     ):
         self.settings = settings
         self.price_source = prices
         self.congress_source = congress
+        self.etf_file = etf_file
         self.client = client or SecClient(
             settings.user_agent,
             cache_dir=settings.cache_dir,
@@ -198,7 +201,7 @@ class SecMarketSource(Source):
             taken = [q for q in self._quarantine if table is None or q["table"] == table]
             self._quarantine = [q for q in self._quarantine if not (table is None or q["table"] == table)]
         frames = [pd.DataFrame(taken, columns=SEC_QUARANTINE_COLUMNS)]
-        for other in (self.price_source, self.congress_source):
+        for other in (self.price_source, self.congress_source, self.etf_file):
             if other is not None and hasattr(other, "take_quarantine"):
                 frames.append(other.take_quarantine(table))
         frames = [f for f in frames if len(f)]
@@ -673,13 +676,25 @@ class SecMarketSource(Source):
         and from when). Each registrant's submissions list its NPORT-P filings; a filing of another series
         of the same trust is read once and left out."""
         start, end = pd.Timestamp(start), pd.Timestamp(end)
-        if not self.settings.etfs:
+        universe = set(self.universe_symbols() if symbols is None else symbols)
+        frames = []
+        from_file: set[str] = set()
+        if self.etf_file is not None:
+            from_file = self.etf_file.etf_funds()
+            frames.append(self.etf_file.etf_holdings(sorted(universe), start, end))
+        wanted_etfs = [e for e in self.settings.etfs if e not in from_file]
+        if not wanted_etfs and not from_file:
             self._once("etf", "raw_etf_holdings is empty: no ETFs are configured (SMART_MONEY_ETFS=none)")
             return tables.spec("raw_etf_holdings").empty()
-        universe = set(self.universe_symbols() if symbols is None else symbols)
+        if from_file & set(self.settings.etfs):
+            self._once(
+                "etf_file",
+                f"ETF holdings of {', '.join(sorted(from_file & set(self.settings.etfs)))} come from "
+                "SMART_MONEY_ETF_HOLDINGS, not N-PORT",
+            )
         earliest = start - pd.Timedelta(days=nport.PUBLIC_DELAY_DAYS + 10)
-        frames = []
-        for etf, (cik, series_id) in sorted(self.etf_series().items()):
+        series = self.etf_series() if wanted_etfs else {}
+        for etf, (cik, series_id) in sorted((e, v) for e, v in series.items() if e in wanted_etfs):
             self._profile(cik)
             listed = self._filings.get(cik)
             if listed is None:
@@ -705,11 +720,13 @@ class SecMarketSource(Source):
                 self._quarantined(quarantined)
                 frames.append(rows)
                 self.coverage["nport_reports_read"] += 1
+        frames = [f for f in frames if len(f)]
         if not frames:
             return tables.spec("raw_etf_holdings").empty()
         rows = pd.concat(frames, ignore_index=True)
         rows = rows[(rows["known_at"] >= start) & (rows["known_at"] < end)]
-        self.coverage["nport_rows"] += len(rows)
+        self.coverage["nport_rows"] += int(rows["accession_number"].notna().sum())
+        self.coverage["etf_file_rows"] += int(rows["accession_number"].isna().sum())
         return rows.sort_values(["known_at", "etf_symbol", "symbol"], ignore_index=True)
 
     def _once(self, key: str, message: str) -> None:

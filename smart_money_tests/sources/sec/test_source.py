@@ -246,3 +246,31 @@ def test_the_daily_form_index_lists_each_filing_once_per_filer(fresh):
     assert len(listed) > 0 and listed["cik"].str.len().eq(10).all()
     thirteen = indexes.parse_form_index(response.text, ("13F-HR",))
     assert set(thirteen["form_type"]) <= {"13F-HR"} and (thirteen["date_filed"] == "2024-11-14").all()
+
+
+def test_an_etf_holdings_file_replaces_nport_for_its_funds(fresh, figi, tmp_path):
+    from smart_money.sources.file_source import FileSource
+
+    held = sorted(SyntheticMarketSource(WORLD).universe(pd.Timestamp("2024-01-31"))["symbol"])[:2]
+    holdings = tmp_path / "SYNETF-MKT_holdings.csv"
+    holdings.write_text(
+        "date,fund,company,ticker,cusip,shares,market value ($),weight (%)\n"
+        f'06/03/2024,SYNETF-MKT,ONE,{held[0]},,"1,000","$10,000.00",1.00%\n'
+        f'06/03/2024,SYNETF-MKT,TWO,{held[1]},,"2,500","$30,000.00",3.00%\n'
+        "06/03/2024,SYNETF-MKT,CASH,,,,$5.00,0.01%\n"
+    )
+    source = _holdings_source(fresh, figi, tmp_path)
+    source.etf_file = FileSource(etf_holdings_path=holdings, log=lambda _: None)
+    window = (pd.Timestamp("2023-01-01"), pd.Timestamp("2025-02-01"))
+    rows = source.etf_holdings(None, *window)
+    from_file = rows[rows["etf_symbol"] == "SYNETF-MKT"]
+    # the file's fund is read from the file alone; the other fund still from its N-PORT reports
+    assert from_file["accession_number"].isna().all() and set(from_file["source"]) == {"file"}
+    assert sorted(from_file["symbol"]) == held and from_file["shares"].tolist() == [1000.0, 2500.0]
+    assert (from_file["known_at"] == pd.Timestamp("2024-06-03")).all()
+    other = rows[rows["etf_symbol"] == "SYNETF-LRG"]
+    assert len(other) and other["accession_number"].notna().all()
+    stats = source.stats()
+    assert stats["coverage_etf_file_rows"] == 2 and stats["coverage_nport_rows"] == len(other)
+    quarantined = source.take_quarantine("raw_etf_holdings")
+    assert len(quarantined) == 1 and "no ticker" in quarantined["reason"].iloc[0]
