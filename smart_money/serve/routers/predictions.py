@@ -70,7 +70,13 @@ async def smart_money_flow(request: Request) -> Response:
 
 
 def _unavailable(symbol: str, exc: DataUnavailable) -> dict:
-    return {"symbol": symbol, "code": "data_unavailable", "message": str(exc), "file": exc.path}
+    return {
+        "symbol": symbol,
+        "code": "data_unavailable",
+        "field": None,
+        "message": str(exc),
+        "file": exc.path,
+    }
 
 
 def _answer(
@@ -81,7 +87,7 @@ def _answer(
         try:
             found.append(service.prediction(symbol, when))
         except NotFound as exc:
-            errors.append({"symbol": symbol, "code": "not_found", "message": str(exc)})
+            errors.append({"symbol": symbol, "code": "not_found", "field": exc.field, "message": str(exc)})
         except DataUnavailable as exc:
             errors.append(_unavailable(symbol, exc))
 
@@ -94,7 +100,7 @@ def _answer_in_memory(
         try:
             data = service.cached_prediction(symbol, when)
         except NotFound as exc:
-            errors.append({"symbol": symbol, "code": "not_found", "message": str(exc)})
+            errors.append({"symbol": symbol, "code": "not_found", "field": exc.field, "message": str(exc)})
             continue
         except DataUnavailable as exc:
             errors.append(_unavailable(symbol, exc))

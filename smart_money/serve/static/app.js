@@ -84,9 +84,51 @@ function renderPrediction(d) {
   text($("sample-date"), d.sample_date);
   text($("data-source"), d.data_source + (d.synthetic && d.data_source !== "synthetic" ? " (synthetic)" : ""));
   renderBreakdown(d.signals);
-  const reasons = $("reasons");
-  reasons.replaceChildren(...d.reasons.map((r) => { const li = document.createElement("li"); li.textContent = r; return li; }));
+  renderReasons(d);
   $("result").hidden = false;
+}
+
+function item(className, content) {
+  const li = document.createElement("li");
+  li.className = className;
+  li.textContent = content;
+  return li;
+}
+
+const ARROWS = { raises: "▲", lowers: "▼", "does not move": "●" };
+
+function renderReasons(d) {
+  // the model's reasons: each feature's SHAP contribution to this prediction, with its direction
+  const model = $("model-reasons");
+  if (d.model_reasons.length) {
+    model.replaceChildren(...d.model_reasons.map((r) => {
+      const li = item("model-reason " + r.direction.replace(/ /g, "-"), "");
+      li.dataset.feature = r.feature;
+      li.dataset.direction = r.direction;
+      li.dataset.contribution = String(r.contribution);
+      const arrow = document.createElement("span");
+      arrow.className = "arrow";
+      arrow.setAttribute("aria-hidden", "true");
+      arrow.textContent = ARROWS[r.direction] + " ";
+      li.append(arrow, r.text);
+      return li;
+    }));
+  } else {
+    model.replaceChildren(item("empty", "no production model: this prediction is the rules' alone"));
+  }
+  // the rules' reasons: one category each, next to the card of the same category above
+  const rules = $("rule-reasons");
+  if (d.rule_reasons.length) {
+    rules.replaceChildren(...d.rule_reasons.map((r) => {
+      const side = UP.has(r.signal) ? " up" : DOWN.has(r.signal) ? " down" : "";
+      const li = item("rule-reason" + side, `${LABELS[r.category] || r.category}, ${r.signal}: ${r.text}`);
+      li.dataset.category = r.category;
+      li.dataset.code = r.code;
+      return li;
+    }));
+  } else {
+    rules.replaceChildren(item("empty", "no rule fired: every category is neutral or has no recent filings"));
+  }
 }
 
 function renderTimeline(events) {
@@ -148,7 +190,7 @@ async function search(event) {
   if (status !== 200) {
     $("result").hidden = true;
     const message = body && body.error ? body.error.message : `request failed (${status})`;
-    showMessage(status === 503 ? `Smart Money Flow is turned off. ${message}` : message, status !== 503);
+    showMessage(message, status !== 503);
     return;
   }
   renderPrediction(body.data);
