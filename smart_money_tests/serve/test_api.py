@@ -436,6 +436,8 @@ def test_cold_start_without_a_model_uses_the_rules_alone(built_default_market, t
         assert data["model"]["version"] == "rules-only" and data["model"]["status"] == "cold_start"
         assert data["conviction_score"] == data["rules_score"]
         assert data["contributions"]["ml"] == 0 and data["contributions"]["top_features"] is None
+        rule_words = [r["text"] for r in data["rule_reasons"]] or ["no smart-money activity on record"]
+        assert data["model_reasons"] == [] and data["reasons"] == rule_words
         assert server.client.get("/api/ml/models").json()["data"] == []
         # a caller's vector of the catalog's length is scored by the rules too
         vector = [data["features"][n] for n in FEATURE_NAMES]

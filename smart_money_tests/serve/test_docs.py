@@ -76,3 +76,24 @@ def test_redoc_renders_every_operation_offline(docs_server, browser):
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "/api/ml/smart-money-flow" in body and "smart-money" in body
     _assert_loaded_from(docs_server, browser)
+
+
+def test_the_documented_texts_are_plain_words(docs_server):
+    """The descriptions /docs shows come from the handlers' and schemas' docstrings: no RST or Markdown
+    markup, no pointers into the project's README."""
+    spec = docs_server.client.get("/openapi.json").json()
+    texts = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            texts.extend(v for k, v in node.items() if k in ("description", "summary") and isinstance(v, str))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    assert len(texts) > 10
+    for text in texts:
+        assert "`" not in text and "README" not in text and ":class:" not in text, text

@@ -55,7 +55,7 @@ def _predict(body: PredictionRequest, service: PredictionService, toggles: Toggl
 
 @router.post("/api/ml/smart-money-flow", openapi_extra=openapi_body(PredictionRequest))
 async def smart_money_flow(request: Request) -> Response:
-    """One conviction prediction (README: Serving, Response)."""
+    """One conviction prediction for a symbol: the call, its scores, the model's and the rules' reasons."""
     body = await parse_body(request, PredictionRequest)
     service, toggles = services(request)
     data = None
@@ -126,7 +126,7 @@ def _answer_in_thread(
 
 @router.post("/api/ml/smart-money-flow/batch", openapi_extra=openapi_body(BatchRequest))
 async def smart_money_flow_batch(request: Request) -> Response:
-    """Predictions for many symbols; symbols without features are listed in ``errors`` (not a 404)."""
+    """Predictions for many symbols; symbols without features are listed in errors (not a 404)."""
     body = await parse_body(request, BatchRequest)
     service, toggles = services(request)
     symbols, when = list(dict.fromkeys(body.symbols)), as_of(body.date)

@@ -19,7 +19,7 @@ router = APIRouter()
 
 @router.get("/api/ml/models")
 def models(service: Service) -> dict:
-    """Every registered model version, newest first; ``serving`` marks the one predictions use."""
+    """Every registered model version, newest first; serving marks the one predictions use."""
     snapshot = service.snapshot()
     return {"success": True, "serving": snapshot.serving.info, "data": service.models()}
 
