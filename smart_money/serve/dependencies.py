@@ -73,8 +73,7 @@ async def require_admin(request: Request) -> None:
         raise ApiError(
             401,
             "unauthorized",
-            "Authorization: admin endpoints need the header "
-            "'Authorization: Bearer <SMART_MONEY_ADMIN_TOKEN>'",
+            "admin endpoints need the header 'Authorization: Bearer <SMART_MONEY_ADMIN_TOKEN>'",
             "Authorization",
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -84,9 +83,7 @@ async def require_admin(request: Request) -> None:
             403, "forbidden", "the admin API is off: SMART_MONEY_ADMIN_TOKEN is not set on the server"
         )
     if not hmac.compare_digest(supplied.strip().encode(), token.encode()):
-        raise ApiError(
-            403, "forbidden", "Authorization: the bearer token is not the admin token", "Authorization"
-        )
+        raise ApiError(403, "forbidden", "the bearer token is not the admin token", "Authorization")
 
 
 def as_of(value: str | None) -> pd.Timestamp | None:

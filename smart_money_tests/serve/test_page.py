@@ -9,6 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -132,6 +133,9 @@ def test_page_searches_a_symbol_and_renders_gauge_breakdown_and_timeline(served,
     assert [r.get_attribute("data-event-id") for r in flow] == [e["event_id"] for e in events]
     first = flow[0].find_elements(By.TAG_NAME, "td")
     assert first[1].text == events[0]["profile"] and events[0]["reasons"][0] in first[4].text
+    # shown on the market's clock: New York time, inside regular hours (the API's time is UTC)
+    closed = pd.Timestamp(events[0]["time"]).tz_localize("UTC").tz_convert("America/New_York")
+    assert first[0].text == f"{closed:%Y-%m-%d %H:%M:%S}" and "09:30" <= f"{closed:%H:%M}" < "16:00"
 
     shot = tmp_path / "smart-money-page.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000

@@ -151,6 +151,13 @@ function renderTimeline(events) {
   }
 }
 
+// the API gives event times in UTC; the market trades 09:30-16:00 New York time, so show that clock
+const NEW_YORK = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+});
+function newYorkTime(utc) { return NEW_YORK.format(new Date(utc + "Z")); }
+
 function renderOptions(flow) {
   const body = $("options-events").querySelector("tbody");
   body.replaceChildren();
@@ -170,7 +177,7 @@ function renderOptions(flow) {
     tr.dataset.eventId = e.event_id;
     const why = [...e.reasons, ...e.structure_reasons].join(", ") +
       (e.suppressed_reasons.length ? ` (suppressed elsewhere: ${e.suppressed_reasons.join(", ")})` : "");
-    for (const v of [e.time.replace("T", " "), e.profile, e.direction, (100 * e.probability).toFixed(0) + "% " + e.confidence_band, why]) {
+    for (const v of [newYorkTime(e.time), e.profile, e.direction, (100 * e.probability).toFixed(0) + "% " + e.confidence_band, why]) {
       const td = document.createElement("td"); td.textContent = v; tr.append(td);
     }
     body.append(tr);
