@@ -11,6 +11,12 @@ or above. Confidence (README: Predictions):
   or three categories for and none against;
 - LOW: everything else. Without a model the lift conditions are left out (HIGH needs three categories for
   and none against, MEDIUM two).
+
+Reasons come in two kinds that can disagree. A model reason is one feature's SHAP contribution to *this*
+row's log-odds: it says whether that feature, as the model weighs it beside every other feature against the
+whole market, raises or lowers this prediction's probability. A rule reason is one category read on its own
+(``rules.rule_reasons``). So ``insider_buy_ratio_30d = 0.3333`` can raise the model's probability while the
+insider rule calls the same ratio bearish.
 """
 
 import numpy as np
@@ -22,6 +28,7 @@ from smart_money.modeling.training import FittedModel
 RULES_ONLY_VERSION = "rules-only"
 HIGH_LIFT, MEDIUM_LIFT = 2.0, 1.25
 TOP_CONTRIBUTIONS = 3
+MODEL_CODE_PREFIX = "SHAP"  # a model reason's code: SHAP+<feature> or SHAP-<feature>; the rest are rule codes
 
 
 def ml_score(probability: np.ndarray, base_rate: float) -> np.ndarray:
@@ -46,16 +53,48 @@ def confidence(
     return np.select([high, medium], ["HIGH", "MEDIUM"], "LOW")
 
 
-def _describe(feature: str, value: float, contribution: float) -> str:
+def direction(contribution: float) -> str:
+    """How a feature's contribution pushes this prediction: ``raises``, ``lowers`` or ``does not move``."""
+    return "raises" if contribution > 0 else "lowers" if contribution < 0 else "does not move"
+
+
+def describe(feature: str, value: float, contribution: float) -> str:
+    """A model reason in words, with the direction it pushes this prediction's probability."""
     shown = "missing" if not np.isfinite(value) else f"{value:.4g}"
-    effect = "raises" if contribution > 0 else "lowers"
-    return f"{feature} = {shown} {effect} the model's odds ({contribution:+.2f} log-odds)"
+    effect = direction(contribution)
+    if effect == "does not move":
+        return f"{feature} = {shown} does not move this prediction's probability"
+    return f"{feature} = {shown} {effect} this prediction's probability ({contribution:+.2f} log-odds)"
+
+
+def model_reason(feature: str, value: float, contribution: float) -> dict:
+    """One model reason as the API shows it: the feature, its value, its SHAP contribution (log-odds), the
+    direction and the words."""
+    return {
+        "feature": feature,
+        "value": None if not np.isfinite(value) else value,
+        "contribution": round(float(contribution), 6),
+        "direction": direction(contribution),
+        "text": describe(feature, value, contribution),
+    }
+
+
+def top_contributions(contributions: np.ndarray, k: int = TOP_CONTRIBUTIONS) -> np.ndarray:
+    """Per row, the indices of the ``k`` largest contributions by size (ties: the earlier feature)."""
+    return np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :k]
 
 
 def predict(
-    features: pd.DataFrame, model: FittedModel | None, base_rate: float | None, model_version: str
+    features: pd.DataFrame,
+    model: FittedModel | None,
+    base_rate: float | None,
+    model_version: str,
+    contributions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One prediction per features row (symbol, sample_date, source and the catalog features)."""
+    """One prediction per features row (symbol, sample_date, source and the catalog features).
+
+    ``contributions``: the model's SHAP values for ``features`` when the caller has them already (the
+    server needs them too), else they are computed here."""
     signals = rules.category_signals(features)
     directions = rules.signal_directions(signals)
     if model is None:
@@ -67,7 +106,7 @@ def predict(
         probability = model.predict_proba(features)
         ml = ml_score(probability, base_rate)
         lift = probability / base_rate
-        contributions = model.contributions(features)
+        contributions = model.contributions(features) if contributions is None else contributions
     combined = rules.combined_score(signals["rules_score"].to_numpy(), ml)
     bullish = combined["conviction_score"].to_numpy() >= 50
     sign = np.where(bullish, 1, -1)[:, None]
@@ -78,15 +117,15 @@ def predict(
         contribution_values = contributions.to_numpy()
         names = list(contributions.columns)
         feature_values = features[names].to_numpy(float)
-        top = np.argsort(-np.abs(contribution_values), axis=1, kind="stable")[:, :TOP_CONTRIBUTIONS]
+        top = top_contributions(contribution_values)
     for i, row_codes in enumerate(signals["reason_codes"].tolist()):
         words = []
         shap_codes = []
         if contributions is not None:
             for j in top[i]:
                 value = float(contribution_values[i, j])
-                words.append(_describe(names[j], float(feature_values[i, j]), value))
-                shap_codes.append(f"SHAP{'+' if value > 0 else '-'}{names[j]}")
+                words.append(describe(names[j], float(feature_values[i, j]), value))
+                shap_codes.append(f"{MODEL_CODE_PREFIX}{'+' if value > 0 else '-'}{names[j]}")
         words += rules.reason_text(row_codes)
         reasons.append(" | ".join(words) if words else "no smart-money activity on record")
         codes.append(";".join([*shap_codes, row_codes]))

@@ -74,6 +74,40 @@ REASON_TEXT = {
     "HEDGE_FUNDS_CUTTING": "hedge funds cut ownership last quarter (more exits than entries)",
     "HEDGE_FUNDS_NEUTRAL": "hedge-fund ownership was about unchanged last quarter",
 }
+# The category each reason code reads (a rule reason is about one category alone).
+REASON_CATEGORY = {
+    **dict.fromkeys(
+        (
+            "INSIDER_BUYS_2_TO_1",
+            "INSIDER_SELLS_2_TO_1",
+            "INSIDER_CLUSTER_BUY",
+            "INSIDER_MIXED",
+            "NO_INSIDER_TRADES",
+        ),
+        "insider_activity",
+    ),
+    **dict.fromkeys(
+        ("INST_OWNERSHIP_UP_2PCT", "INST_OWNERSHIP_DOWN_2PCT", "INST_OWNERSHIP_STABLE", "NO_13F_HISTORY"),
+        "institutional_flow",
+    ),
+    **dict.fromkeys(
+        ("CONGRESS_NET_BUYING", "CONGRESS_NET_SELLING", "CONGRESS_NEUTRAL"), "congressional_sentiment"
+    ),
+    **dict.fromkeys(
+        ("HEDGE_FUNDS_ADDING", "HEDGE_FUNDS_CUTTING", "HEDGE_FUNDS_NEUTRAL"), "hedge_fund_positioning"
+    ),
+}
+# codes that only say a category is neutral or has no data: left out of the reasons in words
+QUIET_CODES = frozenset(
+    {
+        "INSIDER_MIXED",
+        "NO_INSIDER_TRADES",
+        "INST_OWNERSHIP_STABLE",
+        "NO_13F_HISTORY",
+        "CONGRESS_NEUTRAL",
+        "HEDGE_FUNDS_NEUTRAL",
+    }
+)
 
 
 def category_signals(features: pd.DataFrame) -> pd.DataFrame:
@@ -172,14 +206,16 @@ def combined_score(rules_score: np.ndarray, ml_score: np.ndarray | None) -> pd.D
     )
 
 
+def rule_reasons(codes: str) -> list[dict]:
+    """The informative reason codes of one row (neutral codes are left out), each with the category it
+    reads and its words: what one rule says about one signal on its own."""
+    return [
+        {"category": REASON_CATEGORY[c], "code": c, "text": REASON_TEXT[c]}
+        for c in codes.split(";")
+        if c and c not in QUIET_CODES
+    ]
+
+
 def reason_text(codes: str) -> list[str]:
     """Words for the informative reason codes of one row (neutral codes are left out)."""
-    quiet = {
-        "INSIDER_MIXED",
-        "NO_INSIDER_TRADES",
-        "INST_OWNERSHIP_STABLE",
-        "NO_13F_HISTORY",
-        "CONGRESS_NEUTRAL",
-        "HEDGE_FUNDS_NEUTRAL",
-    }
-    return [REASON_TEXT[c] for c in codes.split(";") if c and c not in quiet]
+    return [r["text"] for r in rule_reasons(codes)]

@@ -5,6 +5,10 @@ A scenario is a coherent bundle: its child prints, the NBBO at each print (bid, 
 underlying's quote path and the implied-volatility response. Templates are generated in bulk (one NumPy draw
 per template and field, no per-print Python loop), so a demo tape of millions of prints takes seconds.
 
+Every print falls on a trading day of the price calendar (``timeline.trading_days``: weekdays without exchange
+holidays) inside regular trading hours, 09:30-16:00 New York time (13:30-20:00 UTC in summer, 14:30-21:00
+in winter). ``TapeConfig.days`` counts trading days from ``start``.
+
 Modes:
 - ``test``: seeded, deterministic, low noise; every template's features sit well inside its rules, so the
   expected labels are exact;
@@ -21,9 +25,11 @@ import pandas as pd
 
 from smart_money.options_flow.contracts import BACKGROUND, CALENDAR_NOTICE_DAYS, DAY_MS, PRINT_COLUMNS
 from smart_money.options_flow.pricing import bs_price
+from smart_money.timeline import trading_days
 
 VENUES = np.array(["AMEX", "ARCA", "BOX", "CBOE", "C2", "EDGX", "GEMX", "ISE", "MIAX", "NOM", "PHLX", "BZX"])
-OPEN_MS, CLOSE_MS = 14 * 3_600_000 + 30 * 60_000, 21 * 3_600_000  # 09:30-16:00 New York, as UTC
+MARKET_TIME_ZONE = "America/New_York"
+OPEN_TIME, SESSION_MS = pd.Timedelta(hours=9, minutes=30), 390 * 60_000  # regular hours 09:30-16:00 ET
 MIN_GAP_MS = 60_000  # scenarios of one symbol start at least a minute apart (no accidental merging)
 
 
@@ -33,7 +39,7 @@ class TapeConfig:
 
     symbols: tuple[str, ...] = tuple(f"SYN{i:03d}" for i in range(1, 21))
     start: str = "2024-06-03"
-    days: int = 10
+    days: int = 10  # trading days from ``start`` (the first one on or after it)
     scenarios_per_kind: int = 20
     mode: str = "test"  # "test" | "demo"
     background_ratio: float = 0.0  # neutral background prints per scenario print (demo: e.g. 3.0)
@@ -72,6 +78,16 @@ def synthetic_calendar(symbols, first_month, last_month) -> pd.DataFrame:
     return frame
 
 
+def session_opens(start: str | pd.Timestamp, days: int) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The first ``days`` trading days on or after ``start`` and each one's 09:30 New York open in epoch
+    ms (UTC), daylight saving time included: a simulated print never falls on a weekend, a holiday or
+    outside regular hours."""
+    first = pd.Timestamp(start)
+    calendar = trading_days(first, first + pd.Timedelta(days=2 * days + 14))[:days]
+    opens = (calendar + OPEN_TIME).tz_localize(MARKET_TIME_ZONE).tz_convert("UTC")
+    return calendar, (opens.as_unit("ms").asi8).astype(np.int64)
+
+
 def corporate_events(config: TapeConfig) -> pd.DataFrame:
     """The calendar the tape's event-driven scenarios align with (the months the tape covers and the next)."""
     start = pd.Timestamp(config.start)
@@ -100,22 +116,23 @@ class TapeBuilder:
         self.attention = sorted(attention_names(config.symbols))
         self.plain = [s for s in config.symbols if s not in set(self.attention)]
         self.noise = 0.0 if config.mode == "test" else 1.0
+        self.days, self.opens_ms = session_opens(config.start, config.days)
         self._slots: dict[str, int] = {}
         self._scenario = 0
         self._frames: list[pd.DataFrame] = []
 
     # ---- placing scenarios in time ------------------------------------------------------------------------
     def _start_times(self, symbols: np.ndarray, day_offsets: np.ndarray | None = None) -> np.ndarray:
-        """Distinct start times per symbol, MIN_GAP_MS apart, inside trading hours."""
-        start = pd.Timestamp(self.config.start).value // 1_000_000
+        """Distinct start times per symbol, MIN_GAP_MS apart, inside trading hours; ``day_offsets`` are
+        indices into the tape's trading days."""
         out = np.empty(len(symbols), dtype=np.int64)
-        per_day = (CLOSE_MS - OPEN_MS - 120_000) // MIN_GAP_MS
+        per_day = (SESSION_MS - 120_000) // MIN_GAP_MS  # a scenario lasts well under two minutes
         for i, symbol in enumerate(symbols):
             slot = self._slots.get(symbol, 0)
             self._slots[symbol] = slot + 1
             day = (slot // per_day) if day_offsets is None else int(day_offsets[i])
-            day = min(day, self.config.days - 1)
-            out[i] = start + day * DAY_MS + OPEN_MS + (slot % per_day) * MIN_GAP_MS
+            day = min(day, len(self.days) - 1)
+            out[i] = self.opens_ms[day] + (slot % per_day) * MIN_GAP_MS
         return out
 
     def _pick(self, names: list[str], k: int) -> np.ndarray:
@@ -285,9 +302,9 @@ class TapeBuilder:
             upcoming.sort_values("event_date").drop_duplicates("symbol").set_index("symbol")["event_date"]
         )
         event_day = pd.DatetimeIndex(events.loc[symbols].to_numpy())
-        first_day = pd.Timestamp(self.config.start)
-        # trade 2-5 days before the event (inside the tape), expiry 1-10 days after it
-        offsets = np.clip((event_day - first_day).days.to_numpy() - self.rng.integers(2, 6, k), 0, None)
+        # trade on the last trading day 2-5 days before the event (inside the tape), expiry 1-10 days after
+        target = event_day - pd.to_timedelta(self.rng.integers(2, 6, k), unit="D")
+        offsets = np.clip(self.days.searchsorted(target, side="right") - 1, 0, None)
         start = self._start_times(symbols, offsets)
         expiry = event_day + pd.to_timedelta(self.rng.integers(1, 10, k), unit="D")
         n = 8
@@ -430,9 +447,8 @@ class TapeBuilder:
         if prints <= 0:
             return
         symbols = np.array(self.config.symbols)[self.rng.integers(0, len(self.config.symbols), prints)]
-        start = pd.Timestamp(self.config.start).value // 1_000_000
-        day = self.rng.integers(0, self.config.days, prints)
-        ts = start + day * DAY_MS + OPEN_MS + self.rng.integers(0, CLOSE_MS - OPEN_MS, prints)
+        day = self.rng.integers(0, len(self.days), prints)
+        ts = self.opens_ms[day] + self.rng.integers(0, SESSION_MS, prints)
         frame = self._leg(
             symbols,
             ts.astype(np.int64),

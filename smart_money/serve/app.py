@@ -6,7 +6,8 @@ toggled off a 503. Predictions carry ``Cache-Control: public, max-age=180``.
 
 The app reads the warehouse's Parquet files and the registry only; ``warehouse.duckdb`` is opened just to
 refresh its views after a toggle change. The routes live in ``serve/routers/``; the services they share are
-on ``app.state`` (``service``, ``toggles``, ``admin_token``).
+on ``app.state`` (``service``, ``toggles``, ``admin_token``). ``/docs`` and ``/redoc`` load their scripts from
+this app (``routers/docs.py``), never from a CDN.
 """
 
 from pathlib import Path
@@ -17,10 +18,13 @@ from fastapi.staticfiles import StaticFiles
 from smart_money import settings
 from smart_money.serve import errors
 from smart_money.serve.limits import BodyLimit
-from smart_money.serve.routers import admin, page, predictions, status, symbols
+from smart_money.serve.routers import admin, docs, page, predictions, status, symbols
 from smart_money.serve.store import PredictionService
 from smart_money.serve.toggles import ToggleStore
 from smart_money.warehouse import Warehouse
+
+# the API's routers, in the order their routes are matched (README: Serving); the docs pages add themselves
+ROUTERS = (predictions, status, symbols, admin, page)
 
 
 def create_app(
@@ -40,13 +44,17 @@ def create_app(
         title="smart-money",
         summary="Smart-money conviction predictions from disclosed insider, 13F, congressional and ETF data.",
         version="0.1.0",
+        docs_url=None,  # served by routers/docs.py from local files, so /docs and /redoc work offline
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
     )
     app.state.service = PredictionService(warehouse, refresh_seconds=refresh_seconds)
     app.state.toggles = ToggleStore(warehouse)
     app.state.admin_token = admin_token if admin_token is not None else settings.admin_token()
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (predictions, status, symbols, admin, page):
+    for module in ROUTERS:
         app.include_router(module.router)
+    docs.install(app)
     app.mount("/static", StaticFiles(directory=str(page.STATIC)), name="static")
     return app

@@ -36,11 +36,13 @@ def services(request: Request) -> tuple[PredictionService, ToggleStore]:
 
 
 def feature_disabled() -> ApiError:
+    """The 503 while the feature is off: what it means and the three ways to turn it on."""
     return ApiError(
         503,
         "feature_disabled",
-        f"the {FEATURE_ID} feature is turned off (its default). An admin can turn it on with "
-        f"PUT /api/admin/features/{FEATURE_ID} or `smart-money toggle {FEATURE_ID} on --reason ...`",
+        "Smart Money Flow predictions are turned off (they stay off until an admin turns them on). An admin "
+        f"can turn them on in the web page's admin panel, with PUT /api/admin/features/{FEATURE_ID}, or "
+        f'with the command: smart-money toggle {FEATURE_ID} on --reason "why"',
     )
 
 
@@ -71,7 +73,8 @@ async def require_admin(request: Request) -> None:
         raise ApiError(
             401,
             "unauthorized",
-            "admin endpoints need 'Authorization: Bearer <SMART_MONEY_ADMIN_TOKEN>'",
+            "admin endpoints need the header 'Authorization: Bearer <SMART_MONEY_ADMIN_TOKEN>'",
+            "Authorization",
             headers={"WWW-Authenticate": "Bearer"},
         )
     token = request.app.state.admin_token
@@ -80,7 +83,7 @@ async def require_admin(request: Request) -> None:
             403, "forbidden", "the admin API is off: SMART_MONEY_ADMIN_TOKEN is not set on the server"
         )
     if not hmac.compare_digest(supplied.strip().encode(), token.encode()):
-        raise ApiError(403, "forbidden", "the bearer token is not the admin token")
+        raise ApiError(403, "forbidden", "the bearer token is not the admin token", "Authorization")
 
 
 def as_of(value: str | None) -> pd.Timestamp | None:
@@ -88,4 +91,6 @@ def as_of(value: str | None) -> pd.Timestamp | None:
 
 
 def not_found(exc: NotFound) -> ApiError:
-    return ApiError(404, "not_found", str(exc), "symbol")
+    """The 404 naming the field at fault: ``symbol`` when it is not served, ``date`` when it is before the
+    symbol's first sample date."""
+    return ApiError(404, "not_found", str(exc), exc.field)

@@ -97,9 +97,15 @@ async def _toggles_unavailable(_: Request, exc: Exception) -> JSONResponse:
     return error_response(503, "toggles_unavailable", str(exc), headers={"Retry-After": "60"})
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    message = str(exc.detail)
+    path = quote(request.url.path)
+    if exc.status_code == 404 and message == "Not Found":  # no route: say so in words, and where to look
+        message = f"no endpoint at {path}; the endpoints are listed at /docs"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {path}; the endpoints and their methods are at /docs"
+    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

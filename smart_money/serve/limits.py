@@ -140,7 +140,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._began_here = False  # the current request began inside the read being parsed
         self._started = 0.0  # loop time of the current request's first byte
         self._header_bytes = 0
-        self._refusal: tuple[int, str, str] | None = None  # set by a parser callback that refuses
+        self._refusal: tuple[int, str, str, str] | None = None  # set by a parser callback that refuses
         self._deferred: tuple | None = None  # a refusal waiting for earlier pipelined answers
         self._refused = False  # answered with a refusal: whatever else arrives is dropped
         self._linger: asyncio.TimerHandle | None = None
@@ -182,7 +182,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             if not self._began_here:
                 self._header_bytes += len(data)
                 if self._header_bytes > self.max_header_bytes:
-                    self._refuse(431, "headers_too_large", self._headers_too_large())
+                    self._refuse(431, "headers_too_large", self._headers_too_large(), "headers")
                     return
             if self._deadline is None:
                 self._arm_deadline(self._started + self.timeout_request - self.loop.time())
@@ -204,6 +204,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                 431,
                 "headers_too_large",
                 f"headers: more than {self.max_headers} request headers; send at most {self.max_headers}",
+                "headers",
             )
             raise ValueError("too many headers")  # stops the parser; data_received answers the refusal
         self._in_headers, self._in_body = False, True
@@ -254,8 +255,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse(
                 408,
                 "request_timeout",
-                f"the request's headers did not arrive within {seconds} s of its first byte; send the whole "
-                "request at once",
+                f"headers: the request's headers did not arrive within {seconds} s of its first byte; send "
+                "the whole request at once",
+                "headers",
             )
         elif self.cycle is not None and not self.cycle.response_started:
             self._refuse(

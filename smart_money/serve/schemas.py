@@ -102,7 +102,7 @@ Symbol = Annotated[str, AfterValidator(check_symbol)]
 
 
 class PredictionRequest(BaseModel):
-    """``POST /api/ml/smart-money-flow``: one symbol, optionally its feature vector or an as-of date."""
+    """One symbol, optionally with its own feature vector or an as-of date."""
 
     model_config = ConfigDict(extra="forbid")
     symbol: str = Field(description="Ticker, 1-10 characters.")
@@ -122,7 +122,7 @@ class PredictionRequest(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    """``POST /api/ml/smart-money-flow/batch``: many symbols at one as-of date."""
+    """Many symbols at one as-of date."""
 
     model_config = ConfigDict(extra="forbid")
     symbols: list[Symbol] = Field(min_length=1, max_length=MAX_BATCH)

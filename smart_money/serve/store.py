@@ -60,7 +60,12 @@ READ_ERRORS = (WarehouseError, OSError, ValueError)
 
 
 class NotFound(LookupError):
-    """The symbol is not served or has no features on or before the asked date (HTTP 404)."""
+    """The symbol is not served or has no features on or before the asked date (HTTP 404); ``field`` names
+    the request field at fault (``symbol`` or ``date``)."""
+
+    def __init__(self, message: str, field: str = "symbol") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class DataUnavailable(RuntimeError):
@@ -451,7 +456,8 @@ class PredictionService:
         if found is None:
             raise NotFound(
                 f"no features for {symbol} on or before {on_or_before:%Y-%m-%d}; "
-                f"its first sample date is {pd.Timestamp(dates[0]):%Y-%m-%d}"
+                f"its first sample date is {pd.Timestamp(dates[0]):%Y-%m-%d}: ask for that date or later",
+                field="date",
             )
         return found
 
@@ -607,11 +613,15 @@ class PredictionService:
         options_unavailable: str | None = None,
     ) -> list[dict]:
         serving = snap.serving
-        result = prediction_logic.predict(frame, serving.model, serving.base_rate, serving.version)
-        top = None
-        if serving.model is not None:
-            shap = serving.model.contributions(frame).to_numpy()
-            order = np.argsort(-np.abs(shap), axis=1)[:, :TOP_FEATURE_CONTRIBUTIONS]
+        contributions = None if serving.model is None else serving.model.contributions(frame)
+        result = prediction_logic.predict(
+            frame, serving.model, serving.base_rate, serving.version, contributions
+        )
+        top, model_reasons = None, []
+        if contributions is not None:
+            shap = contributions.to_numpy()
+            # the same order as the reasons in words: the first TOP_CONTRIBUTIONS are the model's reasons
+            order = prediction_logic.top_contributions(shap, TOP_FEATURE_CONTRIBUTIONS)
         names = serving.feature_names
         columns = serving.columns
         values = frame[columns].to_numpy(float)
@@ -635,7 +645,16 @@ class PredictionService:
                     }
                     for j in order[i]
                 ]
+                model_reasons = [
+                    {
+                        **prediction_logic.model_reason(names[j], float(model_values[i, j]), shap[i, j]),
+                        "value": _json_value(float(model_values[i, j]), FEATURE_DIGITS),
+                    }
+                    for j in order[i][: prediction_logic.TOP_CONTRIBUTIONS]
+                ]
             sample = samples[i]
+            signals = {s: cols[s][i] for s in SIGNALS}
+            codes = [c for c in cols["reason_codes"][i].split(";") if c]
             conviction = round(float(cols["conviction_score"][i]), 4)
             out.append(
                 {
@@ -656,12 +675,19 @@ class PredictionService:
                         "top_features": top,
                     },
                     "reasons": [t for t in cols["top_reasons"][i].split(" | ") if t],
-                    "reason_codes": [c for c in cols["reason_codes"][i].split(";") if c],
+                    "model_reasons": model_reasons,
+                    "rule_reasons": [
+                        {**r, "signal": signals[r["category"]]}
+                        for r in rules.rule_reasons(
+                            ";".join(c for c in codes if not c.startswith(prediction_logic.MODEL_CODE_PREFIX))
+                        )
+                    ],
+                    "reason_codes": codes,
                     "features": {
                         n: _json_value(float(v), FEATURE_DIGITS)
                         for n, v in zip(columns, values[i], strict=True)
                     },
-                    "signals": {s: cols[s][i] for s in SIGNALS},
+                    "signals": signals,
                     "model": serving.info,
                     "options_flow": None
                     if recent is None

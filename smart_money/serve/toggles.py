@@ -56,7 +56,12 @@ FEATURES = {
 
 
 class ToggleError(ValueError):
-    """A toggle change names an unknown feature or lacks a reason or actor."""
+    """A toggle change names an unknown feature or lacks a reason or actor; ``field`` names the input at
+    fault (``feature_id``, ``reason`` or ``actor``)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class TogglesUnavailable(ToggleError):
@@ -71,10 +76,10 @@ def check_text(field: str, value: str, limit: int, what: str) -> str:
     """``value`` stripped; ToggleError naming ``field`` unless it is 1-``limit`` printable characters."""
     bad = control_characters(value or "")  # before stripping: as the API refuses them
     if bad:
-        raise ToggleError(f"{field} must not contain control characters, got {', '.join(bad[:5])}")
+        raise ToggleError(f"{field} must not contain control characters, got {', '.join(bad[:5])}", field)
     value = (value or "").strip()
     if not value or len(value) > limit:
-        raise ToggleError(f"{field} must be 1-{limit} characters ({what}), got {len(value)}")
+        raise ToggleError(f"{field} must be 1-{limit} characters ({what}), got {len(value)}", field)
     return value
 
 
@@ -291,5 +296,7 @@ class ToggleStore:
 
 def _feature(feature_id: str) -> FeatureToggle:
     if feature_id not in FEATURES:
-        raise ToggleError(f"unknown feature {quote(feature_id)}; known features: {', '.join(FEATURES)}")
+        raise ToggleError(
+            f"unknown feature {quote(feature_id)}; known features: {', '.join(FEATURES)}", "feature_id"
+        )
     return FEATURES[feature_id]

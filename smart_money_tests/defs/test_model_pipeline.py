@@ -97,7 +97,7 @@ def test_checks_registry_and_predictions(default_market):
     assert preds["conviction_score"].between(0, 100).all()
     assert set(preds["confidence"]) <= {"HIGH", "MEDIUM", "LOW"}
     assert set(preds["predicted_conviction"]) == {"BULLISH", "BEARISH"}
-    assert preds["top_reasons"].str.contains("the model's odds").all()
+    assert preds["top_reasons"].str.contains("this prediction's probability").all()
     assert (preds["model_version"] == registry["model_version"].iloc[0]).all()
 
 

@@ -46,6 +46,8 @@ def test_feature_is_off_by_default_and_predictions_answer_503(served):
     assert state["id"] == "smart_money_flow" and state["enabled"] is False and state["default"] is False
     error = _error(served.client.post(URL, json={"symbol": "SYN001"}), 503)
     assert error["code"] == "feature_disabled" and "smart-money toggle" in error["message"]
+    # plain words: said once, no Markdown or RST backticks around the command
+    assert error["message"].count("turned off") == 1 and "`" not in error["message"]
     _error(served.client.post(f"{URL}/batch", json={"symbols": ["SYN001"]}), 503)
     assert served.client.get("/healthz").json()["smart_money_flow"] is False
 
@@ -151,6 +153,18 @@ def test_prediction_has_the_documented_shape_and_matches_the_materialized_predic
     parts = data["contributions"]
     assert parts["rules"] + parts["ml"] == pytest.approx(data["conviction_score"], abs=1e-3)
     assert len(parts["top_features"]) == 5 and data["reasons"]
+    # the model's reasons: the three largest contributions to this prediction, each with its direction
+    model_reasons = data["model_reasons"]
+    assert [r["feature"] for r in model_reasons] == [t["feature"] for t in parts["top_features"][:3]]
+    for reason, top in zip(model_reasons, parts["top_features"], strict=False):
+        assert reason["contribution"] == top["shap"] != 0
+        assert reason["direction"] == ("raises" if top["shap"] > 0 else "lowers")
+        assert f"{reason['direction']} this prediction's probability" in reason["text"]
+    # the rules' reasons: one category each, with that category's signal (the card's)
+    for reason in data["rule_reasons"]:
+        assert reason["signal"] == data["signals"][reason["category"]]
+        assert reason["text"] == rules.REASON_TEXT[reason["code"]]
+    assert data["reasons"] == [r["text"] for r in model_reasons] + [r["text"] for r in data["rule_reasons"]]
     assert data["data_source"] == "synthetic" and data["synthetic"] is True
     assert isinstance(data["timestamp"], int)
 
@@ -180,8 +194,16 @@ def test_date_picks_the_newest_sample_on_or_before_it(served):
         data = served.client.post(URL, json={"symbol": "syn002", "date": f"{asked:%Y-%m-%d}"}).json()["data"]
         assert data["symbol"] == "SYN002" and data["sample_date"] == f"{expected:%Y-%m-%d}"
     before = first - pd.Timedelta(days=1)
-    error = _error(served.client.post(URL, json={"symbol": "SYN002", "date": f"{before:%Y-%m-%d}"}), 404)
+    asked = {"symbol": "SYN002", "date": f"{before:%Y-%m-%d}"}
+    error = _error(served.client.post(URL, json=asked), 404, "date")  # the date is at fault, not the symbol
     assert f"{first:%Y-%m-%d}" in error["message"]
+    batch = served.client.post(f"{URL}/batch", json={"symbols": ["SYN002", "NOPE"], "date": asked["date"]})
+    assert [(e["symbol"], e["field"]) for e in batch.json()["errors"]] == [
+        ("SYN002", "date"),
+        ("NOPE", "symbol"),
+    ]
+    activity = served.client.get(f"/api/symbols/SYN002/activity?date={asked['date']}")
+    assert _error(activity, 404, "date")["code"] == "not_found"
     error = _error(served.client.post(URL, json={"symbol": "NOPE"}), 404, "symbol")
     assert "NOPE" in error["message"]
 
@@ -241,7 +263,7 @@ def test_the_supported_date_range_ends_are_answered(served):
         late.json()["data"]["sample_date"]
         == served.client.post(URL, json={"symbol": "SYN001"}).json()["data"]["sample_date"]
     )
-    _error(served.client.post(URL, json={"symbol": "SYN001", "date": "1900-01-01"}), 404, "symbol")
+    _error(served.client.post(URL, json={"symbol": "SYN001", "date": "1900-01-01"}), 404, "date")
 
 
 def test_errors_quote_at_most_80_characters_of_the_input(served):
@@ -298,6 +320,52 @@ def test_bad_batch_and_activity_input_are_400s(served):
     _error(served.client.get("/api/symbols/SYN001/options-events?date=2607-06-15"), 400, "date")
     _error(served.client.get("/api/symbols/SYN001%0A/activity"), 400, "symbol")
     _error(served.client.post(f"{URL}/batch", json={"symbols": ["SYN001\n"]}), 400, "symbols[0]")
+    _error(served.client.get("/api/symbols/SYN001/activity?days=0"), 400, "days")
+    _error(served.client.get("/api/symbols/SYN001/activity?days=many"), 400, "days")
+    _error(served.client.get("/api/symbols/SYN001/options-events?days=366"), 400, "days")
+    _error(served.client.get("/api/symbols?limit=all"), 400, "limit")
+    _error(served.client.get("/api/symbols/NOPE/activity"), 404, "symbol")
+
+
+def test_every_error_names_the_field_at_fault_in_plain_words(served):
+    """Every refusal names the input at fault (null only when no input is: an unknown endpoint, the
+    feature off), and no message carries Markdown or RST markup."""
+    served.enable()
+    put = {"enabled": True, "reason": "why"}
+    cases = [
+        (served.client.put(TOGGLE, json=put), 401, "Authorization"),
+        (
+            served.client.put(TOGGLE, json=put, headers={"Authorization": "Bearer wrong"}),
+            403,
+            "Authorization",
+        ),
+        (served.client.put("/api/admin/features/nope", json=put, headers=AUTH), 404, "feature_id"),
+        (served.client.put(TOGGLE, json={"enabled": True, "reason": "  "}, headers=AUTH), 400, "reason"),
+        (served.client.put(TOGGLE, json={"enabled": True, "reason": ""}, headers=AUTH), 400, "reason"),
+        (served.client.put(TOGGLE, json={"enabled": "yes", "reason": "r"}, headers=AUTH), 400, "enabled"),
+        (
+            served.client.put(TOGGLE, json={"enabled": True, "reason": "r", "actor": " "}, headers=AUTH),
+            400,
+            "actor",
+        ),
+        (served.client.post(URL, json={"symbol": "NOPE"}), 404, "symbol"),
+        (served.client.post(URL, json={"symbol": "SYN001", "date": "1990-01-01"}), 404, "date"),
+        (served.client.post(URL, json={"symbol": "SYN001", "features": [1.0]}), 400, "features"),
+        (served.client.post(URL, content=b"symbol=SYN001"), 400, "body"),
+        (served.client.get("/api/nothing-here"), 404, None),
+        (served.client.delete("/healthz"), 405, None),
+    ]
+    for response, status, field in cases:
+        error = _error(response, status)
+        assert error["field"] == field, (response.request.method, response.request.url, error)
+        assert "`" not in error["message"] and "**" not in error["message"], error["message"]
+    assert "/docs" in _error(served.client.get("/api/nothing-here"), 404)["message"]
+    served.enable(False, reason="the message while off")
+    try:
+        error = _error(served.client.post(URL, json={"symbol": "SYN001"}), 503)
+        assert error["field"] is None and "`" not in error["message"]
+    finally:
+        served.enable()
     _error(served.client.post(f"{URL}/batch", json={"symbols": ["A"], "date": "2607-06-15"}), 400, "date")
     _error(served.client.post(f"{URL}/batch", json={"symbols": ["A"] * 5_000}), 400, "symbols")
     _error(served.client.post(f"{URL}/batch", json={"symbols": ["A"] * 150_000}), 400, "body")  # 0.75 MB
@@ -330,7 +398,7 @@ def test_batch_returns_every_known_symbol_and_lists_the_unknown(served):
     assert response.status_code == 200 and 120 <= _max_age(response) <= 300
     body = response.json()
     assert body["count"] == 3 and [d["symbol"] for d in body["data"]] == ["SYN001", "SYN002", "SYN010"]
-    assert [e["symbol"] for e in body["errors"]] == ["NOPE"]
+    assert [(e["symbol"], e["field"]) for e in body["errors"]] == [("NOPE", "symbol")]
     single = served.client.post(URL, json={"symbol": "SYN002", "date": "2023-06-30"}).json()["data"]
     assert body["data"][1] == single
 
@@ -368,6 +436,8 @@ def test_cold_start_without_a_model_uses_the_rules_alone(built_default_market, t
         assert data["model"]["version"] == "rules-only" and data["model"]["status"] == "cold_start"
         assert data["conviction_score"] == data["rules_score"]
         assert data["contributions"]["ml"] == 0 and data["contributions"]["top_features"] is None
+        rule_words = [r["text"] for r in data["rule_reasons"]] or ["no smart-money activity on record"]
+        assert data["model_reasons"] == [] and data["reasons"] == rule_words
         assert server.client.get("/api/ml/models").json()["data"] == []
         # a caller's vector of the catalog's length is scored by the rules too
         vector = [data["features"][n] for n in FEATURE_NAMES]

@@ -201,7 +201,7 @@ def test_oversized_or_too_many_headers_are_refused_431(server):
                 pass  # refused mid-send: the answer is still readable below
             status, headers, body = sock.response()
             assert status == 431 and headers["connection"] == "close"
-            assert phrase in assert_error(status, body, "headers_too_large", None)["message"]
+            assert phrase in assert_error(status, body, "headers_too_large", "headers")["message"]
     # the ordinary header sizes a browser sends pass
     assert server.client.get("/healthz", headers={f"X-H{i}": "v" * 500 for i in range(50)}).status_code == 200
 
@@ -256,7 +256,7 @@ def test_slow_and_half_sent_requests_are_dropped_within_the_bound(server):
             continue
         assert received.startswith(b"HTTP/1.1 408 "), f"{name}: {received[:100]!r}"
         body = received.partition(b"\r\n\r\n")[2]
-        field = "body" if "body" in name else None
+        field = "body" if "body" in name else "headers"
         error = assert_error(408, body, "request_timeout", field)
         assert f"within {TIMEOUT:g} s" in error["message"]
     # a timed-out body is the client's doing: nothing is logged as a server error

@@ -36,7 +36,7 @@ def _set(toggles: ToggleStore, feature_id: str, body: ToggleRequest) -> dict:
     except TogglesUnavailable:
         raise
     except ToggleError as exc:
-        raise ApiError(400, "invalid_request", str(exc)) from None
+        raise ApiError(400, "invalid_request", str(exc), exc.field) from None
     log.info("serve: %s set to %s by %s", feature_id, body.enabled, body.actor)  # actor: no control chars
     return {"success": True, "data": state, "audit": toggles.history(feature_id, limit=10)}
 
@@ -44,6 +44,11 @@ def _set(toggles: ToggleStore, feature_id: str, body: ToggleRequest) -> dict:
 @router.put("/api/admin/features/{feature_id}", openapi_extra=openapi_body(ToggleRequest))
 async def admin_set_feature(feature_id: str, request: Request, toggles: Toggles) -> dict:
     if feature_id not in FEATURES:
-        raise ApiError(404, "not_found", f"unknown feature {quote(feature_id)}; known: {', '.join(FEATURES)}")
+        raise ApiError(
+            404,
+            "not_found",
+            f"unknown feature {quote(feature_id)}; known features: {', '.join(FEATURES)}",
+            "feature_id",
+        )
     body = await parse_body(request, ToggleRequest)
     return await run_in_threadpool(_set, toggles, feature_id, body)

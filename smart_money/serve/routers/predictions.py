@@ -55,7 +55,7 @@ def _predict(body: PredictionRequest, service: PredictionService, toggles: Toggl
 
 @router.post("/api/ml/smart-money-flow", openapi_extra=openapi_body(PredictionRequest))
 async def smart_money_flow(request: Request) -> Response:
-    """One conviction prediction (README: Serving, Response)."""
+    """One conviction prediction for a symbol: the call, its scores, the model's and the rules' reasons."""
     body = await parse_body(request, PredictionRequest)
     service, toggles = services(request)
     data = None
@@ -70,7 +70,13 @@ async def smart_money_flow(request: Request) -> Response:
 
 
 def _unavailable(symbol: str, exc: DataUnavailable) -> dict:
-    return {"symbol": symbol, "code": "data_unavailable", "message": str(exc), "file": exc.path}
+    return {
+        "symbol": symbol,
+        "code": "data_unavailable",
+        "field": None,
+        "message": str(exc),
+        "file": exc.path,
+    }
 
 
 def _answer(
@@ -81,7 +87,7 @@ def _answer(
         try:
             found.append(service.prediction(symbol, when))
         except NotFound as exc:
-            errors.append({"symbol": symbol, "code": "not_found", "message": str(exc)})
+            errors.append({"symbol": symbol, "code": "not_found", "field": exc.field, "message": str(exc)})
         except DataUnavailable as exc:
             errors.append(_unavailable(symbol, exc))
 
@@ -94,7 +100,7 @@ def _answer_in_memory(
         try:
             data = service.cached_prediction(symbol, when)
         except NotFound as exc:
-            errors.append({"symbol": symbol, "code": "not_found", "message": str(exc)})
+            errors.append({"symbol": symbol, "code": "not_found", "field": exc.field, "message": str(exc)})
             continue
         except DataUnavailable as exc:
             errors.append(_unavailable(symbol, exc))
@@ -120,7 +126,7 @@ def _answer_in_thread(
 
 @router.post("/api/ml/smart-money-flow/batch", openapi_extra=openapi_body(BatchRequest))
 async def smart_money_flow_batch(request: Request) -> Response:
-    """Predictions for many symbols; symbols without features are listed in ``errors`` (not a 404)."""
+    """Predictions for many symbols; symbols without features are listed in errors (not a 404)."""
     body = await parse_body(request, BatchRequest)
     service, toggles = services(request)
     symbols, when = list(dict.fromkeys(body.symbols)), as_of(body.date)

@@ -19,7 +19,7 @@ router = APIRouter()
 
 @router.get("/api/ml/models")
 def models(service: Service) -> dict:
-    """Every registered model version, newest first; ``serving`` marks the one predictions use."""
+    """Every registered model version, newest first; serving marks the one predictions use."""
     snapshot = service.snapshot()
     return {"success": True, "serving": snapshot.serving.info, "data": service.models()}
 
@@ -34,7 +34,7 @@ def healthz(service: Service, toggles: Toggles) -> JSONResponse:
     ok = meta["feature_rows"] > 0
     if not ok:
         status = "unavailable"
-        reason = f"no features under {service.warehouse.data_dir}; run `make run` or materialize features"
+        reason = f"no features under {service.warehouse.data_dir}; run make run, or materialize the features"
         if problems:
             reason = f"no readable features: {problems[0]['message']}"
     elif problems:

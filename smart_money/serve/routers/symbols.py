@@ -47,7 +47,8 @@ def symbol_window(
 def symbol_activity(
     symbol: str, service: Service, date: str | None = None, days: int = activity.DEFAULT_DAYS
 ) -> dict:
-    """Recent smart-money actions public on or before the symbol's sample date (or ``date``)."""
+    """Recent smart-money actions public on or before the symbol's sample date (the newest on or before
+    date, when given)."""
     symbol, sample = symbol_window(service, symbol, date, days, MAX_ACTIVITY_DAYS)
     events = activity.recent_actions(service.warehouse, symbol, sample, days)
     return {

@@ -84,9 +84,51 @@ function renderPrediction(d) {
   text($("sample-date"), d.sample_date);
   text($("data-source"), d.data_source + (d.synthetic && d.data_source !== "synthetic" ? " (synthetic)" : ""));
   renderBreakdown(d.signals);
-  const reasons = $("reasons");
-  reasons.replaceChildren(...d.reasons.map((r) => { const li = document.createElement("li"); li.textContent = r; return li; }));
+  renderReasons(d);
   $("result").hidden = false;
+}
+
+function item(className, content) {
+  const li = document.createElement("li");
+  li.className = className;
+  li.textContent = content;
+  return li;
+}
+
+const ARROWS = { raises: "▲", lowers: "▼", "does not move": "●" };
+
+function renderReasons(d) {
+  // the model's reasons: each feature's SHAP contribution to this prediction, with its direction
+  const model = $("model-reasons");
+  if (d.model_reasons.length) {
+    model.replaceChildren(...d.model_reasons.map((r) => {
+      const li = item("model-reason " + r.direction.replace(/ /g, "-"), "");
+      li.dataset.feature = r.feature;
+      li.dataset.direction = r.direction;
+      li.dataset.contribution = String(r.contribution);
+      const arrow = document.createElement("span");
+      arrow.className = "arrow";
+      arrow.setAttribute("aria-hidden", "true");
+      arrow.textContent = ARROWS[r.direction] + " ";
+      li.append(arrow, r.text);
+      return li;
+    }));
+  } else {
+    model.replaceChildren(item("empty", "no production model: this prediction is the rules' alone"));
+  }
+  // the rules' reasons: one category each, next to the card of the same category above
+  const rules = $("rule-reasons");
+  if (d.rule_reasons.length) {
+    rules.replaceChildren(...d.rule_reasons.map((r) => {
+      const side = UP.has(r.signal) ? " up" : DOWN.has(r.signal) ? " down" : "";
+      const li = item("rule-reason" + side, `${LABELS[r.category] || r.category}, ${r.signal}: ${r.text}`);
+      li.dataset.category = r.category;
+      li.dataset.code = r.code;
+      return li;
+    }));
+  } else {
+    rules.replaceChildren(item("empty", "no rule fired: every category is neutral or has no recent filings"));
+  }
 }
 
 function renderTimeline(events) {
@@ -109,6 +151,13 @@ function renderTimeline(events) {
   }
 }
 
+// the API gives event times in UTC; the market trades 09:30-16:00 New York time, so show that clock
+const NEW_YORK = new Intl.DateTimeFormat("sv-SE", {
+  timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+});
+function newYorkTime(utc) { return NEW_YORK.format(new Date(utc + "Z")); }
+
 function renderOptions(flow) {
   const body = $("options-events").querySelector("tbody");
   body.replaceChildren();
@@ -128,7 +177,7 @@ function renderOptions(flow) {
     tr.dataset.eventId = e.event_id;
     const why = [...e.reasons, ...e.structure_reasons].join(", ") +
       (e.suppressed_reasons.length ? ` (suppressed elsewhere: ${e.suppressed_reasons.join(", ")})` : "");
-    for (const v of [e.time.replace("T", " "), e.profile, e.direction, (100 * e.probability).toFixed(0) + "% " + e.confidence_band, why]) {
+    for (const v of [newYorkTime(e.time), e.profile, e.direction, (100 * e.probability).toFixed(0) + "% " + e.confidence_band, why]) {
       const td = document.createElement("td"); td.textContent = v; tr.append(td);
     }
     body.append(tr);
@@ -148,7 +197,7 @@ async function search(event) {
   if (status !== 200) {
     $("result").hidden = true;
     const message = body && body.error ? body.error.message : `request failed (${status})`;
-    showMessage(status === 503 ? `Smart Money Flow is turned off. ${message}` : message, status !== 503);
+    showMessage(message, status !== 503);
     return;
   }
   renderPrediction(body.data);

@@ -8,20 +8,21 @@ from smart_money import tables
 from smart_money.options_flow.tape import TapeConfig, simulate, synthetic_calendar
 from smart_money.sources.base import Source, Symbols
 from smart_money.sources.synthetic.market import SOURCE, MarketConfig, simulate_market
-from smart_money.timeline import month_start, to_timestamp
+from smart_money.timeline import month_start, to_timestamp, trading_days
 
 
 @dataclass(frozen=True)
 class OptionTapeConfig:
-    """The simulated options tape: each month, ``days`` trading days of prints for the first ``n_symbols``
-    symbols, with ``scenarios_per_kind`` scenarios of every profile and trap template."""
+    """The simulated options tape: each month, its first ``days`` trading days (all of them in a shorter
+    month) of prints in regular hours for the first ``n_symbols`` symbols, with ``scenarios_per_kind``
+    scenarios of every profile and trap template."""
 
     n_symbols: int = 500
     scenarios_per_kind: int = 10
     mode: str = "demo"  # "demo": with background flow; "test": scenarios only
     background_ratio: float = 3.0  # demo: neutral background prints per scenario print
     seed: int = 11  # each month adds its index, so months differ and rebuild identically
-    days: int = 20
+    days: int = 20  # trading days a month (the price calendar's: weekdays without exchange holidays)
 
 
 class SyntheticMarketSource(Source):
@@ -97,7 +98,7 @@ class SyntheticMarketSource(Source):
             config = TapeConfig(
                 symbols=tuple(names[: self.tape.n_symbols]),
                 start=f"{month:%Y-%m-%d}",
-                days=self.tape.days,
+                days=min(self.tape.days, len(trading_days(month, month + pd.offsets.MonthEnd(0)))),
                 scenarios_per_kind=self.tape.scenarios_per_kind,
                 mode=self.tape.mode,
                 background_ratio=self.tape.background_ratio,
