@@ -12,16 +12,18 @@ import json
 import dagster as dg
 import pandas as pd
 
-from smart_money import gates, settings, tables, timeline
+from smart_money import files, gates, settings, tables, timeline
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
 from smart_money.defs.metadata import markdown_table, table_metadata
 from smart_money.defs.partitions import monthly_partitions, window_months
 from smart_money.defs.predictions import predictions
+from smart_money.defs.report import REPORT_FILE
 from smart_money.defs.splits import MODEL_GROUP
 from smart_money.modeling import registry, training
 from smart_money.modeling import track_record as tr
 from smart_money.modeling.predictions import RULES_ONLY_VERSION
+from smart_money.report.track_record_section import live_track_record_section, with_live_track_record
 from smart_money.warehouse import Warehouse
 
 TRACK_RECORD_DEGRADATION = "track_record_degradation"
@@ -58,6 +60,7 @@ def score_month(
     published: pd.DataFrame,
     baselines: dict,
     log=lambda _: None,
+    warn=lambda _: None,
 ) -> tuple[pd.DataFrame, dict]:
     """The outcome rows of one sample month (every registered version that published it), or none while
     the month's labels are incomplete; and what happened, for the metadata."""
@@ -75,12 +78,20 @@ def score_month(
             skipped.append(str(version))
             continue
         if version not in baselines:
-            metadata = version_metadata(warehouse, table, version)
-            baselines[version] = (
-                metadata,
-                tr.fit_volatility_baseline(*window_frames(warehouse, metadata), metadata),
-            )
-            log(f"{OUTCOMES}: refit the volatility baseline of {version}")
+            # a version whose files are gone or damaged (ModelError) or whose window changed
+            # (TrackRecordError) is left out and named; the other versions still count
+            try:
+                metadata = version_metadata(warehouse, table, version)
+                baseline = tr.fit_volatility_baseline(*window_frames(warehouse, metadata), metadata)
+            except ValueError as exc:
+                warn(f"{OUTCOMES} {month:%Y-%m}: {version} left out: {exc}")
+                baselines[version] = None
+            else:
+                baselines[version] = (metadata, baseline)
+                log(f"{OUTCOMES}: refit the volatility baseline of {version}")
+        if baselines[version] is None:
+            skipped.append(f"{version} (left out: see the run log)")
+            continue
         metadata, baseline = baselines[version]
         rows = part[["symbol", "sample_date"]].merge(
             month_features, on=["symbol", "sample_date"], how="left", validate="one_to_one"
@@ -124,6 +135,26 @@ def serving_degradation(warehouse: Warehouse, margin: float | None = None) -> tr
     return tr.degradation(read_outcomes(warehouse), version, references(table)[version], margin)
 
 
+def update_reports(warehouse: Warehouse, table: pd.DataFrame, record: pd.DataFrame, warn) -> list[str]:
+    """Add (or replace) the "Live track record" section of each scored version's report.html."""
+    updated = []
+    for version in sorted(record["model_version"].unique()) if len(record) else []:
+        rows = table[table["model_version"] == version]
+        if rows.empty:
+            continue
+        try:
+            page_path = registry.model_folder(rows.iloc[0]["path"], warehouse.models_dir) / REPORT_FILE
+            page = page_path.read_text()
+        except (OSError, ValueError) as exc:
+            warn(f"{RECORD}: the report of {version} was not updated: {exc}")
+            continue
+        section = live_track_record_section(record, version)
+        if section is not None:
+            files.write_text_atomic(page_path, with_live_track_record(page, section))
+            updated.append(version)
+    return updated
+
+
 def png_markdown(fig, name: str) -> dg.MetadataValue:
     from matplotlib import pyplot as plt
 
@@ -165,7 +196,9 @@ def prediction_outcomes(
             everything[everything["month"] == month].drop(columns="month") if len(everything) else everything
         )
         try:
-            out, info = score_month(warehouse, month, table, published, baselines, context.log.info)
+            out, info = score_month(
+                warehouse, month, table, published, baselines, context.log.info, context.log.warning
+            )
         except tr.TrackRecordError as exc:
             raise dg.Failure(f"{OUTCOMES} {month:%Y-%m}: {exc}") from exc
         frames.append(out)
@@ -225,6 +258,7 @@ def track_record(
     }
     if len(record):
         extra["plot_auc_over_time"] = png_markdown(tr.auc_figure(record), "AUC over time")
+    extra["reports_updated"] = ", ".join(update_reports(warehouse, table, record, context.log.warning))
     context.log.info(f"{RECORD}: {len(record)} rows\n" + shown.to_string(index=False))
     return dg.MaterializeResult(metadata=table_metadata(record, extra, table=RECORD))
 

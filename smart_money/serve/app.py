@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from smart_money import settings
 from smart_money.serve import errors
 from smart_money.serve.limits import BodyLimit
-from smart_money.serve.routers import admin, page, predictions, status, symbols
+from smart_money.serve.routers import admin, page, predictions, status, symbols, track_record
 from smart_money.serve.store import PredictionService
 from smart_money.serve.toggles import ToggleStore
 from smart_money.warehouse import Warehouse
@@ -46,7 +46,7 @@ def create_app(
     app.state.admin_token = admin_token if admin_token is not None else settings.admin_token()
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (predictions, status, symbols, admin, page):
+    for module in (predictions, status, symbols, admin, page, track_record):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(page.STATIC)), name="static")
     return app

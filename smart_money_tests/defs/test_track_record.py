@@ -11,7 +11,8 @@ from sklearn.metrics import roc_auc_score
 
 from smart_money import timeline
 from smart_money.defs import track_record as defs_track_record
-from smart_money_tests.defs.conftest import PUBLISHED_MONTHS
+from smart_money.report.track_record_section import live_track_record_section, with_live_track_record
+from smart_money_tests.track_records import PUBLISHED_MONTHS
 
 LIVE = [m for m in PUBLISHED_MONTHS if m >= "2024-07"]  # after the validation segment (ends 2024-06)
 
@@ -152,3 +153,15 @@ def test_the_degradation_check_fires_on_a_model_scored_against_shuffled_labels(t
             resources=defs.resources,
             instance=track_record_market["instance"],
         )
+
+
+def test_the_scored_versions_report_gets_a_live_track_record_section(track_record_market):
+    version = track_record_market["version"]
+    page = (track_record_market["models_dir"] / "smart-money-flow" / version / "report.html").read_text()
+    assert page.count('<section id="live-track-record"><h2>Live track record</h2>') == 1
+    assert "6 live sample month(s) through 2024-12, 3000 calls" in page
+    assert 'alt="live AUC over time"' in page
+    record = track_record_market["warehouse"].read_keyed("track_record")
+    again = with_live_track_record(page, live_track_record_section(record, version))
+    assert again.count("Live track record</h2>") == 1  # replaced, not added twice
+    assert live_track_record_section(record, "no-such-version") is None
