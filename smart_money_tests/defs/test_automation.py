@@ -192,8 +192,8 @@ def test_a_degraded_track_record_requests_one_retrain_and_an_honest_one_none(tra
     warehouse, defs = track_record_market["warehouse"], track_record_market["defs"]
     sensor = {s.name: s for s in defs.sensors}[automation.RETRAIN_SENSOR]
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
-    context = dg.build_sensor_context(instance=track_record_market["instance"], resources=defs.resources)
-    honest = sensor(context)
+    resources = {"warehouse": track_record_market["resource"]}
+    honest = sensor(dg.build_sensor_context(instance=track_record_market["instance"], resources=resources))
     assert isinstance(honest, dg.SkipReason) and "within 0.05 of its test AUC" in honest.skip_message
     outcomes = warehouse.read_months("prediction_outcomes")
     months = list(outcomes["sample_date"].dt.to_period("M").dt.to_timestamp().unique())
@@ -204,7 +204,7 @@ def test_a_degraded_track_record_requests_one_retrain_and_an_honest_one_none(tra
     warehouse.write_months("prediction_outcomes", shuffled, months, "sample_date")
     try:
         request = sensor(
-            dg.build_sensor_context(instance=track_record_market["instance"], resources=defs.resources)
+            dg.build_sensor_context(instance=track_record_market["instance"], resources=resources)
         )
         again = automation.retrain_request(warehouse)
     finally:
