@@ -21,6 +21,7 @@ from smart_money.defs import (
     registry,
     report,
     splits,
+    track_record,
 )
 from smart_money.defs.artifacts import ARTIFACTS, ArtifactIOManager
 from smart_money.defs.resources import (
@@ -156,7 +157,13 @@ def build_definitions(
     return dg.Definitions(
         assets=[
             *automation.with_automation(
-                [*raw.assets, *features.assets, *labels.assets, options_flow.smart_money_events],
+                [
+                    *raw.assets,
+                    *features.assets,
+                    *labels.assets,
+                    options_flow.smart_money_events,
+                    track_record.prediction_outcomes,
+                ],
                 automation.monthly_partitioned(),
             ),
             *automation.with_automation(
@@ -167,6 +174,7 @@ def build_definitions(
                     *report.assets,
                     *registry.assets,
                     *predictions.assets,
+                    track_record.track_record,
                 ],
                 automation.monthly_unpartitioned(),
             ),
@@ -177,9 +185,13 @@ def build_definitions(
             *registry.checks,
             *automation.checks,
             *options_flow.checks,
+            *track_record.checks,
         ],
         jobs=jobs.jobs,
-        sensors=[automation.automation_sensor(settings.automation_on())],
+        sensors=[
+            automation.automation_sensor(settings.automation_on()),
+            automation.retrain_sensor(settings.automation_on()),
+        ],
         resources={
             "source": source,
             "warehouse": warehouse,

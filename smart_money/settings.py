@@ -177,6 +177,15 @@ def automation_on() -> bool:
     return value == "on"
 
 
+TRACK_RECORD_MARGIN = 0.05  # how far the live AUC may fall below the test AUC before the check warns
+
+
+def track_record_margin() -> float:
+    """``SMART_MONEY_TRACK_RECORD_MARGIN``: the ``track_record_degradation`` check's margin (README: Live
+    track record)."""
+    return _float("SMART_MONEY_TRACK_RECORD_MARGIN", TRACK_RECORD_MARGIN, 0.0, 0.5)
+
+
 def option_prints_path() -> str | None:
     """``SMART_MONEY_OPTION_PRINTS``: a Parquet/CSV file or folder of option prints to import instead of the
     simulated tape (README: Options flow)."""

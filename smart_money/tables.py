@@ -599,7 +599,143 @@ PREDICTIONS = TableSpec(
     partition_keys=("model_version", "month"),
 )
 
-MODEL_TABLES = (DATASET_SPLITS, EVALUATION_SCORES, MODEL_REGISTRY, PREDICTIONS)
+# ---- the live track record (README: Live track record) -----------------------------------------------------
+_REALIZED = "realized after the label window closed"
+
+PREDICTION_OUTCOMES = TableSpec(
+    "prediction_outcomes",
+    "one row per published prediction (model version × symbol × sample date) whose label window has closed",
+    (
+        Column(
+            "model_version", STRING, "the model version that published the prediction (never a later one)"
+        ),
+        SYMBOL,
+        Column("sample_date", DATE, "the sample date t the prediction is for"),
+        Column("probability", FLOAT, "the published calibrated probability of the label", **_PROBABILITY),
+        Column("conviction_score", FLOAT, "the published conviction_score", **_SCORE),
+        Column("predicted_conviction", STRING, "the published call", allowed=CONVICTIONS),
+        Column("confidence", STRING, "the published confidence", allowed=CONFIDENCE_LEVELS),
+        Column(
+            "baseline_probability",
+            FLOAT,
+            "the version's volatility-only baseline's calibrated probability on the same row",
+            **_PROBABILITY,
+        ),
+        Column(
+            "baseline_conviction",
+            STRING,
+            "the baseline's call: BULLISH when its probability is above the model's decision threshold",
+            allowed=CONVICTIONS,
+        ),
+        Column("label_definition", STRING, "the label definition the version predicts"),
+        Column("label", INT8, f"the version's own label, {_REALIZED}", allowed=BINARY),
+        Column("return_fwd", FLOAT, f"the forward return behind the label, {_REALIZED}", gt=-1),
+        Column("label_market_excess", INT8, f"the market-excess label, {_REALIZED}", True, allowed=BINARY),
+        Column("excess_return_fwd", FLOAT, "return_fwd minus the universe's equal-weighted mean", True),
+        Column("label_date", DATE, "the label's exit day"),
+        Column(
+            "in_sample",
+            BOOL,
+            "true when the sample date is inside the version's training and validation window (kept out of "
+            "the track record)",
+        ),
+        SOURCE,
+    ),
+    key=("model_version", "symbol", "sample_date"),
+)
+
+TRACK_RECORD = TableSpec(
+    "track_record",
+    "one row per model version × live sample month × scope (that month, or every live month up to it)",
+    (
+        Column("model_version", STRING, "the model version whose published predictions are scored"),
+        Column(
+            "scope",
+            STRING,
+            "month: that month alone; cumulative: every live month up to it",
+            allowed=("month", "cumulative"),
+        ),
+        Column("month", DATE, "the sample month (first day); for cumulative, the last month included"),
+        Column("months", INT64, "live sample months included", ge=1),
+        Column("rows", INT64, "scored predictions", ge=0),
+        Column("positive_share", FLOAT, "share of rows whose label is 1", True, **_PROBABILITY),
+        Column("auc", FLOAT, "ROC AUC of the published probability against the label", True, **_PROBABILITY),
+        Column("baseline_auc", FLOAT, "the baseline's AUC on the same rows", True, **_PROBABILITY),
+        Column(
+            "accuracy",
+            FLOAT,
+            "hit rate of every call (BULLISH and 1, or BEARISH and 0)",
+            True,
+            **_PROBABILITY,
+        ),
+        Column("baseline_accuracy", FLOAT, "hit rate of the baseline's calls", True, **_PROBABILITY),
+        Column("bullish_calls", INT64, "BULLISH calls", ge=0),
+        Column("hit_rate_bullish", FLOAT, "share of BULLISH calls whose label is 1", True, **_PROBABILITY),
+        Column("baseline_bullish_calls", INT64, "the baseline's BULLISH calls", ge=0),
+        Column(
+            "baseline_hit_rate_bullish",
+            FLOAT,
+            "share of the baseline's BULLISH calls whose label is 1",
+            True,
+            **_PROBABILITY,
+        ),
+        Column("high_calls", INT64, "HIGH-confidence calls", ge=0),
+        Column("hit_rate_high", FLOAT, "hit rate of the HIGH-confidence calls", True, **_PROBABILITY),
+        Column(
+            "baseline_hit_rate_high",
+            FLOAT,
+            "hit rate of the baseline's calls on the same HIGH rows",
+            True,
+            **_PROBABILITY,
+        ),
+        Column("brier", FLOAT, "Brier score of the published probability", True, **_PROBABILITY),
+        Column("baseline_brier", FLOAT, "the baseline's Brier score", True, **_PROBABILITY),
+        Column(
+            "rank_ic", FLOAT, "mean monthly Spearman correlation of the probability with return_fwd", True
+        ),
+        Column("baseline_rank_ic", FLOAT, "the baseline's mean monthly rank IC", True),
+        Column(
+            "decile_spread",
+            FLOAT,
+            "top-minus-bottom decile mean return_fwd (deciles within each month)",
+            True,
+        ),
+        Column("baseline_decile_spread", FLOAT, "the baseline's top-minus-bottom decile spread", True),
+        Column(
+            "auc_market_excess",
+            FLOAT,
+            "AUC of the probability against the market-excess label",
+            True,
+            **_PROBABILITY,
+        ),
+        Column(
+            "baseline_auc_market_excess",
+            FLOAT,
+            "the baseline's AUC against the market-excess label",
+            True,
+            **_PROBABILITY,
+        ),
+        Column(
+            "test_auc",
+            FLOAT,
+            "the version's test-segment AUC of the calibrated probability (reference)",
+            True,
+            **_PROBABILITY,
+        ),
+        SOURCE,
+    ),
+    key=("model_version", "scope", "month"),
+    partition_keys=(),
+)
+
+MODEL_TABLES = (
+    DATASET_SPLITS,
+    EVALUATION_SCORES,
+    MODEL_REGISTRY,
+    PREDICTIONS,
+    PREDICTION_OUTCOMES,
+    TRACK_RECORD,
+)
 
 # ---- serving -----------------------------------------------------------------------------------------------
 FEATURE_TOGGLE_AUDIT = TableSpec(

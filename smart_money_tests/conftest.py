@@ -6,6 +6,7 @@ import dagster as dg
 import pytest
 
 from smart_money_tests.markets import build_market
+from smart_money_tests.track_records import build_track_record_market
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +20,12 @@ def built_default_market(tmp_path_factory):
         shutil.copytree(market["data_dir"], root / "pristine_data", ignore=shutil.ignore_patterns("cache"))
         market["pristine_data_dir"] = root / "pristine_data"
         yield market
+
+
+@pytest.fixture(scope="session")
+def track_record_market(built_default_market, tmp_path_factory):
+    """The default market with nine months of published predictions scored (``track_records.py``)."""
+    with dg.instance_for_test() as instance:
+        yield build_track_record_market(
+            built_default_market, tmp_path_factory.mktemp("track_record"), instance
+        )

@@ -6,6 +6,12 @@ its labels' forward windows complete only now, and late filings land), and once 
 have been updated since the tick the model group follows: dataset splits, the retrained model, its report,
 the registry and the newest month's predictions. The automation sensor is off unless
 ``SMART_MONEY_AUTOMATION=on``; the Dagster daemon (``dagster dev``) evaluates it.
+
+The track record follows the predictions: ``prediction_outcomes`` for the latest two sample months (the
+month before the newest completes its labels at this tick) and then ``track_record`` with its degradation
+check. When that check fires, the sensor ``track_record_retrain`` requests the ``model`` job once per
+(serving version, newest live month): the model is retrained on the newest data, and ``model_registry``
+still promotes it only if it beats the volatility-only baseline. It runs with the same switch.
 """
 
 import datetime
@@ -13,8 +19,10 @@ import datetime
 import dagster as dg
 
 from smart_money import gates
+from smart_money.defs.jobs import MODEL_JOB
 from smart_money.defs.predictions import predictions
 from smart_money.defs.resources import SmartMoneySource
+from smart_money.defs.track_record import serving_degradation
 from smart_money.freshness import prediction_staleness
 from smart_money.modeling import registry
 from smart_money.warehouse import Warehouse
@@ -24,6 +32,7 @@ FRESHNESS_CRON = "0 7 * * *"
 REFRESHED_MONTHS = 2
 PREDICTIONS_FRESHNESS = "predictions_freshness"
 AUTOMATION_SENSOR = "smart_money_automation"
+RETRAIN_SENSOR = "track_record_retrain"
 
 
 def monthly_partitioned() -> dg.AutomationCondition:
@@ -93,6 +102,40 @@ def automation_sensor(running: bool) -> dg.AutomationConditionSensorDefinition:
         description="Evaluates the monthly on_cron conditions and the daily freshness check "
         "(README: Automation). Default off; SMART_MONEY_AUTOMATION=on starts it with the daemon.",
     )
+
+
+def retrain_request(warehouse: Warehouse, margin: float | None = None) -> dg.RunRequest | dg.SkipReason:
+    """A run of the ``model`` job when the serving model's live track record has degraded; the run key
+    (version and newest live month) makes the same evidence ask for one retrain only."""
+    verdict = serving_degradation(warehouse, margin)
+    if verdict is None or not verdict.degraded:
+        return dg.SkipReason(verdict.message if verdict else "no production model: nothing to judge")
+    return dg.RunRequest(
+        run_key=f"retrain-{verdict.version}-{verdict.months[-1]}",
+        job_name=MODEL_JOB,
+        tags={"smart_money/reason": verdict.message[:200]},
+    )
+
+
+def retrain_sensor(running: bool) -> dg.SensorDefinition:
+    status = dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
+
+    @dg.sensor(
+        name=RETRAIN_SENSOR,
+        job_name=MODEL_JOB,
+        default_status=status,
+        minimum_interval_seconds=3600,
+        description="Retrains (the model job) when the serving model's live track record degrades "
+        "(track_record_degradation); promotion still needs the model to beat the volatility baseline. "
+        "Default off; SMART_MONEY_AUTOMATION=on starts it.",
+    )
+    def track_record_retrain(context: dg.SensorEvaluationContext, warehouse: dg.ResourceParam[Warehouse]):
+        request = retrain_request(warehouse)
+        if isinstance(request, dg.RunRequest):
+            context.log.warning(f"{RETRAIN_SENSOR}: {request.tags['smart_money/reason']}")
+        return request
+
+    return track_record_retrain
 
 
 checks = [predictions_freshness]

@@ -33,11 +33,22 @@ features_job = dg.define_asset_job(
     description="Stage 3: features and labels for a range of sample months, with the no-look-ahead proof and "
     "the data gates.",
 )
+TRACK_RECORD_JOB = "track_record"
+TRACK_RECORD_ASSETS = dg.AssetSelection.assets("prediction_outcomes", "track_record")
 model_job = dg.define_asset_job(
     MODEL_JOB,
-    selection=dg.AssetSelection.groups("model") | dg.AssetSelection.assets(OPTIONS_FLOW_EVALUATION),
+    selection=(dg.AssetSelection.groups("model") - TRACK_RECORD_ASSETS)
+    | dg.AssetSelection.assets(OPTIONS_FLOW_EVALUATION),
     description="Stage 4: splits, the model and its baselines, the evaluation report (with the options-flow "
     "evaluation), the registry with the promotion check, and predictions.",
 )
 
-jobs = [raw_job, options_flow_job, features_job, model_job]
+track_record_job = dg.define_asset_job(
+    TRACK_RECORD_JOB,
+    selection=TRACK_RECORD_ASSETS,
+    partitions_def=monthly_partitions,
+    description="The live track record: the published predictions of a range of sample months scored "
+    "against their labels (prediction_outcomes), then the track record and its degradation check.",
+)
+
+jobs = [raw_job, options_flow_job, features_job, model_job, track_record_job]

@@ -18,13 +18,13 @@ from fastapi.staticfiles import StaticFiles
 from smart_money import settings
 from smart_money.serve import errors
 from smart_money.serve.limits import BodyLimit
-from smart_money.serve.routers import admin, docs, page, predictions, status, symbols
+from smart_money.serve.routers import admin, docs, page, predictions, status, symbols, track_record
 from smart_money.serve.store import PredictionService
 from smart_money.serve.toggles import ToggleStore
 from smart_money.warehouse import Warehouse
 
 # the API's routers, in the order their routes are matched (README: Serving); the docs pages add themselves
-ROUTERS = (predictions, status, symbols, admin, page)
+ROUTERS = (predictions, status, symbols, admin, page, track_record)
 
 
 def create_app(

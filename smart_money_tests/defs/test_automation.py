@@ -4,6 +4,7 @@ the stale-predictions check."""
 import datetime
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,6 +35,7 @@ PARTITIONED = [
 ]
 MODEL_GROUP = ["dataset_splits", "smart_money_model", "evaluation_report", "model_registry", "predictions"]
 MONTHLY_JOBS = (jobs.RAW_JOB, jobs.OPTIONS_FLOW_JOB, jobs.FEATURES_JOB)
+TRACK_RECORD = ["prediction_outcomes", "track_record"]
 
 
 def _requested(result, keys) -> dict[str, set[str]]:
@@ -93,6 +95,17 @@ def test_monthly_automation_refreshes_the_newest_months_then_retrains_and_predic
 
         after = evaluate(datetime.datetime(2025, 1, 2, 6, 30, tzinfo=UTC), settle.cursor)
         assert _requested(after, keys) == {}  # handled until the next tick
+        # the track record follows the new predictions: the latest two sample months are scored
+        scored = _requested(after, TRACK_RECORD)
+        assert scored == {"prediction_outcomes": {"2024-11-01", "2024-12-01"}}, scored
+        stage = cli.Stage(jobs.TRACK_RECORD_JOB, *months)
+        scoring = cli.run_stage(stage, defs, instance, "WARNING")
+        assert scoring.success
+        outcomes = {e.asset_key.to_user_string(): e for e in scoring.get_asset_materialization_events()}
+        # the build's model files were not copied here: its predictions are left out, and it says so
+        assert "left out" in outcomes["prediction_outcomes"].materialization.metadata["months"].value
+        settled = evaluate(datetime.datetime(2025, 1, 2, 6, 35, tzinfo=UTC), after.cursor)
+        assert _requested(settled, TRACK_RECORD) == {}  # track_record ran in the same job
 
     registry = warehouse.read_keyed("model_registry")
     assert len(registry) == len(before) + 1  # retrained and registered
@@ -171,3 +184,34 @@ def test_the_automation_sensor_is_off_unless_asked(monkeypatch):
     assert sensor().default_status == dg.DefaultSensorStatus.STOPPED
     monkeypatch.setenv("SMART_MONEY_AUTOMATION", "on")
     assert sensor().default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_a_degraded_track_record_requests_one_retrain_and_an_honest_one_none(track_record_market):
+    """The sensor asks for the model job (promotion still needs the volatility baseline beaten) when the
+    serving model's last live months degrade; the run key makes the same evidence ask once."""
+    warehouse, defs = track_record_market["warehouse"], track_record_market["defs"]
+    sensor = {s.name: s for s in defs.sensors}[automation.RETRAIN_SENSOR]
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    resources = {"warehouse": track_record_market["resource"]}
+    honest = sensor(dg.build_sensor_context(instance=track_record_market["instance"], resources=resources))
+    assert isinstance(honest, dg.SkipReason) and "within 0.05 of its test AUC" in honest.skip_message
+    outcomes = warehouse.read_months("prediction_outcomes")
+    months = list(outcomes["sample_date"].dt.to_period("M").dt.to_timestamp().unique())
+    rng = np.random.default_rng(3)
+    shuffled = outcomes.assign(
+        label=outcomes.groupby("sample_date")["label"].transform(lambda s: rng.permutation(s.to_numpy()))
+    )
+    warehouse.write_months("prediction_outcomes", shuffled, months, "sample_date")
+    try:
+        request = sensor(
+            dg.build_sensor_context(instance=track_record_market["instance"], resources=resources)
+        )
+        again = automation.retrain_request(warehouse)
+    finally:
+        warehouse.write_months("prediction_outcomes", outcomes, months, "sample_date")
+    assert isinstance(request, dg.RunRequest) and request.job_name == jobs.MODEL_JOB
+    assert request.run_key == f"retrain-{track_record_market['version']}-2024-12" == again.run_key
+    assert "below its test AUC" in request.tags["smart_money/reason"]
+    # the requested job retrains and registers: model_registry and its blocking promotion check run in it
+    selected = jobs.model_job.selection.resolve(defs.resolve_asset_graph())
+    assert {dg.AssetKey("smart_money_model"), dg.AssetKey("model_registry")} <= selected

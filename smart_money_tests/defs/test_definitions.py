@@ -32,14 +32,23 @@ EXPECTED = {
     "evaluation_report": ("model", {"smart_money_model", "options_flow_evaluation"}),
     "model_registry": ("model", {"evaluation_report"}),
     "predictions": ("model", {"model_registry", "features"}),
+    "prediction_outcomes": ("model", {"predictions", "labels", "features"}),
+    "track_record": ("model", {"prediction_outcomes"}),
     "raw_option_prints": ("options_flow", {"universe"}),
     "synthetic_flow_truth": ("options_flow", {"universe"}),
     "raw_corporate_events": ("options_flow", {"universe"}),
     "smart_money_events": ("options_flow", {"raw_option_prints", "raw_corporate_events"}),
     "options_flow_evaluation": ("options_flow", {"smart_money_events", "synthetic_flow_truth"}),
 }
-TABLE_ASSETS_UNPARTITIONED = {"dataset_splits", "evaluation_report", "model_registry", "predictions"}
+TABLE_ASSETS_UNPARTITIONED = {
+    "dataset_splits",
+    "evaluation_report",
+    "model_registry",
+    "predictions",
+    "track_record",
+}
 UNPARTITIONED_OUTSIDE_MODEL = {"options_flow_evaluation"}
+MODEL_PARTITIONED = {"prediction_outcomes"}  # scored by sample month, once its labels are complete
 EXPECTED_CHECKS = {
     "universe": {"universe_schema"},
     "synthetic_truth": {"synthetic_truth_schema"},
@@ -64,10 +73,15 @@ EXPECTED_CHECKS = {
     "dataset_splits": {"dataset_splits_embargo"},
     "model_registry": {"model_registry_promotion"},
     "predictions": {"predictions_freshness"},
+    "track_record": {"track_record_degradation"},
     "smart_money_events": {"smart_money_events_schema", "smart_money_events_integrity"},
 }
 # a warning about age, or about how much 13F value mapped to symbols, must not stop a run
-NON_BLOCKING_CHECKS = {"predictions_freshness", "raw_institutional_holdings_value_mapped"}
+NON_BLOCKING_CHECKS = {
+    "predictions_freshness",
+    "raw_institutional_holdings_value_mapped",
+    "track_record_degradation",
+}
 # Edges that carry an artifact (the asset's output, loaded as the downstream's input), not only an order.
 DATA_EDGES = {
     ("dataset_splits", "smart_money_model"),
@@ -101,6 +115,7 @@ EXPECTED_JOBS = {
         "model_registry",
         "predictions",
     },
+    "track_record": {"prediction_outcomes", "track_record"},
 }
 
 
@@ -173,7 +188,7 @@ def test_every_table_asset_says_what_a_row_is_and_data_assets_are_partitioned_mo
         if name in UNPARTITIONED_OUTSIDE_MODEL:
             assert node.partitions_def is None and "one row per" not in (node.description or ""), name
             continue
-        if node.group_name == "model":
+        if node.group_name == "model" and name not in MODEL_PARTITIONED:
             assert node.partitions_def is None, name  # trained and evaluated over the whole sample window
             if name in TABLE_ASSETS_UNPARTITIONED:
                 assert "one row per" in (node.description or "").lower(), name
