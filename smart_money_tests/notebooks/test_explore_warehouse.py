@@ -4,9 +4,16 @@ drawn."""
 
 import io
 import json
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
+import httpx
 import nbformat
 import pandas as pd
 from nbclient import NotebookClient
@@ -111,3 +118,57 @@ def test_the_notebook_runs_and_shows_every_section(built_default_market, monkeyp
     # the notebook released its read-only connection: a writer can lock the catalog again
     with duckdb.connect(str(Warehouse(data_dir).catalog_path)) as writer:
         writer.execute("select 1")
+
+
+def test_make_notebook_serves_the_notebook_in_jupyterlab(tmp_path):
+    """`make notebook` runs JupyterLab from the environment's dev extra on the notebook: the server it starts
+    answers with JupyterLab and the notebook's contents."""
+    root = NOTEBOOK.parents[1]
+    bin_dir = Path(sys.executable).parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "notebook-test"
+    args = f"--no-browser --port={port} --IdentityProvider.token={token}"
+    # the command `make notebook` runs, with this environment's bin folder and without reinstalling it
+    command = subprocess.run(
+        ["make", "-s", "-n", "-o", ".venv/.installed", "notebook", f"BIN={bin_dir}", f"NOTEBOOK_ARGS={args}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    as_root = "--allow-root " if os.geteuid() == 0 else ""  # Jupyter refuses root without it
+    assert command == f"{bin_dir}/jupyter lab {as_root}{args} notebooks/explore_warehouse.ipynb"
+    environment = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+    }
+    server = subprocess.Popen(
+        shlex.split(command), cwd=root, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            try:
+                lab = httpx.get(f"{base}/lab?token={token}", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "JupyterLab did not answer within 60 s"
+                time.sleep(0.5)
+        assert lab.status_code == 200 and "JupyterLab" in lab.text
+        auth = {"Authorization": f"token {token}"}
+        # given a file, JupyterLab serves its folder and opens the file
+        contents = httpx.get(f"{base}/api/contents/{NOTEBOOK.name}", headers=auth)
+        assert contents.status_code == 200
+        first = contents.json()["content"]["cells"][0]["source"]
+        assert first.startswith("# Explore the smart-money warehouse")
+        kernels = httpx.get(f"{base}/api/kernelspecs", headers=auth, timeout=10)
+        assert "python3" in kernels.json()["kernelspecs"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
