@@ -76,8 +76,8 @@ def calibration(frame: pd.DataFrame, largest: int = 3) -> list[dict]:
     """Reliability of the profile probabilities: every (event, profile) pair binned by probability, with the
     share of pairs that are hits. A hit counts as precision does: the event truly is that profile, or it is a
     trap whose correct reading is that profile (``COUNTS_AS``). Each bin also says how many distinct events
-    it holds and which (profile, truth) pairs make up most of its misses, so a reader can see what a gap
-    between predicted and observed is made of."""
+    it holds and, in words, which (profile, truth) pairs make up most of its misses, so a reader can see
+    what a gap between predicted and observed is made of."""
     credited = frame["truth"].replace(COUNTS_AS).to_numpy()
     pairs = pd.concat(
         [
@@ -113,13 +113,13 @@ def calibration(frame: pd.DataFrame, largest: int = 3) -> list[dict]:
             "hits": int(r.hits),
             "mean_probability": round(float(r.mean_probability), 4),
             "observed_rate": round(float(r.observed_rate), 4),
-            "largest_misses": [
-                {"profile": m.profile, "truth": m.truth, "pairs": int(m.pairs)}
+            "largest_misses": ", ".join(
+                f"{m.profile} on {m.truth} events ({m.pairs:,})"
                 for m in misses[misses["bin"] == b]
                 .sort_values(["pairs", "profile", "truth"], ascending=[False, True, True])
                 .head(largest)
                 .itertuples()
-            ],
+            ),
         }
         for b, r in table.iterrows()
     ]

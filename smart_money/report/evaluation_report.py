@@ -276,13 +276,9 @@ def bin_comment(entry: dict) -> str:
             f" Every pair here is below the {flow_profiles.PRIMARY_THRESHOLD:.1f} an event's call needs, so "
             "none of them decides a call."
         )
-    misses = entry.get("largest_misses") or []
+    misses = entry.get("largest_misses")
     if misses and hits < pairs:
-        text += (
-            " Most misses: "
-            + ", ".join(f"{m['profile']} on {m['truth']} events ({m['pairs']:,})" for m in misses)
-            + "."
-        )
+        text += f" Most misses: {misses}."
     return text
 
 

@@ -28,7 +28,9 @@ CURVES = (
 )
 
 
-WIDTH = 10.0  # inches: 1,200 px at DPI (about 1,050 once cropped to the drawing), shown at the report page's full width (1,000 px)
+# inches: 1,200 px at DPI, about 1,050 once cropped to the drawing; the report shows each plot at its page's
+# full width (1,000 px), so none is ever upscaled
+WIDTH = 10.0
 DPI = 120
 LEGEND_SIZE = 12  # points
 FONT_SIZE = 12  # points: axis labels and tick labels
