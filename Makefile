@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test ui lint bench clean browser serve
+.PHONY: run test ui lint bench clean browser serve notebook
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -38,6 +38,14 @@ test: $(STAMP) browser
 ## serve: the prediction API and web page on http://127.0.0.1:8000 (README: Serving)
 serve: $(STAMP)
 	$(BIN)/smart-money serve
+
+## notebook: JupyterLab (dev extra) on notebooks/explore_warehouse.ipynb, after `make run` (README: Notebook)
+NOTEBOOK := notebooks/explore_warehouse.ipynb
+NOTEBOOK_ARGS ?=
+# Jupyter refuses to run as root unless told to (containers often run as root)
+NOTEBOOK_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+notebook: $(STAMP)
+	$(BIN)/jupyter lab $(NOTEBOOK_ROOT) $(NOTEBOOK_ARGS) $(NOTEBOOK)
 
 ## ui: the Dagster UI over the same DAGSTER_HOME (http://127.0.0.1:3000)
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml

@@ -72,30 +72,54 @@ def evaluate(scored: pd.DataFrame, truth_by_event: pd.Series) -> dict:
     }
 
 
-def calibration(frame: pd.DataFrame) -> list[dict]:
+def calibration(frame: pd.DataFrame, largest: int = 3) -> list[dict]:
     """Reliability of the profile probabilities: every (event, profile) pair binned by probability, with the
-    share of pairs whose event truly is that profile."""
-    rows = []
-    for profile in PROFILES:
-        rows.append(
+    share of pairs that are hits. A hit counts as precision does: the event truly is that profile, or it is a
+    trap whose correct reading is that profile (``COUNTS_AS``). Each bin also says how many distinct events
+    it holds and, in words, which (profile, truth) pairs make up most of its misses, so a reader can see
+    what a gap between predicted and observed is made of."""
+    credited = frame["truth"].replace(COUNTS_AS).to_numpy()
+    pairs = pd.concat(
+        [
             pd.DataFrame(
                 {
+                    "event_id": frame.index.to_numpy(),
+                    "profile": profile,
+                    "truth": frame["truth"].to_numpy(),
                     "p": frame[f"{profile}_probability"].to_numpy(),
-                    "hit": (frame["truth"] == profile).to_numpy(),
+                    "hit": credited == profile,
                 }
             )
-        )
-    pairs = pd.concat(rows, ignore_index=True)
-    pairs["bin"] = pd.cut(pairs["p"], CALIBRATION_BINS, right=False)
-    table = pairs.groupby("bin", observed=True).agg(
-        pairs=("p", "size"), mean_probability=("p", "mean"), observed_rate=("hit", "mean")
+            for profile in PROFILES
+        ],
+        ignore_index=True,
     )
+    pairs["bin"] = pd.cut(pairs["p"], CALIBRATION_BINS, right=False)
+    grouped = pairs.groupby("bin", observed=True)
+    table = grouped.agg(
+        pairs=("p", "size"),
+        events=("event_id", "nunique"),
+        hits=("hit", "sum"),
+        mean_probability=("p", "mean"),
+        observed_rate=("hit", "mean"),
+    )
+    misses = pairs[~pairs["hit"]].groupby(["bin", "profile", "truth"], observed=True).size()
+    misses = misses.rename("pairs").reset_index()
     return [
         {
             "bin": str(b),
             "pairs": int(r.pairs),
+            "events": int(r.events),
+            "hits": int(r.hits),
             "mean_probability": round(float(r.mean_probability), 4),
             "observed_rate": round(float(r.observed_rate), 4),
+            "largest_misses": ", ".join(
+                f"{m.profile} on {m.truth} events ({m.pairs:,})"
+                for m in misses[misses["bin"] == b]
+                .sort_values(["pairs", "profile", "truth"], ascending=[False, True, True])
+                .head(largest)
+                .itertuples()
+            ),
         }
         for b, r in table.iterrows()
     ]

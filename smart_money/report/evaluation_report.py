@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from smart_money.modeling import evaluation
+from smart_money.options_flow import evaluation as flow_evaluation
+from smart_money.options_flow import profiles as flow_profiles
 from smart_money.report import plots
 
 MODELS = (
@@ -76,9 +78,15 @@ def headline_markdown(metrics: dict, version: str, status: str) -> str:
     return "\n".join(lines)
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+def _table(header: list[str], rows: list[list[str]], left: tuple[int, ...] = ()) -> str:
+    """An HTML table, numbers right-aligned; the ``left`` columns (sentences) left-aligned."""
+
+    def cell(tag: str, i: int, value) -> str:
+        align = ' class="text"' if i in left else ""
+        return f"<{tag}{align}>{html.escape(str(value))}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -181,28 +189,190 @@ def render(
     return Report(html=page, headline_markdown=headline_markdown(metrics, version, status), plots=figures)
 
 
+# A calibration bin with fewer (event, profile) pairs than this is flagged as too small to judge: its 95%
+# interval is wider than about ±0.18 around an observed rate of one half.
+MIN_BIN_PAIRS = 30
+
+
+def wilson_interval(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a binomial rate (defined at 0 and n hits, unlike the normal one)."""
+    if n == 0:
+        return float("nan"), float("nan")
+    rate = hits / n
+    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _bin_edges(label: str) -> tuple[float, float]:
+    low, high = label.strip("[]()").split(",")
+    return float(low), float(high)
+
+
+def bin_label(label: str) -> str:
+    """``[0.8, 1.0)`` as the evaluation names its last bin (whose upper edge lies just above 1) reads
+    ``[0.8, 1.0]``: a probability of exactly 1 is in it."""
+    low, high = _bin_edges(label)
+    return f"[{low:.1f}, 1.0]" if high >= 1.0 else f"[{low:.1f}, {high:.1f})"
+
+
+def profile_counts(result: dict) -> list[dict]:
+    """Per profile, the counts behind precision and recall, from the confusion matrix (rows: the events'
+    truth, columns: the rules' call): a call is right when the event is that profile or a trap whose
+    correct reading is that profile (``COUNTS_AS``: a retail frenzy called ``retail_whale``)."""
+    confusion = result["confusion"]
+    rows = []
+    for profile in result["per_profile"]:
+        called = sum(row.get(profile, 0) for row in confusion.values())
+        found = confusion.get(profile, {}).get(profile, 0)
+        credited = {
+            trap: confusion.get(trap, {}).get(profile, 0)
+            for trap, reading in flow_evaluation.COUNTS_AS.items()
+            if reading == profile and confusion.get(trap, {}).get(profile, 0)
+        }
+        rows.append(
+            {
+                "profile": profile,
+                "events": result["per_profile"][profile]["events"],
+                "called": called,
+                "right": found + sum(credited.values()),
+                "credited": credited,
+                "found": found,
+                "precision": result["per_profile"][profile]["precision"],
+                "recall": result["per_profile"][profile]["recall"],
+            }
+        )
+    return rows
+
+
+def bin_comment(entry: dict) -> str:
+    """One plain sentence on a calibration bin: too small to judge, the missing-evidence cap, or how the
+    observed rate compares with the mean probability (95% interval), and what most of its misses are."""
+    pairs = entry["pairs"]
+    hits = entry.get("hits", round(entry["observed_rate"] * pairs))
+    mean = entry["mean_probability"]
+    low_edge, high_edge = _bin_edges(entry["bin"])
+    if pairs < MIN_BIN_PAIRS:
+        return f"Too small to judge: {pairs} pairs (fewer than {MIN_BIN_PAIRS})."
+    low, high = wilson_interval(hits, pairs)
+    interval = f"observed {hits / pairs:.4f}, 95% interval {low:.4f}–{high:.4f}"
+    if (
+        low_edge <= flow_profiles.MISSING_REQUIRED_CAP < high_edge
+        and abs(mean - flow_profiles.MISSING_REQUIRED_CAP) < 0.005
+    ):
+        text = (
+            f"Almost every pair sits at the {flow_profiles.MISSING_REQUIRED_CAP:.1f} cap for missing "
+            f"required evidence ({interval}): the cap is a ceiling that says 'not this profile', not a "
+            f"{flow_profiles.MISSING_REQUIRED_CAP:.0%} chance."
+        )
+    elif low <= mean <= high:
+        text = f"Consistent with the mean probability {mean:.4f} ({interval})."
+    elif mean > high:
+        text = f"Overconfident: mean probability {mean:.4f} against {interval}."
+    else:
+        text = f"Underconfident: mean probability {mean:.4f} against {interval}."
+    if high_edge <= flow_profiles.PRIMARY_THRESHOLD:
+        text += (
+            f" Every pair here is below the {flow_profiles.PRIMARY_THRESHOLD:.1f} an event's call needs, so "
+            "none of them decides a call."
+        )
+    misses = entry.get("largest_misses")
+    if misses and hits < pairs:
+        text += f" Most misses: {misses}."
+    return text
+
+
 def _options_flow(result: dict) -> str:
-    """The options-flow rules against the simulated truth (``options_flow_evaluation``)."""
+    """The options-flow rules against the simulated truth (``options_flow_evaluation``): how events are
+    scored, the counts behind every rate, and a comment on each calibration bin."""
+    counts = profile_counts(result)
     profiles = [
-        [name, str(v["events"]), str(v["predicted"]), _fmt(v["precision"]), _fmt(v["recall"])]
-        for name, v in result["per_profile"].items()
+        [
+            c["profile"],
+            f"{c['events']:,}",
+            f"{c['called']:,}",
+            f"{c['right']:,}"
+            + (
+                " (" + ", ".join(f"{n:,} {trap}" for trap, n in c["credited"].items()) + ")"
+                if c["credited"]
+                else ""
+            ),
+            _fmt(c["precision"], 3),
+            f"{c['found']:,}",
+            _fmt(c["recall"], 3),
+        ]
+        for c in counts
     ]
+    credited_text = "; ".join(
+        f"{c['profile']}: {c['called']:,} calls = {c['found']:,} {c['profile']} events + "
+        + " + ".join(f"{n:,} {trap} events" for trap, n in c["credited"].items())
+        + f"; {c['right']:,} of them right, so precision {_fmt(c['precision'], 3)}, while recall counts "
+        f"only the {c['events']:,} {c['profile']} events"
+        for c in counts
+        if c["credited"]
+    )
+    credited_rules = ", ".join(
+        f"a {trap.replace('_', ' ')} (a trap) called <code>{reading}</code>"
+        for trap, reading in flow_evaluation.COUNTS_AS.items()
+    )
     traps = [
-        [name, str(v["events"]), _fmt(v["false_positive_rate"]), ", ".join(v["forbidden"])]
+        [name, f"{v['events']:,}", _fmt(v["false_positive_rate"], 3), ", ".join(v["forbidden"])]
         for name, v in result["traps"].items()
     ]
-    calibration = [
-        [c["bin"], str(c["pairs"]), _fmt(c["mean_probability"]), _fmt(c["observed_rate"])]
-        for c in result["calibration"]
-    ]
+    calibration = []
+    for c in result["calibration"]:
+        hits = c.get("hits", round(c["observed_rate"] * c["pairs"]))
+        calibration.append(
+            [
+                bin_label(c["bin"]),
+                f"{c['pairs']:,}",
+                f"{c['events']:,}" if "events" in c else "n/a",
+                f"{hits:,}",
+                _fmt(c["mean_probability"]),
+                _fmt(c["observed_rate"]),
+                bin_comment(c),
+            ]
+        )
+    scoring = (
+        "<p><b>How events are scored.</b> Each parent event's truth is the majority truth of its member "
+        "prints in the simulated tape's hidden labels (<code>synthetic_flow_truth</code>), which the rules "
+        "never read. The rules' call is the event's primary profile, or <i>abstain</i>. "
+        "<b>precision</b> = right calls / calls of that profile, where a call is right when the event "
+        f"truly is that profile, and also for {credited_rules}: short-dated out-of-the-money call frenzies "
+        "in small lots are retail flow, which is what that profile names; only an institutional reading of "
+        "them is a false positive. <b>recall</b> = events of that profile it found / events of that "
+        "profile, so the credited traps are in the calls and the right calls, never in the events. "
+        + (f"Hence {credited_text}." if credited_text else "")
+        + "</p>"
+    )
     return (
-        f"<p>{result['events']} parent events of option prints; abstention rate "
-        f"{_fmt(result['abstention_rate'])} (background flow abstains). Rules first: no training; the "
-        "truth is the simulated tape's hidden labels, which the rules never read.</p>"
-        + _table(["profile", "events", "called", "precision", "recall"], profiles)
+        f"<p>{result['events']:,} parent events of option prints; abstention rate "
+        f"{_fmt(result['abstention_rate'])} (background flow abstains). Rules first: no training.</p>"
+        + scoring
+        + _table(
+            [
+                "profile",
+                "events (truth)",
+                "calls",
+                "right calls (credited traps)",
+                "precision",
+                "events found",
+                "recall",
+            ],
+            profiles,
+        )
         + _table(["trap", "events", "false-positive rate", "must not be called"], traps)
-        + "<p>Calibration of the profile probabilities (every event × profile pair):</p>"
-        + _table(["probability bin", "pairs", "mean probability", "observed rate"], calibration)
+        + "<p><b>Calibration of the profile probabilities.</b> Every event gives one (event, profile) pair "
+        "per profile, binned by that profile's probability; a pair is a hit when its event counts as that "
+        "profile under the same rule as precision. A probability is the share of the profile's evidence "
+        "present (times its guards), not a frequency fitted to outcomes: a gap below the call threshold "
+        f"({flow_profiles.PRIMARY_THRESHOLD:.1f}) says the evidence is partial, a gap above it would mean "
+        f"wrong calls. A bin with fewer than {MIN_BIN_PAIRS} pairs is too small to judge.</p>"
+        + _table(
+            ["probability bin", "pairs", "events", "hits", "mean probability", "observed rate", "comment"],
+            calibration,
+            left=(6,),
+        )
     )
 
 
@@ -406,10 +576,10 @@ _PAGE = """<!DOCTYPE html>
 body {{ font-family: system-ui, sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }}
 table {{ border-collapse: collapse; margin: 0.8em 0; font-size: 0.85em; }}
 th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; }}
-th {{ background: #f3f3f3; }} td:first-child, th:first-child {{ text-align: left; }}
+th {{ background: #f3f3f3; }} td:first-child, th:first-child, .text {{ text-align: left; }}
 .banner {{ background: #fff3cd; border: 1px solid #e0c36b; padding: 0.6em; }}
 .leaky {{ background: #f8d7da; border-color: #d9534f; }}
-img {{ max-width: 100%; margin: 0.5em 0; }}
+img {{ display: block; width: 100%; height: auto; margin: 0.5em 0; }}
 </style></head>
 <body>
 {body}
