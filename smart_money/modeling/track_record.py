@@ -382,13 +382,10 @@ def degradation(
 def auc_figure(record: pd.DataFrame, version: str | None = None):
     """AUC over time per live month (and cumulative) beside the baseline, with the test AUC as a reference
     line; a notebook cell or the asset's metadata shows it. ``version`` defaults to every version."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    from matplotlib import pyplot as plt  # the caller's backend: inline in a notebook, Agg in a run
 
     frame = record if version is None else record[record["model_version"] == version]
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig, ax = plt.subplots(figsize=(10, 4.2), layout="constrained")
     for name, part in frame.groupby("model_version", sort=True):
         month = part[part["scope"] == MONTH].sort_values("month")
         cumulative = part[part["scope"] == CUMULATIVE].sort_values("month")
@@ -403,8 +400,7 @@ def auc_figure(record: pd.DataFrame, version: str | None = None):
     ax.axhline(0.5, color="red", lw=0.6, alpha=0.5)
     ax.set_ylabel("AUC (realized)")
     ax.set_title("Live track record: AUC of published predictions by sample month")
-    if len(frame):
-        ax.legend(fontsize=7, loc="best")
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    if len(frame):  # below the axes: a legend never covers a point
+        fig.legend(loc="outside lower center", ncols=3, fontsize=11, frameon=False)
+    ax.tick_params(axis="x", labelrotation=30)
     return fig

@@ -22,7 +22,8 @@ from smart_money.warehouse import Warehouse
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "explore_warehouse.ipynb"
 # Every figure the notebook draws, by the name it keeps it under.
-FIGURES = ("features_fig", "balance_fig", "insider_fig", "decile_fig")
+FIGURES = ("features_fig", "balance_fig", "insider_fig", "decile_fig", "track_fig")
+BAR_CHARTS = FIGURES[:4]
 MIN_LEGEND_POINTS = 11
 
 # Run in the notebook's kernel after its last cell: for every legend of every figure, the bars and line
@@ -75,8 +76,9 @@ def _deciles(scores: pd.DataFrame, score: str) -> pd.DataFrame:
     return test.groupby("decile").agg(hit_rate=("label", "mean"), rows=("label", "size"))
 
 
-def test_the_notebook_runs_and_shows_every_section(built_default_market, monkeypatch):
-    data_dir = built_default_market["data_dir"]
+def test_the_notebook_runs_and_shows_every_section(track_record_market, monkeypatch):
+    built_default_market = track_record_market["market"]
+    data_dir = track_record_market["data_dir"]
     monkeypatch.setenv("SMART_MONEY_DATA_DIR", str(data_dir))
     monkeypatch.delenv("SMART_MONEY_NOTEBOOK_SYMBOL", raising=False)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
@@ -90,7 +92,7 @@ def test_the_notebook_runs_and_shows_every_section(built_default_market, monkeyp
     outputs = [o for c in cells for o in c.outputs]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     text = "\n".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
-    assert len(images) == 4  # feature histograms, label balance, one symbol's insiders, deciles
+    assert len(images) == 5  # feature histograms, label balance, one symbol's insiders, deciles, track record
     assert "SYNTHETIC DATA" in text
     assert "partitions verified (SHA-256)" in text
     assert "predictions with a known outcome" in text and "insider trades" in text
@@ -99,11 +101,14 @@ def test_the_notebook_runs_and_shows_every_section(built_default_market, monkeyp
     lines = "".join(o.get("text", "") for o in probe.outputs).splitlines()
     layout = json.loads(next(line for line in lines if line.startswith("LAYOUT "))[len("LAYOUT ") :])
     assert layout["insider_fig"]["legends"] == 1 and layout["decile_fig"]["legends"] == 1
+    assert layout["track_fig"]["legends"] == 1 and layout["track_fig"]["lines"] >= 3
+    live = track_record_market["warehouse"].query("select * from prediction_outcomes where not in_sample")
+    assert f"live track record: {len(live):,} scored predictions" in text
     for name, figure in layout.items():
         assert figure["covered"] == [], f"{name}: the legend covers {figure['covered']}"
         assert all(size >= MIN_LEGEND_POINTS for size in figure["font_sizes"]), (name, figure["font_sizes"])
     # the check saw the data it guards: bars in every bar chart, the price line in the insider chart
-    assert min(layout[n]["bars"] for n in FIGURES) > 0 and layout["insider_fig"]["lines"] >= 1
+    assert min(layout[n]["bars"] for n in BAR_CHARTS) > 0 and layout["insider_fig"]["lines"] >= 1
 
     # deciles of the uncalibrated score within each month, not of the calibrated probability
     shown = pd.read_json(io.StringIO(next(line for line in lines if line.startswith("DECILES "))[8:]))

@@ -5,7 +5,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from smart_money_tests.serve.conftest import RunningServer, copy_warehouse
-from smart_money_tests.serve.test_page import _wait, browser  # noqa: F401 (the module's browser fixture)
+from smart_money_tests.serve.test_page import _wait
 from smart_money_tests.track_records import PUBLISHED_MONTHS
 
 
