@@ -62,12 +62,21 @@ EXPECTED_CHECKS = {
     },
     "labels": {"labels_schema", "labels_completeness", "labels_balance"},
     "dataset_splits": {"dataset_splits_embargo"},
+    "smart_money_model": {"smart_money_model_artifact"},
+    "evaluation_report": {"evaluation_report_complete"},
+    "options_flow_evaluation": {"options_flow_evaluation_consistent"},
     "model_registry": {"model_registry_promotion"},
     "predictions": {"predictions_freshness"},
     "smart_money_events": {"smart_money_events_schema", "smart_money_events_integrity"},
 }
 # a warning about age, or about how much 13F value mapped to symbols, must not stop a run
-NON_BLOCKING_CHECKS = {"predictions_freshness", "raw_institutional_holdings_value_mapped"}
+NON_BLOCKING_CHECKS = {
+    "predictions_freshness",
+    "raw_institutional_holdings_value_mapped",
+    "features_missing_data",
+}
+# checks whose failure is only ever a warning: their descriptions must say so
+WARNING_CHECKS = {"raw_institutional_holdings_value_mapped", "features_missing_data"}
 # Edges that carry an artifact (the asset's output, loaded as the downstream's input), not only an order.
 DATA_EDGES = {
     ("dataset_splits", "smart_money_model"),
@@ -196,3 +205,32 @@ def test_every_asset_is_automated_monthly_and_the_sensor_is_declared():
         assert "0 6 2 * *" in condition.get_label(), (key, condition.get_label())
     sensors = {s.name: s for s in defs.sensors}
     assert isinstance(sensors["smart_money_automation"], dg.AutomationConditionSensorDefinition)
+
+
+def _check_specs() -> list[dg.AssetCheckSpec]:
+    attached = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
+    return [spec for d in [*defs.asset_checks, *attached] for spec in d.check_specs]
+
+
+def test_every_asset_has_a_check_and_warnings_say_they_do_not_block():
+    specs = _check_specs()
+    checked = {spec.asset_key for spec in specs}
+    unchecked = sorted(k.to_user_string() for k in _graph().get_all_asset_keys() if k not in checked)
+    assert unchecked == []
+    for spec in specs:
+        assert spec.description, spec.name
+        if spec.name in WARNING_CHECKS:
+            assert "warning: does not block" in spec.description, spec.name
+            assert not spec.blocking, spec.name
+
+
+def test_partitions_end_where_the_source_ends_and_samples_cover_the_sample_months():
+    graph = _graph()
+    expected = {"raw": ("2019-01-01", "2025-01-01", 73)}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.partitions_def is None:
+            continue
+        keys = node.partitions_def.get_partition_keys()
+        first, last, count = expected.get(node.group_name, ("2022-01-01", "2024-12-01", 36))
+        assert (keys[0], keys[-1], len(keys)) == (first, last, count), key
