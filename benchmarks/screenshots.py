@@ -11,9 +11,10 @@ in the build's audit log), drives Debian's chromium through chromedriver and sav
 
 - ``01_partitions.png``: raw_insider_trades' Partitions page, partition 2025-01 selected (its own row count);
 - ``02_events.png``: raw_insider_trades' Events page for 2025-01, each event with that month's row count;
-- ``03_catalog.png``: the asset catalog, every asset with its partitions and checks;
-- ``04_lineage.png``: the global lineage, partition health of every asset (none missing);
-- ``05_checks.png``: the features asset's checks, the warning shown as a warning;
+- ``03_catalog.png``: the asset catalog, every asset's status (partitioned ones: all materialized, 0 missing);
+- ``04_lineage_<group>.png``: each group's lineage (raw, options_flow, features, model), every node with
+  its asset checks and, when partitioned, its partitions 100% filled;
+- ``05_checks.png``: the features asset's checks, features_missing_data open: a warning that does not block;
 - ``06_page.png``: the web page with one prediction and its reasons;
 - ``07_docs.png``: the API docs at /docs.
 
@@ -119,9 +120,31 @@ def settle(driver: webdriver.Chrome, text: str | None = None, seconds: float = 6
     time.sleep(3)
 
 
-def shoot(driver: webdriver.Chrome, out: Path, name: str, url: str, text: str | None = None) -> Path:
+def dismiss_dialogs(driver: webdriver.Chrome) -> None:
+    """Close the Dagster UI's first-visit "Join the Dagster community" dialog, if it is open."""
+    for button in driver.find_elements("xpath", "//button[normalize-space()='Skip']"):
+        if button.is_displayed():
+            button.click()
+            time.sleep(1)
+
+
+def shoot(
+    driver: webdriver.Chrome,
+    out: Path,
+    name: str,
+    url: str,
+    text: str | None = None,
+    size: tuple[int, int] = (1600, 1100),
+    click: str | None = None,
+) -> Path:
+    """Open ``url`` in a window of ``size``, wait for ``text``, click the element showing ``click``, save."""
+    driver.set_window_size(*size)
     driver.get(url)
     settle(driver, text)
+    dismiss_dialogs(driver)
+    if click:
+        driver.find_element("xpath", f"//*[normalize-space(text())='{click}']").click()
+        time.sleep(3)
     path = out / name
     driver.save_screenshot(str(path))
     print(f"{path}  ({path.stat().st_size // 1024} kB)  {url}")
@@ -212,9 +235,19 @@ def main(argv: list[str] | None = None) -> int:
                 "row_count",
             )
             shoot(driver, out, "02_events.png", f"{asset}?view=events&partition={PARTITION}", "row_count")
-            shoot(driver, out, "03_catalog.png", f"{ui}/assets", ASSET)
-            shoot(driver, out, "04_lineage.png", f"{ui}/asset-groups", "universe")
-            shoot(driver, out, "05_checks.png", f"{ui}/assets/features?view=checks", "features_missing_data")
+            shoot(driver, out, "03_catalog.png", f"{ui}/assets", "universe", size=(1600, 1500))
+            for group, size in (
+                ("raw", (1800, 2000)),
+                ("options_flow", (1600, 1100)),
+                ("features", (1600, 1100)),
+                ("model", (1600, 1100)),
+            ):
+                lineage = f"{ui}/locations/smart_money/asset-groups/{group}/lineage"
+                shoot(driver, out, f"04_lineage_{group}.png", lineage, "Asset checks", size=size)
+            checks = f"{ui}/assets/features?view=checks"
+            shoot(
+                driver, out, "05_checks.png", checks, "features_missing_data", click="features_missing_data"
+            )
             prediction_page(driver, out, page)
             shoot(driver, out, "07_docs.png", page + "/docs", "smart-money")
         finally:

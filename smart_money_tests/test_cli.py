@@ -124,7 +124,7 @@ def test_two_first_builds_started_together_on_a_fresh_dagster_home_both_succeed(
         assert process.returncode == 0, output[-3000:]
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
-        assert len(runs) == 4 and {r.job_name for r in runs} == {"raw", "features"}
+        assert len(runs) == 4 and {r.job_name for r in runs} == {"raw", "features_and_labels"}
         assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
     later = subprocess.run(
         [sys.executable, "-m", "dagster", "run", "list", "--limit", "1"],

@@ -7,7 +7,8 @@ import dagster as dg
 
 RAW_JOB = "raw"
 OPTIONS_FLOW_JOB = "options_flow"
-FEATURES_JOB = "features"
+FEATURES_JOB = "features_and_labels"  # not "features": an asset's op has that name, and a repository
+# refuses two definitions with one name (the UI and `dagster job execute -m` could not load the code)
 MODEL_JOB = "model"
 OPTIONS_FLOW_EVALUATION = dg.AssetKey("options_flow_evaluation")
 

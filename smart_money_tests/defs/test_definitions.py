@@ -101,7 +101,7 @@ EXPECTED_JOBS = {
         "raw_corporate_events",
         "smart_money_events",
     },
-    "features": {"features", "labels"},
+    "features_and_labels": {"features", "labels"},
     "model": {
         "options_flow_evaluation",
         "dataset_splits",
@@ -234,3 +234,10 @@ def test_partitions_end_where_the_source_ends_and_samples_cover_the_sample_month
         keys = node.partitions_def.get_partition_keys()
         first, last, count = expected.get(node.group_name, ("2022-01-01", "2024-12-01", 36))
         assert (keys[0], keys[-1], len(keys)) == (first, last, count), key
+
+
+def test_the_code_location_loads_as_the_ui_and_the_dagster_cli_load_it():
+    """Every job, op and asset name is unique in the repository (a job named like an asset's op broke the
+    UI's code location and `dagster job execute -m smart_money`)."""
+    dg.Definitions.validate_loadable(defs)
+    assert {job.name for job in defs.get_repository_def().get_all_jobs()} >= set(EXPECTED_JOBS)
