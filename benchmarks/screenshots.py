@@ -53,6 +53,17 @@ FLAGS = (
 )
 
 
+def save(driver: webdriver.Chrome, path: Path) -> Path:
+    """Save the window as a 256-colour PNG (a UI screenshot loses nothing visible; a third of the size)."""
+    from PIL import Image
+
+    driver.save_screenshot(str(path))
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256)
+    small.save(path, optimize=True)
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -145,8 +156,7 @@ def shoot(
     if click:
         driver.find_element("xpath", f"//*[normalize-space(text())='{click}']").click()
         time.sleep(3)
-    path = out / name
-    driver.save_screenshot(str(path))
+    path = save(driver, out / name)
     print(f"{path}  ({path.stat().st_size // 1024} kB)  {url}")
     return path
 
@@ -167,8 +177,7 @@ def prediction_page(driver: webdriver.Chrome, out: Path, url: str) -> Path:
     time.sleep(1)
     height = driver.execute_script("return document.body.scrollHeight")
     driver.set_window_size(1600, min(max(int(height) + 40, 1100), 3000))
-    path = out / "06_page.png"
-    driver.save_screenshot(str(path))
+    path = save(driver, out / "06_page.png")
     driver.set_window_size(1600, 1100)
     print(f"{path}  ({path.stat().st_size // 1024} kB)  {url}/ ({first})")
     return path
