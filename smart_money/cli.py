@@ -1,10 +1,13 @@
-"""``smart-money``: build the warehouse through the Dagster asset graph and summarize it.
+"""smart-money: build the warehouse through the Dagster asset graph and summarize it.
 
 ``smart-money build`` launches the named stage jobs of ``defs/jobs.py`` in order: ``raw`` over the source's
 history, ``options_flow`` and ``features`` over the sample months (each range one run: single-run
 backfill), then the unpartitioned ``model`` job (splits, model, report, registry, predictions). It prints
 rows per table, every gate, the headline metrics and where the report and the warehouse are. Runs are
 recorded in ``DAGSTER_HOME``, so they show in the Dagster UI under their job names.
+
+Exit codes (README: Configuration): 0 the build finished (a model that stays a candidate included), 1 a run
+failed, 2 a bad setting or argument, refused before any run with nothing written.
 """
 
 import argparse
@@ -14,7 +17,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +30,16 @@ DAGSTER_YAML = (
     "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 180\n  max_resume_run_attempts: 0\n"
 )
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_SETTINGS = 0, 1, 2
+DESCRIPTION = (
+    "smart-money: build the warehouse through the Dagster asset graph (synthetic market by default) and "
+    "summarize it. Exit codes: 0 done, 1 a run failed, 2 a bad setting or argument (nothing was run)."
+)
+# Tables a finished build may leave without rows, and what fills them.
+OPTIONAL_TABLES = {
+    "feature_toggle_audit": "filled when a feature toggle changes: smart-money toggle",
+    "predictions": "published when a model is production",
+}
 
 
 def ensure_dagster_home() -> Path:
@@ -67,15 +79,13 @@ def _month(text: str) -> pd.Timestamp:
         raise argparse.ArgumentTypeError(f"{text!r} is not a month; write it as YYYY-MM") from None
 
 
-def _last_complete_month() -> pd.Timestamp:
-    return timeline.month_start(date.today()) - pd.DateOffset(months=1)
-
-
 def source_history(source) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last month the source has data for; a live source ends with the last complete month."""
-    end = source.history_end()
-    last = timeline.month_start(end) if end else _last_complete_month()
-    return timeline.month_start(source.history_start()), last
+    """First and last month the source has data for: its last complete month (``settings.last_month``'s
+    rule), which is where its raw partitions end."""
+    from smart_money.defs.partitions import source_months
+
+    first, last = source_months(source.history_start(), source.history_end())
+    return first, last if last is not None else timeline.month_start(settings.last_month())
 
 
 def window_problem(
@@ -188,7 +198,8 @@ def table_counts(warehouse) -> list[str]:
     lines = []
     for name in table_names():
         if not warehouse.has_data(name) or not warehouse.catalog_path.exists():
-            lines.append(f"  {name:<28} {'-':>10}  (no partition yet)")
+            why = OPTIONAL_TABLES.get(name, "not built by this run")
+            lines.append(f"  {name:<28} {'none yet':>10}  ({why})")
             continue
         count = int(warehouse.query(f"select count(*) from {name}").iloc[0, 0])
         lines.append(f"  {name:<28} {count:>10,}")
@@ -232,12 +243,11 @@ def model_summary(results) -> str:
 
 
 def build(args: argparse.Namespace) -> int:
-    ensure_dagster_home()
-    from smart_money.definitions import build_definitions
+    """Refuse impossible months before anything is written (not even DAGSTER_HOME), then run the stages."""
+    from smart_money.definitions import build_definitions, source_from_env, warehouse_from_env
 
-    defs = build_definitions()
-    source = defs.resources["source"]
-    warehouse = defs.resources["warehouse"].warehouse()
+    source = source_from_env()
+    warehouse = warehouse_from_env().warehouse()
     history = source_history(source)
     raw_first = args.raw_start or history[0]
     raw_last = args.raw_end or history[1]
@@ -246,7 +256,10 @@ def build(args: argparse.Namespace) -> int:
     problem = window_problem(source.source_name, history, (raw_first, raw_last), (sample_first, sample_last))
     if problem:
         print(f"error: {problem}; nothing was run", file=sys.stderr)
-        return 2
+        return EXIT_BAD_SETTINGS
+    ensure_dagster_home()
+    # the sample partitions are this build's sample months (the UI shows the environment's)
+    defs = build_definitions(source=source, samples=(sample_first, sample_last))
     synthetic = source.source_name == "synthetic"
     print(
         f"smart-money build: source={source.source_name}"
@@ -304,13 +317,30 @@ def build(args: argparse.Namespace) -> int:
         )
     if failed:
         reasons = [line for stage, r in results if not r.success for line in failure_reasons(r)]
-        print(
-            f"\nerror: job(s) {', '.join(failed)} failed; see the FAIL gates and the log above"
-            + "".join(f"\n  {line}" for line in reasons if "promotion" not in line),
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+        print(failure_message(failed, [r for _, r in results], reasons), file=sys.stderr)
+        return EXIT_RUN_FAILED
+    return EXIT_OK
+
+
+def failed_gates(results) -> list[str]:
+    """Names of the critical gates that failed in ``results``."""
+    import dagster as dg
+
+    return [
+        e.check_name
+        for r in results
+        for e in r.get_asset_check_evaluations()
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    ]
+
+
+def failure_message(failed: list[str], results, reasons: list[str]) -> str:
+    """The closing error: the failed jobs, the FAIL gates only when a gate failed, and each step's error."""
+    gates = failed_gates(results)
+    where = f"the FAIL gates ({', '.join(gates)}) and the log above" if gates else "the log above"
+    return f"\nerror: job(s) {', '.join(failed)} failed; see {where}" + "".join(
+        f"\n  {line}" for line in reasons if "promotion" not in line
+    )
 
 
 def init(_: argparse.Namespace) -> int:
@@ -372,7 +402,7 @@ def toggle(args: argparse.Namespace) -> int:
             state = store.state(args.feature)
     except ToggleError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_SETTINGS
     word = "on" if state["enabled"] else "off"
     print(f"{state['id']}: {word} (default {'on' if state['default'] else 'off'})")
     for row in store.history(args.feature, limit=args.history):
@@ -389,10 +419,16 @@ def _login() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="smart-money", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="smart-money", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
-    b = commands.add_parser(
-        "build", help="materialize raw, features, labels and the model group and print a summary"
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, description=f"smart-money {name}: {text}.")
+
+    b = command(
+        "build",
+        "materialize raw, features, labels and the model group and print a summary; months outside the "
+        "source's history are refused before any run (exit code 2)",
     )
     b.add_argument("--raw-start", type=_month, help="first raw month (default: history start, 2019-01)")
     b.add_argument("--raw-end", type=_month, help="last raw month (default: end of the source's history)")
@@ -411,13 +447,11 @@ def main(argv: list[str] | None = None) -> int:
         help="Dagster console log level (default INFO)",
     )
     b.set_defaults(func=build)
-    i = commands.add_parser(
-        "init", help="create and migrate DAGSTER_HOME's instance storage before any run (make does)"
-    )
+    i = command("init", "create and migrate DAGSTER_HOME's instance storage before any run (make does)")
     i.set_defaults(func=init)
-    s = commands.add_parser("summary", help="print rows per warehouse table")
+    s = command("summary", "print rows per warehouse table")
     s.set_defaults(func=summary)
-    v = commands.add_parser("serve", help="the prediction API and web page (README: Serving)")
+    v = command("serve", "the prediction API and web page (README: Serving)")
     v.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     v.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     v.add_argument(
@@ -438,9 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         "connection is closed (default 5)",
     )
     v.set_defaults(func=serve)
-    t = commands.add_parser(
-        "toggle", help="show or change a feature toggle (smart_money_flow), with an audit entry"
-    )
+    t = command("toggle", "show or change a feature toggle (smart_money_flow), with an audit entry")
     t.add_argument("feature", help="feature id, e.g. smart_money_flow")
     t.add_argument("state", nargs="?", choices=["on", "off"], help="omit to show the state and audit log")
     t.add_argument("--reason", help="why (required to change a toggle; kept in the audit log)")
@@ -456,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except settings.SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_SETTINGS
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ their own with :func:`build_definitions` and other resources instead of changing
 """
 
 import dagster as dg
+import pandas as pd
 
 from smart_money import settings, timeline
 from smart_money.defs import (
@@ -16,6 +17,7 @@ from smart_money.defs import (
     labels,
     model,
     options_flow,
+    partitions,
     predictions,
     raw,
     registry,
@@ -141,12 +143,24 @@ def warehouse_from_env() -> WarehouseResource:
     return WarehouseResource(data_dir=str(settings.data_dir()), models_dir=str(settings.models_dir()))
 
 
+Months = tuple[pd.Timestamp, pd.Timestamp | None]
+
+
+def sample_months(history: Months) -> Months:
+    """The environment's sample months (``latest``: through the source's last complete month)."""
+    last = history[1] if settings.sample_end_is_latest() else timeline.month_start(settings.sample_end())
+    return timeline.month_start(settings.sample_start()), last
+
+
 def build_definitions(
-    source: SmartMoneySource | None = None, warehouse: WarehouseResource | None = None
+    source: SmartMoneySource | None = None,
+    warehouse: WarehouseResource | None = None,
+    samples: Months | None = None,
 ) -> dg.Definitions:
     """Assets (with their monthly automation), checks, the named stage jobs, the automation sensor and the
     resources (README: Configuration, Automation); ``source`` and ``warehouse`` default to the
-    environment's.
+    environment's. Raw partitions span the source's history and sample partitions (features, labels, the
+    options flow) ``samples``, default the environment's sample months (``defs/partitions.py``).
 
     Runs use the in-process executor by default: here the multiprocess one re-imports the code for every
     step and was 2-3x slower. ``SMART_MONEY_EXECUTOR=multiprocess`` selects it.
@@ -154,15 +168,22 @@ def build_definitions(
     source = source or source_from_env()
     warehouse = warehouse or warehouse_from_env()
     executor = dg.multiprocess_executor if settings.executor() == "multiprocess" else dg.in_process_executor
+    history = partitions.source_months(source.history_start(), source.history_end())
+    sampled = [
+        *raw.options_flow_raw_assets,
+        *features.assets,
+        *labels.assets,
+        options_flow.smart_money_events,
+        track_record.prediction_outcomes,
+    ]
     return dg.Definitions(
         assets=[
             *automation.with_automation(
                 [
-                    *raw.assets,
-                    *features.assets,
-                    *labels.assets,
-                    options_flow.smart_money_events,
-                    track_record.prediction_outcomes,
+                    *partitions.repartitioned(raw.raw_assets, partitions.monthly(*history)),
+                    *partitions.repartitioned(
+                        sampled, partitions.monthly(*(samples or sample_months(history)))
+                    ),
                 ],
                 automation.monthly_partitioned(),
             ),
@@ -185,6 +206,8 @@ def build_definitions(
             *registry.checks,
             *automation.checks,
             *options_flow.checks,
+            *model.checks,
+            *report.checks,
             *track_record.checks,
         ],
         jobs=jobs.jobs,

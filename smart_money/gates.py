@@ -353,3 +353,83 @@ def mapped_value_gate(name: str, coverage: pd.DataFrame, minimum: float = MAPPED
         )
         return GateResult(name, WARNING, summary, metrics, low)
     return GateResult(name, PASSED, f"every quarter has at least {minimum:.0%} of 13F value mapped", metrics)
+
+
+# ---- model group: the artifacts the report, the registry and serving rely on ------------------------------
+def _bad_metrics(metrics: dict) -> list[str]:
+    """Segment AUCs that are defined but not probabilities (undefined ones, null, are allowed: a segment
+    with one class has none)."""
+    bad = []
+    for segment in ("validation", "test"):
+        auc = (metrics.get(segment) or {}).get("auc")
+        if auc is not None and not (isinstance(auc, (int, float)) and 0.0 <= auc <= 1.0):
+            bad.append(f"{segment} AUC {auc!r} is not in [0, 1]")
+    return bad
+
+
+def model_artifact_gate(name: str, folder: str, error: str | None, metadata: dict | None) -> GateResult:
+    """The saved model folder verifies (every file against the SHA-256 metadata.json records, the metadata
+    complete) and its AUCs are probabilities; critical otherwise, since serving would refuse the model."""
+    if error is not None:
+        return GateResult(name, CRITICAL, error, {"model_path": folder})
+    problems = _bad_metrics((metadata or {}).get("metrics", {}))
+    metrics = {"model_path": folder, "files_verified": True}
+    if problems:
+        return GateResult(name, CRITICAL, "; ".join(problems), metrics)
+    return GateResult(
+        name, PASSED, f"{folder}: every file matches the SHA-256 metadata.json records", metrics
+    )
+
+
+def report_gate(
+    name: str, version: str, report_html: str | None, scored_rows: int, stored_rows: int
+) -> GateResult:
+    """The report of ``version`` exists, names the version, and evaluation_scores holds exactly the scored
+    rows behind it; critical otherwise."""
+    problems = []
+    if report_html is None:
+        problems.append("report.html is missing")
+    elif version not in report_html:
+        problems.append(f"report.html does not name the model version {version}")
+    if stored_rows != scored_rows:
+        problems.append(
+            f"evaluation_scores holds {stored_rows} rows for {version}, the model scored {scored_rows}"
+        )
+    metrics = {"scored_rows": scored_rows, "evaluation_scores_rows": stored_rows}
+    if problems:
+        return GateResult(name, CRITICAL, "; ".join(problems), metrics)
+    return GateResult(name, PASSED, f"report of {version} written; {stored_rows} scored rows stored", metrics)
+
+
+def _share(value) -> bool:
+    return value is None or (isinstance(value, (int, float)) and 0.0 <= value <= 1.0)
+
+
+def options_flow_evaluation_gate(name: str, result: dict | None, profiles: int) -> GateResult:
+    """The options-flow evaluation adds up: the confusion matrix counts every event once, every
+    (event, profile) pair falls in one calibration bin, and every rate is a share; critical otherwise.
+    No evaluation (no simulated tape) passes: there is nothing to score."""
+    if result is None:
+        return GateResult(name, PASSED, "no simulated options tape: nothing to score")
+    events = int(result["events"])
+    confusion = sum(sum(row.values()) for row in result["confusion"].values())
+    pairs = sum(int(b["pairs"]) for b in result["calibration"])
+    problems = []
+    if confusion != events:
+        problems.append(f"the confusion matrix counts {confusion} events, the evaluation {events}")
+    if pairs != events * profiles:
+        problems.append(
+            f"calibration bins hold {pairs} pairs, expected {events} events × {profiles} profiles"
+        )
+    rates = {"abstention_rate": result["abstention_rate"], "recall": result["profile_events_recall"]}
+    for profile, figures in result["per_profile"].items():
+        rates[f"{profile} precision"], rates[f"{profile} recall"] = figures["precision"], figures["recall"]
+    for trap, figures in result["traps"].items():
+        rates[f"{trap} false-positive rate"] = figures["false_positive_rate"]
+    problems += [f"{label} {value!r} is not in [0, 1]" for label, value in rates.items() if not _share(value)]
+    metrics = {"events": events, "confusion_events": confusion, "calibration_pairs": pairs}
+    if problems:
+        return GateResult(name, CRITICAL, "; ".join(problems), metrics)
+    return GateResult(
+        name, PASSED, f"{events} events: confusion and calibration account for every one", metrics
+    )

@@ -6,7 +6,7 @@ Every variable is documented in README.md ("Configuration").
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -297,6 +297,30 @@ def history_start() -> date | None:
 def first_month() -> date:
     """The first monthly partition: ``SMART_MONEY_HISTORY_START`` or the project's history start."""
     return history_start() or timeline.HISTORY_START
+
+
+def last_complete_month(day: date) -> date:
+    """The last month that has ended by the end of ``day``: its own month on the month's last day, else the
+    month before (a month still running would show as a partition with part of its data)."""
+    following = day + timedelta(days=1)
+    return (pd.Timestamp(following.year, following.month, 1) - pd.DateOffset(months=1)).date()
+
+
+def history_end() -> date | None:
+    """The last day the configured source has data for: the synthetic market's last day, or ``FMP_AS_OF`` /
+    ``SEC_AS_OF``; None for a live source, whose history grows every day."""
+    name = source_name()
+    if name == "synthetic":
+        return timeline.HISTORY_END
+    return fmp_as_of() if name == "fmp" else sec_as_of()
+
+
+def last_month() -> date:
+    """The last monthly partition: the source's last complete month (the synthetic market's 2025-01; for a
+    live source the month before the current one, or before its as-of date's month unless that is the
+    month's last day). Months after it are never partitions, so they never show as missing."""
+    end = history_end()
+    return last_complete_month(end if end is not None else date.today() - timedelta(days=1))
 
 
 # ---- SEC EDGAR source (README: SEC EDGAR source) ----------------------------------------------------------

@@ -10,6 +10,7 @@ import pandas as pd
 
 from smart_money import cli
 from smart_money.definitions import build_definitions
+from smart_money.defs import partitions
 from smart_money.defs.resources import SmartMoneySource, SyntheticSource, WarehouseResource
 from smart_money.warehouse import Warehouse
 
@@ -21,9 +22,14 @@ def warehouse_resource(root: Path) -> WarehouseResource:
     return WarehouseResource(data_dir=str(root / "data"), models_dir=str(root / "models"))
 
 
-def definitions_for(root: Path, source: SmartMoneySource | None = None) -> dg.Definitions:
-    """The project's Definitions over a warehouse in ``root`` (data/, models/) and ``source``."""
-    return build_definitions(source=source or SyntheticSource(), warehouse=warehouse_resource(root))
+def definitions_for(
+    root: Path, source: SmartMoneySource | None = None, samples: tuple | None = None
+) -> dg.Definitions:
+    """The project's Definitions over a warehouse in ``root`` (data/, models/) and ``source``; its sample
+    partitions are ``samples``, default the source's whole history (so any test window fits)."""
+    source = source or SyntheticSource()
+    samples = samples or partitions.source_months(source.history_start(), source.history_end())
+    return build_definitions(source=source, warehouse=warehouse_resource(root), samples=samples)
 
 
 def run_plan(defs: dg.Definitions, plan: list[cli.Stage], instance: dg.DagsterInstance) -> list:
@@ -51,7 +57,7 @@ def environment(root: Path, signal_strength: str) -> dict[str, str]:
 def build_market(root: Path, signal_strength: str, instance: dg.DagsterInstance | None = None) -> dict:
     """Raw, options-flow, features and model jobs in ``root``, as `make run` runs them."""
     instance = instance or dg.DagsterInstance.ephemeral()
-    defs = definitions_for(root, SyntheticSource(signal_strength=float(signal_strength)))
+    defs = definitions_for(root, SyntheticSource(signal_strength=float(signal_strength)), SAMPLES)
     *_, result = run_plan(defs, cli.build_plan(RAW, SAMPLES), instance)
     materialized = {
         e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}

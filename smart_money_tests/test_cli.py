@@ -1,5 +1,6 @@
 """`smart-money` as a user runs it: bad settings and impossible windows are refused before any run, with one
-clear line and exit code 2, and first runs on a fresh DAGSTER_HOME are safe together."""
+clear line and exit code 2 (README: Configuration), help texts are plain, the summary says what is not built
+yet, and first runs on a fresh DAGSTER_HOME are safe together."""
 
 import os
 import subprocess
@@ -52,7 +53,9 @@ def test_months_outside_the_sources_history_are_refused_before_any_run(fresh, ca
     if "outside" in err:
         assert "synthetic source's history 2019-01 … 2025-01" in err
     assert seconds < 10
-    assert not (fresh / "data" / "parquet").exists()  # no empty partitions written anywhere
+    assert "Traceback" not in err
+    # nothing on disk: no partitions, no warehouse, not even the Dagster instance
+    assert sorted(p.name for p in fresh.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -121,7 +124,7 @@ def test_two_first_builds_started_together_on_a_fresh_dagster_home_both_succeed(
         assert process.returncode == 0, output[-3000:]
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
-        assert len(runs) == 4 and {r.job_name for r in runs} == {"raw", "features"}
+        assert len(runs) == 4 and {r.job_name for r in runs} == {"raw", "features_and_labels"}
         assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
     later = subprocess.run(
         [sys.executable, "-m", "dagster", "run", "list", "--limit", "1"],
@@ -132,3 +135,75 @@ def test_two_first_builds_started_together_on_a_fresh_dagster_home_both_succeed(
     )
     assert later.returncode == 0, later.stderr[-2000:]
     assert Path(home / "dagster.yaml").read_text() == cli.DAGSTER_YAML
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["init"], ["summary"], ["serve"], ["toggle"]])
+def test_help_texts_are_plain_text(command):
+    """No RST markup (double backticks) in what `smart-money --help` prints."""
+    result = subprocess.run(
+        [sys.executable, "-m", "smart_money.cli", *command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: smart-money" in result.stdout and "``" not in result.stdout
+    if not command:
+        assert "Exit codes: 0 done, 1 a run failed, 2 a bad setting or argument" in " ".join(
+            result.stdout.split()
+        )
+
+
+def test_the_window_refusal_exits_2_in_a_subprocess_naming_the_range_and_the_fix(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMART_MONEY_")}
+    env.update(
+        SMART_MONEY_DATA_DIR=str(tmp_path / "data"),
+        SMART_MONEY_MODELS_DIR=str(tmp_path / "models"),
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "smart_money.cli", "build", "--sample-end", "2025-06"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == cli.EXIT_BAD_SETTINGS == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --sample-end / SMART_MONEY_SAMPLE_END 2025-06 is outside the synthetic source's history "
+        "2019-01 … 2025-01; choose months within it; nothing was run"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tables_without_rows_read_none_yet(tmp_path):
+    from smart_money.warehouse import Warehouse
+
+    lines = cli.table_counts(Warehouse(tmp_path / "data"))
+    audit = next(line for line in lines if "feature_toggle_audit" in line)
+    assert "none yet" in audit and "smart-money toggle" in audit
+    assert not any("Exception" in line or " - " in line for line in lines)
+
+
+class _Evaluation:
+    def __init__(self, name: str, passed: bool, severity: dg.AssetCheckSeverity):
+        self.check_name, self.passed, self.severity = name, passed, severity
+
+
+class _Result:
+    def __init__(self, *evaluations: _Evaluation):
+        self.evaluations = evaluations
+
+    def get_asset_check_evaluations(self):
+        return list(self.evaluations)
+
+
+def test_the_failure_message_names_fail_gates_only_when_a_gate_failed():
+    warned = _Result(_Evaluation("features_missing_data", False, dg.AssetCheckSeverity.WARN))
+    message = cli.failure_message(["raw"], [warned], ["universe: the source timed out"])
+    assert "FAIL gates" not in message and "see the log above" in message
+    assert "universe: the source timed out" in message
+    failed = _Result(_Evaluation("raw_prices_completeness", False, dg.AssetCheckSeverity.ERROR))
+    message = cli.failure_message(["raw"], [warned, failed], [])
+    assert "see the FAIL gates (raw_prices_completeness) and the log above" in message

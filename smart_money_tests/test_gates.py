@@ -73,3 +73,47 @@ def test_no_lookahead_gate_flags_a_changed_value_and_warns_when_vacuous():
     assert bad.severity == gates.CRITICAL and list(bad.failures["symbol"]) == ["B"]
     vacuous = gates.no_lookahead_gate("n", stored, same, same, future_rows=0, feature_names=["f"])
     assert vacuous.severity == gates.WARNING
+
+
+def test_a_model_folder_that_fails_verification_or_has_an_impossible_auc_is_critical():
+    good = {"metrics": {"validation": {"auc": 0.61}, "test": {"auc": None}}}  # undefined AUC: allowed
+    assert gates.model_artifact_gate("m", "/models/v1", None, good).passed
+    tampered = gates.model_artifact_gate("m", "/models/v1", "model.txt is not the file that was saved", None)
+    assert tampered.severity == gates.CRITICAL and "model.txt" in tampered.summary
+    impossible = {"metrics": {"validation": {"auc": 1.7}, "test": {"auc": 0.5}}}
+    result = gates.model_artifact_gate("m", "/models/v1", None, impossible)
+    assert result.severity == gates.CRITICAL and "validation AUC 1.7" in result.summary
+
+
+def test_a_report_without_its_version_or_with_missing_scores_is_critical():
+    html = "<h1>smart-money-flow v20250101</h1>"
+    assert gates.report_gate("r", "v20250101", html, 100, 100).passed
+    assert gates.report_gate("r", "v20250101", None, 100, 100).severity == gates.CRITICAL
+    assert "does not name" in gates.report_gate("r", "v3", html, 100, 100).summary
+    short = gates.report_gate("r", "v20250101", html, 100, 90)
+    assert short.severity == gates.CRITICAL and "holds 90 rows" in short.summary
+
+
+def _flow_evaluation(events: int = 4, profiles: int = 2) -> dict:
+    return {
+        "events": events,
+        "abstention_rate": 0.25,
+        "profile_events_recall": 0.5,
+        "per_profile": {"a": {"precision": 1.0, "recall": 0.5}, "b": {"precision": None, "recall": None}},
+        "traps": {"t": {"false_positive_rate": 0.0}},
+        "confusion": {"a": {"a": 1, "b": 0, "abstain": 1}, "background": {"a": 0, "b": 1, "abstain": 1}},
+        "calibration": [{"pairs": events * profiles - 3}, {"pairs": 3}],
+    }
+
+
+def test_an_options_flow_evaluation_that_does_not_add_up_is_critical():
+    assert gates.options_flow_evaluation_gate("o", None, 2).passed  # no tape: nothing to score
+    assert gates.options_flow_evaluation_gate("o", _flow_evaluation(), 2).passed
+    lost = _flow_evaluation()
+    lost["confusion"]["a"]["abstain"] = 0
+    assert "counts 3 events, the evaluation 4" in gates.options_flow_evaluation_gate("o", lost, 2).summary
+    binned = gates.options_flow_evaluation_gate("o", _flow_evaluation(), 3)
+    assert binned.severity == gates.CRITICAL and "calibration bins hold 8 pairs" in binned.summary
+    rate = _flow_evaluation()
+    rate["per_profile"]["a"]["precision"] = 2.0  # e.g. 720 called out of 360 events
+    assert "a precision 2.0 is not in [0, 1]" in gates.options_flow_evaluation_gate("o", rate, 2).summary

@@ -5,7 +5,7 @@ import time
 import dagster as dg
 
 from smart_money import sample_tables, timeline
-from smart_money.defs.metadata import table_metadata
+from smart_money.defs.metadata import partitioned_result
 from smart_money.defs.partitions import lookback, monthly_partitions, window_months
 from smart_money.defs.raw import (
     raw_congress_trades,
@@ -62,16 +62,16 @@ def features(
         f"features: {len(frame)} rows × {len(FEATURE_NAMES)} features in {time.monotonic() - began:.1f}s"
     )
     missing = frame[FEATURE_NAMES].isna().mean()
-    return dg.MaterializeResult(
-        metadata=table_metadata(
-            frame,
-            {
-                "months_written": len(counts),
-                "feature_count": len(FEATURE_NAMES),
-                "missing_share_mean": float(missing.mean()) if len(frame) else 0.0,
-            },
-            table="features",
-        )
+    return partitioned_result(
+        context,
+        frame,
+        "sample_date",
+        "features",
+        {
+            "months_written": len(counts),
+            "feature_count": len(FEATURE_NAMES),
+            "missing_share_mean": float(missing.mean()) if len(frame) else 0.0,
+        },
     )
 
 

@@ -5,7 +5,7 @@ from pydantic import Field
 
 from smart_money import sample_tables, timeline
 from smart_money.defs.features import FEATURES_GROUP, features
-from smart_money.defs.metadata import table_metadata
+from smart_money.defs.metadata import partitioned_result
 from smart_money.defs.partitions import lookback, monthly_partitions, window_months
 from smart_money.defs.raw import raw_prices, universe
 from smart_money.labels import LABEL_DEFINITIONS, LabelConfig
@@ -72,16 +72,16 @@ def labels(
         f"labels: {len(frame)} rows, {len(known)} known, positive share "
         f"{known.astype(float).mean() if len(known) else float('nan'):.3f}"
     )
-    return dg.MaterializeResult(
-        metadata=table_metadata(
-            frame,
-            {
-                "label_definition": label_config.definition,
-                "known_labels": len(known),
-                "positive_share": float(known.astype(float).mean()) if len(known) else 0.0,
-            },
-            table="labels",
-        )
+    return partitioned_result(
+        context,
+        frame,
+        "sample_date",
+        "labels",
+        {
+            "label_definition": label_config.definition,
+            "known_labels": len(known),
+            "positive_share": float(known.astype(float).mean()) if len(known) else 0.0,
+        },
     )
 
 

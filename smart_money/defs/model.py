@@ -11,10 +11,11 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from smart_money import timeline
+from smart_money import gates, timeline
 from smart_money.defs.artifacts import ARTIFACTS
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
+from smart_money.defs.metadata import check_result
 from smart_money.defs.raw import synthetic_truth
 from smart_money.defs.resources import SmartMoneySource
 from smart_money.defs.splits import MODEL_GROUP
@@ -23,6 +24,7 @@ from smart_money.modeling import experiment, splits, training, tuning
 from smart_money.warehouse import Warehouse
 
 MODEL_NAME = "smart-money-flow"
+MODEL_ARTIFACT = "smart_money_model_artifact"
 SCORES_FILE = "scores.parquet"
 _DEFAULTS = training.ModelConfig()
 
@@ -217,4 +219,25 @@ def read_scores(folder) -> pd.DataFrame:
     return pd.read_parquet(folder / SCORES_FILE)
 
 
+@dg.asset_check(
+    asset=smart_money_model,
+    name=MODEL_ARTIFACT,
+    blocking=True,
+    description="The saved model folder verifies as serving loads it: model.txt, normalizer.json and "
+    "calibration.json match the SHA-256 metadata.json records, the metadata is complete, and every "
+    "defined AUC lies in [0, 1] (critical if not: the report and the registry would describe a model "
+    "serving refuses).",
+)
+def smart_money_model_artifact(
+    smart_money_model: dict, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.AssetCheckResult:
+    folder = handle_folder(warehouse, smart_money_model)
+    try:
+        metadata, error = training.read_model_files(folder).metadata, None
+    except training.ModelError as exc:
+        metadata, error = None, str(exc)
+    return check_result(gates.model_artifact_gate(MODEL_ARTIFACT, str(folder), error, metadata))
+
+
 assets = [smart_money_model]
+checks = [smart_money_model_artifact]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from smart_money import gates
 from smart_money.defs.artifacts import ARTIFACTS
-from smart_money.defs.metadata import markdown_table, table_metadata
+from smart_money.defs.metadata import check_result, markdown_table, partitioned_result
 from smart_money.defs.partitions import lookback, monthly_partitions, window_months
 from smart_money.defs.raw import (
     OPTIONS_FLOW_GROUP,
@@ -17,11 +17,12 @@ from smart_money.defs.raw import (
     raw_option_prints,
     synthetic_flow_truth,
 )
-from smart_money.options_flow import classify, evaluation
+from smart_money.options_flow import classify, contracts, evaluation
 from smart_money.warehouse import Warehouse
 
 _SINGLE_RUN = dg.BackfillPolicy.single_run()
 EVENTS_INTEGRITY = "smart_money_events_integrity"
+EVALUATION_CONSISTENT = "options_flow_evaluation_consistent"
 
 
 def _months(context) -> list[pd.Timestamp]:
@@ -62,17 +63,17 @@ def smart_money_events(
     seconds = time.monotonic() - began
     called = frame[~frame["abstained"]]
     mix = called.groupby(["primary_profile_id", "primary_direction"]).size().rename("events").reset_index()
-    return dg.MaterializeResult(
-        metadata=table_metadata(
-            frame,
-            {
-                "months_written": len(counts),
-                "abstention_rate": float(frame["abstained"].mean()) if len(frame) else 0.0,
-                "profiles": dg.MetadataValue.md(markdown_table(mix, 20)),
-                "seconds": round(seconds, 2),
-            },
-            table="smart_money_events",
-        )
+    return partitioned_result(
+        context,
+        frame,
+        "start_ts",
+        "smart_money_events",
+        {
+            "months_written": len(counts),
+            "abstention_rate": float(frame["abstained"].mean()) if len(frame) else 0.0,
+            "profiles": dg.MetadataValue.md(markdown_table(mix, 20)),
+            "seconds": round(seconds, 2),
+        },
     )
 
 
@@ -155,5 +156,21 @@ def options_flow_evaluation(
     )
 
 
+@dg.asset_check(
+    asset=options_flow_evaluation,
+    name=EVALUATION_CONSISTENT,
+    blocking=True,
+    description="The options-flow evaluation adds up: its confusion matrix counts every scored event once, "
+    "every event × profile pair falls in one calibration bin, and precision, recall, abstention and "
+    "false-positive rates lie in [0, 1] (critical if not; no simulated tape passes, nothing to score).",
+)
+def options_flow_evaluation_consistent(options_flow_evaluation: dict | None) -> dg.AssetCheckResult:
+    return check_result(
+        gates.options_flow_evaluation_gate(
+            EVALUATION_CONSISTENT, options_flow_evaluation, len(contracts.PROFILES)
+        )
+    )
+
+
 assets = [smart_money_events, options_flow_evaluation]
-checks = [smart_money_events_integrity]
+checks = [smart_money_events_integrity, options_flow_evaluation_consistent]

@@ -14,7 +14,7 @@ import dagster as dg
 import pandas as pd
 
 from smart_money import gates, tables
-from smart_money.defs.metadata import check_result, markdown_table, table_metadata
+from smart_money.defs.metadata import check_result, markdown_table, partitioned_result
 from smart_money.defs.partitions import monthly_partitions, window_months
 from smart_money.defs.resources import SmartMoneySource
 from smart_money.warehouse import Warehouse
@@ -80,10 +80,12 @@ def universe(
     fetched = _fetch_metadata(
         source, warehouse, "universe", start, end - pd.DateOffset(months=1), context.log
     )
-    return dg.MaterializeResult(
-        metadata=table_metadata(
-            frame, {**_month_counts(counts), "source": source.source_name, **fetched}, table="universe"
-        )
+    return partitioned_result(
+        context,
+        frame,
+        "as_of",
+        "universe",
+        {**_month_counts(counts), "source": source.source_name, **fetched},
     )
 
 
@@ -170,7 +172,7 @@ def raw_table_asset(
         if not applicable:
             extra["applicable"] = False
         checks = [value_mapped_result(source)] if check_specs else []
-        return dg.MaterializeResult(metadata=table_metadata(frame, extra, table=table), check_results=checks)
+        return partitioned_result(context, frame, month_column, table, extra, check_results=checks)
 
     return _asset
 
@@ -195,7 +197,7 @@ raw_institutional_holdings = raw_table_asset(
             VALUE_MAPPED_CHECK,
             asset="raw_institutional_holdings",
             description="Per 13F quarter, the share of reported share-position value whose CUSIP maps to a "
-            f"universe symbol; below {gates.MAPPED_VALUE_MIN:.0%} warns (sec source).",
+            f"universe symbol; below {gates.MAPPED_VALUE_MIN:.0%} is a warning: does not block (sec source).",
         ),
     ),
 )

@@ -9,8 +9,9 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 
-from smart_money import files
+from smart_money import files, gates
 from smart_money.defs.artifacts import ARTIFACTS, optional_input
+from smart_money.defs.metadata import check_result
 from smart_money.defs.model import handle_folder, read_scores
 from smart_money.defs.splits import MODEL_GROUP
 from smart_money.modeling import evaluation, training
@@ -18,6 +19,7 @@ from smart_money.report import evaluation_report as report_html
 from smart_money.warehouse import Warehouse
 
 REPORT_FILE = "report.html"
+REPORT_COMPLETE = "evaluation_report_complete"
 REPRODUCE_TOLERANCE = 1e-9
 METADATA_PLOTS = (
     "roc_test",
@@ -108,4 +110,25 @@ def evaluation_report(
     )
 
 
+@dg.asset_check(
+    asset=evaluation_report,
+    name=REPORT_COMPLETE,
+    blocking=True,
+    description="The model version's report.html exists and names the version, and evaluation_scores "
+    "holds exactly the rows the model scored (critical if not: the registry would promote on a report "
+    "nobody can read).",
+)
+def evaluation_report_complete(
+    evaluation_report: dict, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.AssetCheckResult:
+    folder = handle_folder(warehouse, evaluation_report)
+    version = evaluation_report["version"]
+    path = folder / REPORT_FILE
+    html = path.read_text() if path.is_file() else None
+    scored = len(read_scores(folder))
+    stored = len(warehouse.read_keyed("evaluation_scores", {"model_version": version}))
+    return check_result(gates.report_gate(REPORT_COMPLETE, version, html, scored, stored))
+
+
 assets = [evaluation_report]
+checks = [evaluation_report_complete]

@@ -71,6 +71,9 @@ EXPECTED_CHECKS = {
     },
     "labels": {"labels_schema", "labels_completeness", "labels_balance"},
     "dataset_splits": {"dataset_splits_embargo"},
+    "smart_money_model": {"smart_money_model_artifact"},
+    "evaluation_report": {"evaluation_report_complete"},
+    "options_flow_evaluation": {"options_flow_evaluation_consistent"},
     "model_registry": {"model_registry_promotion"},
     "predictions": {"predictions_freshness"},
     "track_record": {"track_record_degradation"},
@@ -80,8 +83,11 @@ EXPECTED_CHECKS = {
 NON_BLOCKING_CHECKS = {
     "predictions_freshness",
     "raw_institutional_holdings_value_mapped",
+    "features_missing_data",
     "track_record_degradation",
 }
+# checks whose failure is only ever a warning: their descriptions must say so
+WARNING_CHECKS = {"raw_institutional_holdings_value_mapped", "features_missing_data", "track_record_degradation"}
 # Edges that carry an artifact (the asset's output, loaded as the downstream's input), not only an order.
 DATA_EDGES = {
     ("dataset_splits", "smart_money_model"),
@@ -106,7 +112,7 @@ EXPECTED_JOBS = {
         "raw_corporate_events",
         "smart_money_events",
     },
-    "features": {"features", "labels"},
+    "features_and_labels": {"features", "labels"},
     "model": {
         "options_flow_evaluation",
         "dataset_splits",
@@ -211,3 +217,39 @@ def test_every_asset_is_automated_monthly_and_the_sensor_is_declared():
         assert "0 6 2 * *" in condition.get_label(), (key, condition.get_label())
     sensors = {s.name: s for s in defs.sensors}
     assert isinstance(sensors["smart_money_automation"], dg.AutomationConditionSensorDefinition)
+
+
+def _check_specs() -> list[dg.AssetCheckSpec]:
+    attached = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
+    return [spec for d in [*defs.asset_checks, *attached] for spec in d.check_specs]
+
+
+def test_every_asset_has_a_check_and_warnings_say_they_do_not_block():
+    specs = _check_specs()
+    checked = {spec.asset_key for spec in specs}
+    unchecked = sorted(k.to_user_string() for k in _graph().get_all_asset_keys() if k not in checked)
+    assert unchecked == []
+    for spec in specs:
+        assert spec.description, spec.name
+        if spec.name in WARNING_CHECKS:
+            assert "warning: does not block" in spec.description, spec.name
+            assert not spec.blocking, spec.name
+
+
+def test_partitions_end_where_the_source_ends_and_samples_cover_the_sample_months():
+    graph = _graph()
+    expected = {"raw": ("2019-01-01", "2025-01-01", 73)}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.partitions_def is None:
+            continue
+        keys = node.partitions_def.get_partition_keys()
+        first, last, count = expected.get(node.group_name, ("2022-01-01", "2024-12-01", 36))
+        assert (keys[0], keys[-1], len(keys)) == (first, last, count), key
+
+
+def test_the_code_location_loads_as_the_ui_and_the_dagster_cli_load_it():
+    """Every job, op and asset name is unique in the repository (a job named like an asset's op broke the
+    UI's code location and `dagster job execute -m smart_money`)."""
+    dg.Definitions.validate_loadable(defs)
+    assert {job.name for job in defs.get_repository_def().get_all_jobs()} >= set(EXPECTED_JOBS)

@@ -4,11 +4,11 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from smart_money.options_flow.contracts import PROFILES
 
 from smart_money import cli
 from smart_money.defs import jobs
 from smart_money.defs.resources import SyntheticSource
+from smart_money.options_flow.contracts import PROFILES
 from smart_money.warehouse import Warehouse
 from smart_money_tests.markets import definitions_for
 from smart_money_tests.serve.conftest import copy_warehouse

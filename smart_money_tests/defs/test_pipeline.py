@@ -193,7 +193,7 @@ def test_the_cli_build_prints_tables_gates_and_paths(built, capsys, monkeypatch)
     assert code == 0, out
     assert "SYNTHETIC" in out and "Rows per table" in out
     assert "features_no_lookahead" in out and "PASS" in out
-    assert "job 'options_flow'" in out and "job 'features'" in out and "job 'model'" not in out
+    assert "job 'options_flow'" in out and "job 'features_and_labels'" in out and "job 'model'" not in out
     assert str(built["warehouse"].catalog_path) in out
 
 
