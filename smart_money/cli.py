@@ -136,7 +136,8 @@ def build_plan(
     skip_model: bool = False,
 ) -> list[Stage]:
     """The stages of a build, in order: raw over the source's history, the options flow and features over
-    the sample months, then the model, whose splits cover the same sample months."""
+    the sample months, then the model, whose splits cover the same sample months, and the live track record
+    of what has been published over those months."""
     from smart_money.defs import jobs
 
     plan = [] if skip_raw else [Stage(jobs.RAW_JOB, *raw)]
@@ -146,6 +147,7 @@ def build_plan(
     if not skip_model:
         window = {"sample_start": f"{samples[0]:%Y-%m}", "sample_end": f"{samples[1]:%Y-%m}"}
         plan.append(Stage(jobs.MODEL_JOB, run_config={"ops": {"dataset_splits": {"config": window}}}))
+        plan.append(Stage(jobs.TRACK_RECORD_JOB, *samples))
     return plan
 
 

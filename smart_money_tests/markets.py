@@ -10,7 +10,7 @@ import pandas as pd
 
 from smart_money import cli
 from smart_money.definitions import build_definitions
-from smart_money.defs import partitions
+from smart_money.defs import jobs, partitions
 from smart_money.defs.resources import SmartMoneySource, SyntheticSource, WarehouseResource
 from smart_money.warehouse import Warehouse
 
@@ -58,7 +58,8 @@ def build_market(root: Path, signal_strength: str, instance: dg.DagsterInstance 
     """Raw, options-flow, features and model jobs in ``root``, as `make run` runs them."""
     instance = instance or dg.DagsterInstance.ephemeral()
     defs = definitions_for(root, SyntheticSource(signal_strength=float(signal_strength)), SAMPLES)
-    *_, result = run_plan(defs, cli.build_plan(RAW, SAMPLES), instance)
+    runs = run_plan(defs, cli.build_plan(RAW, SAMPLES), instance)
+    result = next(r for r in runs if r.dagster_run.job_name == jobs.MODEL_JOB)
     materialized = {
         e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
         for e in result.get_asset_materialization_events()

@@ -30,7 +30,7 @@ features_job = dg.define_asset_job(
     description="Stage 3: features and labels for a range of sample months, with the no-look-ahead proof and "
     "the data gates.",
 )
-TRACK_RECORD_JOB = "track_record"
+TRACK_RECORD_JOB = "live_track_record"  # not "track_record": that is an asset op's name
 TRACK_RECORD_ASSETS = dg.AssetSelection.assets("prediction_outcomes", "track_record")
 model_job = dg.define_asset_job(
     MODEL_JOB,
@@ -43,7 +43,6 @@ model_job = dg.define_asset_job(
 track_record_job = dg.define_asset_job(
     TRACK_RECORD_JOB,
     selection=TRACK_RECORD_ASSETS,
-    partitions_def=monthly_partitions,
     description="The live track record: the published predictions of a range of sample months scored "
     "against their labels (prediction_outcomes), then the track record and its degradation check.",
 )

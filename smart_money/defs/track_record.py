@@ -15,7 +15,7 @@ import pandas as pd
 from smart_money import files, gates, settings, tables, timeline
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
-from smart_money.defs.metadata import markdown_table, table_metadata
+from smart_money.defs.metadata import markdown_table, partitioned_result, table_metadata
 from smart_money.defs.partitions import monthly_partitions, window_months
 from smart_money.defs.predictions import predictions
 from smart_money.defs.report import REPORT_FILE
@@ -206,17 +206,17 @@ def prediction_outcomes(
         context.log.info(f"{OUTCOMES} {month:%Y-%m}: {info['status']}, {info['rows']} rows")
     frame = pd.concat(frames, ignore_index=True)
     warehouse.write_months(OUTCOMES, frame, months, "sample_date")
-    return dg.MaterializeResult(
-        metadata=table_metadata(
-            frame,
-            {
-                "months": dg.MetadataValue.md(markdown_table(pd.DataFrame(report), 40)),
-                "live_rows": int((~frame["in_sample"].astype(bool)).sum()) if len(frame) else 0,
-                "in_sample_rows": int(frame["in_sample"].sum()) if len(frame) else 0,
-                "versions": ", ".join(sorted(frame["model_version"].unique())) if len(frame) else "",
-            },
-            table=OUTCOMES,
-        )
+    return partitioned_result(
+        context,
+        frame,
+        "sample_date",
+        OUTCOMES,
+        {
+            "months": dg.MetadataValue.md(markdown_table(pd.DataFrame(report), 40)),
+            "live_rows": int((~frame["in_sample"].astype(bool)).sum()) if len(frame) else 0,
+            "in_sample_rows": int(frame["in_sample"].sum()) if len(frame) else 0,
+            "versions": ", ".join(sorted(frame["model_version"].unique())) if len(frame) else "",
+        },
     )
 
 
@@ -267,7 +267,7 @@ def track_record(
     asset=track_record,
     name=TRACK_RECORD_DEGRADATION,
     blocking=False,
-    description="WARN when the serving model's AUC over its last 3 live months is below its test AUC by "
+    description="warning: does not block. WARN when the serving model's AUC over its last 3 live months is below its test AUC by "
     "more than SMART_MONEY_TRACK_RECORD_MARGIN (default 0.05), or below the volatility baseline on the same "
     "rows; says by how much and what to run. The automation sensor then requests a retrain.",
 )

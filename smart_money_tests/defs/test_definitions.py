@@ -87,7 +87,11 @@ NON_BLOCKING_CHECKS = {
     "track_record_degradation",
 }
 # checks whose failure is only ever a warning: their descriptions must say so
-WARNING_CHECKS = {"raw_institutional_holdings_value_mapped", "features_missing_data", "track_record_degradation"}
+WARNING_CHECKS = {
+    "raw_institutional_holdings_value_mapped",
+    "features_missing_data",
+    "track_record_degradation",
+}
 # Edges that carry an artifact (the asset's output, loaded as the downstream's input), not only an order.
 DATA_EDGES = {
     ("dataset_splits", "smart_money_model"),
@@ -121,7 +125,7 @@ EXPECTED_JOBS = {
         "model_registry",
         "predictions",
     },
-    "track_record": {"prediction_outcomes", "track_record"},
+    "live_track_record": {"prediction_outcomes", "track_record"},
 }
 
 
