@@ -72,8 +72,9 @@ def serving_summary(record: pd.DataFrame, version: str, model_info: dict) -> dic
 
 @router.get("/api/ml/track-record")
 def track_record(service: Service, model_version: str | None = None, scope: str = "all") -> dict:
-    """The track record (``model_version`` and ``scope`` filter it), the serving model's summary and the
-    predictions made per version."""
+    """The live track record of every model version by sample month, the serving model's live hit rate
+    beside its test accuracy, and the predictions made per version. Filter with model_version and scope
+    (all, month or cumulative)."""
     if scope not in SCOPES:
         raise ApiError(
             400, "invalid_request", f"scope: {quote(scope)} is not one of {', '.join(SCOPES)}", "scope"
