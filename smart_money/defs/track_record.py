@@ -269,7 +269,8 @@ def track_record(
     blocking=False,
     description="warning: does not block. WARN when the serving model's AUC over its last 3 live months "
     "is below its test AUC by more than SMART_MONEY_TRACK_RECORD_MARGIN (default 0.05), or below the "
-    "volatility baseline on the same rows; says by how much and what to run. The automation sensor then requests a retrain.",
+    "volatility baseline on the same rows; says by how much and what to run. The automation sensor then "
+    "requests a retrain.",
 )
 def track_record_degradation(warehouse: dg.ResourceParam[Warehouse]) -> dg.AssetCheckResult:
     verdict = serving_degradation(warehouse)
