@@ -7,7 +7,7 @@ their own with :func:`build_definitions` and other resources instead of changing
 
 import dagster as dg
 
-from smart_money import settings, timeline
+from smart_money import deployment, settings, timeline
 from smart_money.defs import (
     automation,
     checks,
@@ -138,12 +138,11 @@ def build_definitions(
     resources (README: Configuration, Automation); ``source`` and ``warehouse`` default to the
     environment's.
 
-    Runs use the in-process executor by default: here the multiprocess one re-imports the code for every
-    step and was 2-3x slower. ``SMART_MONEY_EXECUTOR=multiprocess`` selects it.
+    The executor is ``SMART_MONEY_EXECUTOR``'s (in-process by default; README: Running at scale), and the
+    jobs that fetch carry the source's tag for the run queue's limits.
     """
     source = source or source_from_env()
     warehouse = warehouse or warehouse_from_env()
-    executor = dg.multiprocess_executor if settings.executor() == "multiprocess" else dg.in_process_executor
     return dg.Definitions(
         assets=[
             *automation.with_automation(
@@ -169,14 +168,16 @@ def build_definitions(
             *automation.checks,
             *options_flow.checks,
         ],
-        jobs=jobs.jobs,
+        jobs=deployment.with_source_tag(
+            jobs.jobs, source.source_name, (jobs.RAW_JOB, jobs.OPTIONS_FLOW_JOB)
+        ),
         sensors=[automation.automation_sensor(settings.automation_on())],
         resources={
             "source": source,
             "warehouse": warehouse,
             ARTIFACTS: ArtifactIOManager(warehouse=warehouse),
         },
-        executor=executor,
+        executor=deployment.executor_def(),
     )
 
 
