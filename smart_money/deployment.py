@@ -54,6 +54,9 @@ def instance_config() -> dict:
                     "username": pg.user,
                     "password": {"env": PASSWORD_ENV},
                     "db_name": pg.db,
+                    # psycopg2, which dagster-postgres is written for (SQLAlchemy 2.1 defaults to psycopg 3,
+                    # whose server-side parameters break Dagster's NOTIFY)
+                    "scheme": "postgresql+psycopg2",
                 }
             }
         }

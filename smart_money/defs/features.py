@@ -23,26 +23,34 @@ FEATURE_NAMES = list(catalog.FEATURE_NAMES)
 FEATURES_GROUP = "features"
 
 
-@dg.asset(
-    group_name=FEATURES_GROUP,
+# The op is not named "features": the features job is, and Dagster refuses a repository (the daemon, the
+# UI, a code server) in which an op and a job's graph share a name.
+@dg.multi_asset(
+    name="build_features",
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[
-        dg.AssetDep(universe),
-        *[
-            dg.AssetDep(raw, partition_mapping=lookback(timeline.FEATURE_LOOKBACK_MONTHS))
-            for raw in (
-                raw_insider_trades,
-                raw_institutional_holdings,
-                raw_congress_trades,
-                raw_etf_holdings,
-                raw_prices,
-            )
-        ],
-        # optional options-flow columns (NaN when the options_flow group is off)
-        dg.AssetDep("smart_money_events", partition_mapping=lookback(1)),
+    specs=[
+        dg.AssetSpec(
+            "features",
+            group_name=FEATURES_GROUP,
+            kinds={"parquet", "duckdb"},
+            deps=[
+                dg.AssetDep(universe),
+                *[
+                    dg.AssetDep(raw, partition_mapping=lookback(timeline.FEATURE_LOOKBACK_MONTHS))
+                    for raw in (
+                        raw_insider_trades,
+                        raw_institutional_holdings,
+                        raw_congress_trades,
+                        raw_etf_holdings,
+                        raw_prices,
+                    )
+                ],
+                # optional options-flow columns (NaN when the options_flow group is off)
+                dg.AssetDep("smart_money_events", partition_mapping=lookback(1)),
+            ],
+        )
     ],
-    kinds={"parquet", "duckdb"},
 )
 def features(
     context: dg.AssetExecutionContext, warehouse: dg.ResourceParam[Warehouse]
