@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test ui lint bench clean browser serve notebook
+.PHONY: run test ui lint bench clean browser serve notebook services
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -31,8 +31,18 @@ browser:
 	    || { echo "error: could not install chromium/chromium-driver; install them or set SMART_MONEY_CHROMIUM and SMART_MONEY_CHROMEDRIVER"; exit 1; }; \
 	fi
 
-## test: the whole test suite (API, the page in headless chromium, the notebook included)
-test: $(STAMP) browser
+## services: Debian's postgresql and redis-server for the deployment test (installed with apt-get when
+## missing; the test starts its own servers in temporary directories on loopback ports and stops them)
+services:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null; then :; else \
+	  echo "installing Debian postgresql and redis-server for the deployment test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql redis-server >/dev/null \
+	    || { echo "error: could not install postgresql/redis-server; install them (README: Running at scale)"; exit 1; }; \
+	fi
+
+## test: the whole test suite (API, the page in headless chromium, the notebook, the deployment included)
+test: $(STAMP) browser services
 	$(BIN)/python -m pytest
 
 ## serve: the prediction API and web page on http://127.0.0.1:8000 (README: Serving)

@@ -21,14 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from smart_money import files, settings, timeline
+from smart_money import deployment, settings, timeline
 
-# Telemetry off; run monitoring on, so a run whose process was killed ends as failed once the daemon
-# (`make ui`, `dagster dev`) sees it, instead of staying STARTED forever.
-DAGSTER_YAML = (
-    "telemetry:\n  enabled: false\n"
-    "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 180\n  max_resume_run_attempts: 0\n"
-)
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 EXIT_OK, EXIT_RUN_FAILED, EXIT_BAD_SETTINGS = 0, 1, 2
 DESCRIPTION = (
@@ -59,11 +53,9 @@ def ensure_dagster_home() -> Path:
     os.environ["DAGSTER_HOME"] = str(home)
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        config = home / "dagster.yaml"
-        if not config.exists():
-            files.write_text_atomic(config, DAGSTER_YAML)
+        changed = deployment.write_instance_config(home)  # README: Running at scale
         marker = home / ".smart_money_initialized"
-        if not marker.exists():
+        if changed or not marker.exists():
             import dagster as dg
 
             with dg.DagsterInstance.get() as instance:

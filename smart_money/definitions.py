@@ -8,7 +8,7 @@ their own with :func:`build_definitions` and other resources instead of changing
 import dagster as dg
 import pandas as pd
 
-from smart_money import settings, timeline
+from smart_money import deployment, settings, timeline
 from smart_money.defs import (
     automation,
     checks,
@@ -162,12 +162,11 @@ def build_definitions(
     environment's. Raw partitions span the source's history and sample partitions (features, labels, the
     options flow) ``samples``, default the environment's sample months (``defs/partitions.py``).
 
-    Runs use the in-process executor by default: here the multiprocess one re-imports the code for every
-    step and was 2-3x slower. ``SMART_MONEY_EXECUTOR=multiprocess`` selects it.
+    The executor is ``SMART_MONEY_EXECUTOR``'s (in-process by default; README: Running at scale), and the
+    jobs that fetch carry the source's tag for the run queue's limits.
     """
     source = source or source_from_env()
     warehouse = warehouse or warehouse_from_env()
-    executor = dg.multiprocess_executor if settings.executor() == "multiprocess" else dg.in_process_executor
     history = partitions.source_months(source.history_start(), source.history_end())
     sampled = [
         *raw.options_flow_raw_assets,
@@ -210,7 +209,9 @@ def build_definitions(
             *report.checks,
             *track_record.checks,
         ],
-        jobs=jobs.jobs,
+        jobs=deployment.with_source_tag(
+            jobs.jobs, source.source_name, (jobs.RAW_JOB, jobs.OPTIONS_FLOW_JOB)
+        ),
         sensors=[
             automation.automation_sensor(settings.automation_on()),
             automation.retrain_sensor(settings.automation_on()),
@@ -220,7 +221,7 @@ def build_definitions(
             "warehouse": warehouse,
             ARTIFACTS: ArtifactIOManager(warehouse=warehouse),
         },
-        executor=executor,
+        executor=deployment.executor_def(),
     )
 
 

@@ -162,10 +162,15 @@ def sample_end() -> date:
     return _month("SMART_MONEY_SAMPLE_END", timeline.SAMPLE_END)
 
 
+EXECUTORS = ("in_process", "multiprocess", "celery")
+
+
 def executor() -> str:
     name = (_env("SMART_MONEY_EXECUTOR") or "in_process").lower()
-    if name not in ("in_process", "multiprocess"):
-        raise SettingsError(f"SMART_MONEY_EXECUTOR={name!r}: use 'in_process' (default) or 'multiprocess'")
+    if name not in EXECUTORS:
+        raise SettingsError(
+            f"SMART_MONEY_EXECUTOR={name!r}: use 'in_process' (default), 'multiprocess' or 'celery'"
+        )
     return name
 
 
@@ -460,3 +465,101 @@ def etf_symbols(default: tuple[str, ...]) -> tuple[str, ...]:
     if not symbols:
         raise SettingsError("SMART_MONEY_ETFS is empty; list ETF tickers such as IVV,VTI or leave it unset")
     return symbols
+
+
+# -- the deployment (README: Running at scale) ----------------------------------------------------------
+INSTANCES = ("sqlite", "postgres")
+
+
+@dataclass(frozen=True)
+class DeploymentDefaults:
+    """The team deployment's defaults, in one place (README: Running at scale)."""
+
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5432
+    pg_user: str = "dagster"
+    pg_db: str = "dagster"
+    celery_broker: str = "redis://127.0.0.1:6379/0"
+    celery_backend: str = "redis://127.0.0.1:6379/1"
+    max_runs: int = 4  # runs the daemon's queue starts at once
+    parallel_runs: int = 2  # runs at once per source that is not rate-limited (synthetic, a warm cache)
+    rate_limited_sources: tuple[str, ...] = ("fmp", "sec")  # one run at a time each
+
+
+DEPLOYMENT_DEFAULTS = DeploymentDefaults()
+
+
+def instance_kind() -> str:
+    """``SMART_MONEY_INSTANCE``: ``sqlite`` (default, one machine) or ``postgres`` (``DAGSTER_PG_*``)."""
+    name = (_env("SMART_MONEY_INSTANCE") or "sqlite").lower()
+    if name not in INSTANCES:
+        raise SettingsError(f"SMART_MONEY_INSTANCE={name!r}: use 'sqlite' (default) or 'postgres'")
+    return name
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Where the Postgres instance storage is; the password stays in ``DAGSTER_PG_PASSWORD`` and is read
+    by Dagster itself (``env:`` in dagster.yaml), so it is never written to a file or printed."""
+
+    host: str
+    port: int
+    user: str
+    db: str
+
+
+def postgres() -> PostgresSettings:
+    """``DAGSTER_PG_HOST``/``_PORT``/``_USER``/``_DB`` (defaults 127.0.0.1, 5432, dagster, dagster); refuses
+    to go on without ``DAGSTER_PG_PASSWORD``, naming the variable but never its value."""
+    if _env("DAGSTER_PG_PASSWORD") is None:
+        raise SettingsError(
+            "SMART_MONEY_INSTANCE=postgres needs DAGSTER_PG_PASSWORD (the password of DAGSTER_PG_USER); "
+            "set it in the environment of every Dagster process (it is never written to dagster.yaml)"
+        )
+    d = DEPLOYMENT_DEFAULTS
+    for name in ("DAGSTER_PG_HOST", "DAGSTER_PG_USER", "DAGSTER_PG_DB"):
+        value = _env(name)
+        if value is not None and any(c in value for c in "\n\r\"'{}:#"):
+            raise SettingsError(f"{name}={value[:40]!r} holds a character a host, user or db name cannot")
+    return PostgresSettings(
+        host=_env("DAGSTER_PG_HOST") or d.pg_host,
+        port=_int("DAGSTER_PG_PORT", d.pg_port, 1, 65535),
+        user=_env("DAGSTER_PG_USER") or d.pg_user,
+        db=_env("DAGSTER_PG_DB") or d.pg_db,
+    )
+
+
+def celery_broker() -> str:
+    """``SMART_MONEY_CELERY_BROKER``: the Redis URL the Celery executor and workers share."""
+    return _env("SMART_MONEY_CELERY_BROKER") or DEPLOYMENT_DEFAULTS.celery_broker
+
+
+def celery_backend() -> str:
+    """``SMART_MONEY_CELERY_BACKEND``: where workers put step results (default Redis database 1)."""
+    return _env("SMART_MONEY_CELERY_BACKEND") or DEPLOYMENT_DEFAULTS.celery_backend
+
+
+def max_runs() -> int:
+    """``SMART_MONEY_MAX_RUNS``: runs the daemon's queue starts at once (default 4)."""
+    return _int("SMART_MONEY_MAX_RUNS", DEPLOYMENT_DEFAULTS.max_runs, 1, 256)
+
+
+def parallel_runs() -> int:
+    """``SMART_MONEY_PARALLEL_RUNS``: runs at once per source that is not rate-limited (default 2)."""
+    return _int("SMART_MONEY_PARALLEL_RUNS", DEPLOYMENT_DEFAULTS.parallel_runs, 1, 256)
+
+
+def rate_limited_sources() -> tuple[str, ...]:
+    """``SMART_MONEY_RATE_LIMITED_SOURCES``: comma-separated sources whose runs go one at a time (default
+    ``fmp,sec``; empty when every response is already cached)."""
+    raw = os.environ.get("SMART_MONEY_RATE_LIMITED_SOURCES")
+    if raw is None:
+        return DEPLOYMENT_DEFAULTS.rate_limited_sources
+    names = tuple(dict.fromkeys(n.strip().lower() for n in raw.split(",") if n.strip()))
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise SettingsError(
+            f"SMART_MONEY_RATE_LIMITED_SOURCES names {unknown[0]!r}, not a source; use some of "
+            f"{', '.join(SOURCES)} (comma-separated) or leave it empty"
+        )
+    return names

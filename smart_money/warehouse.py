@@ -5,7 +5,8 @@ use their own keys (``model_version=<v>/``) or one ``part.parquet`` for the whol
 written to a temporary file in the same folder and renamed over the old one, so a reader never sees half a
 file and a failed write leaves the previous partition intact. ``<data_dir>/warehouse.duckdb`` holds only
 views, so several processes can write partitions at once; only the short catalog refresh after each write
-takes the DuckDB write lock, and it retries while another process holds it.
+takes the DuckDB write lock. Refreshes and queries take ``warehouse.duckdb.lock`` first (exclusive and
+shared), so many runs finishing together on shared storage neither lose a view nor meet a lock error.
 
 Every partition is written with Parquet page checksums and gets a sidecar ``part.parquet.sha256`` holding the
 file's SHA-256; every read verifies both, so a flipped bit on disk fails naming the table, partition and file
@@ -16,9 +17,11 @@ pipeline receives it from the Dagster ``warehouse`` resource; the server, the CL
 own from the settings.
 """
 
+import fcntl
 import hashlib
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +35,7 @@ from smart_money.timeline import month_start, month_starts
 PART_FILE = "part.parquet"
 CHECKSUM_SUFFIX = ".sha256"
 CATALOG_FILE = "warehouse.duckdb"
+CATALOG_LOCK_FILE = "warehouse.duckdb.lock"
 ORPHAN_AGE_S = 60.0  # a temporary file this old beside a partition is left by a killed write
 
 
@@ -386,29 +390,63 @@ class Warehouse:
         import duckdb  # here, not at import: the server reads Parquet only and keeps its memory small
 
         deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                with duckdb.connect(str(self.catalog_path)) as con:
-                    for sql in statements:
-                        con.execute(sql)
-                return names
-            except duckdb.IOException as exc:  # another process holds the single write lock
-                if time.monotonic() > deadline:
-                    raise WarehouseError(
-                        f"could not lock {self.catalog_path} for {timeout_s}s: {exc}"
-                    ) from exc
-                time.sleep(0.25)
+        with self._catalog_lock(fcntl.LOCK_EX, deadline):
+            while True:
+                try:
+                    with duckdb.connect(str(self.catalog_path)) as con:
+                        for sql in statements:
+                            con.execute(sql)
+                    return names
+                except duckdb.IOException as exc:  # a process outside the lock (a notebook) holds it
+                    if time.monotonic() > deadline:
+                        raise WarehouseError(
+                            f"could not lock {self.catalog_path} for {timeout_s}s: {exc}"
+                        ) from exc
+                    time.sleep(0.25)
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """Run a read-only query against the catalog (a short read-only connection)."""
+    @contextmanager
+    def _catalog_lock(self, kind: int, deadline: float):
+        """``warehouse.duckdb.lock`` beside the catalog: refreshes take it exclusively and queries shared,
+        so when many runs finish together (each refreshing) and readers query, nobody meets DuckDB's own
+        single-writer lock. ``flock`` also holds across machines on an NFS mount (Linux emulates it with
+        POSIX locks there)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / CATALOG_LOCK_FILE, "a") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, kind | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WarehouseError(
+                            f"{self.catalog_path} stayed locked by another refresh past the timeout; "
+                            "retry, or look for a stuck process"
+                        ) from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def query(self, sql: str, timeout_s: float = 60.0) -> pd.DataFrame:
+        """Run a read-only query against the catalog (a short read-only connection, taken between
+        refreshes)."""
         import duckdb
 
         if not self.catalog_path.exists():
             raise WarehouseError(
                 f"no warehouse at {self.catalog_path}; run `make run` (or materialize the raw assets) first"
             )
-        with duckdb.connect(str(self.catalog_path), read_only=True) as con:
-            return con.execute(sql).df()
+        deadline = time.monotonic() + timeout_s
+        with self._catalog_lock(fcntl.LOCK_SH, deadline):
+            while True:
+                try:
+                    with duckdb.connect(str(self.catalog_path), read_only=True) as con:
+                        return con.execute(sql).df()
+                except duckdb.IOException as exc:  # a writer outside the lock
+                    if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
 
 
 def _events_view_sql(select: str) -> str:

@@ -12,7 +12,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from smart_money import cli
+from smart_money import cli, deployment
 
 HISTORY = (pd.Timestamp("2019-01-01"), pd.Timestamp("2025-01-01"))
 
@@ -134,7 +134,7 @@ def test_two_first_builds_started_together_on_a_fresh_dagster_home_both_succeed(
         timeout=120,
     )
     assert later.returncode == 0, later.stderr[-2000:]
-    assert Path(home / "dagster.yaml").read_text() == cli.DAGSTER_YAML
+    assert Path(home / "dagster.yaml").read_text() == deployment.dagster_yaml()
 
 
 @pytest.mark.parametrize("command", [[], ["build"], ["init"], ["summary"], ["serve"], ["toggle"]])
