@@ -13,6 +13,7 @@ import dagster as dg
 import pandas as pd
 
 from smart_money import files, gates, settings, tables, timeline
+from smart_money.defs.checks import schema_check
 from smart_money.defs.features import features
 from smart_money.defs.labels import labels
 from smart_money.defs.metadata import markdown_table, partitioned_result, table_metadata
@@ -301,4 +302,4 @@ def track_record_degradation(warehouse: dg.ResourceParam[Warehouse]) -> dg.Asset
 
 
 assets = [prediction_outcomes, track_record]
-checks = [track_record_degradation]
+checks = [schema_check(prediction_outcomes), track_record_degradation]

@@ -77,6 +77,7 @@ EXPECTED_CHECKS = {
     "model_registry": {"model_registry_promotion"},
     "predictions": {"predictions_freshness"},
     "track_record": {"track_record_degradation"},
+    "prediction_outcomes": {"prediction_outcomes_schema"},
     "smart_money_events": {"smart_money_events_schema", "smart_money_events_integrity"},
 }
 # a warning about age, or about how much 13F value mapped to symbols, must not stop a run

@@ -55,7 +55,7 @@ def test_the_default_build_leaves_no_partition_missing(built_default_market):
     defs, instance = built_default_market["defs"], built_default_market["instance"]
     graph = defs.resolve_asset_graph()
     partitioned = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def is not None]
-    assert len(partitioned) == 13
+    assert len(partitioned) == 14  # 7 raw, 4 options flow, features, labels, prediction_outcomes
     for key in partitioned:
         expected = set(graph.get(key).partitions_def.get_partition_keys())
         assert instance.get_materialized_partitions(key) == expected, key.to_user_string()
@@ -75,4 +75,4 @@ def test_every_column_schema_describes_every_column(built_default_market):
         seen += 1
         empty = [c.name for c in schema.columns if not (c.description or "").strip()]
         assert schema.columns and not empty, (key.to_user_string(), empty)
-    assert seen == 15  # the 13 monthly tables, dataset_splits and predictions
+    assert seen == 17  # the 14 monthly tables, dataset_splits, predictions and track_record
