@@ -40,7 +40,8 @@ from smart_money_tests.markets import definitions_for, run_plan
 RAW = (pd.Timestamp("2019-01-01"), pd.Timestamp("2020-07-01"))
 SAMPLES = (pd.Timestamp("2019-07-01"), pd.Timestamp("2020-06-01"))
 N_SYMBOLS = 50
-MODEL_TABLES = {"evaluation_scores", "predictions", "model_registry"}
+# tables that carry the model version (the training time is in it)
+MODEL_TABLES = {"evaluation_scores", "predictions", "model_registry", "prediction_outcomes", "track_record"}
 # the columns that carry the training time (model_version = "<time>-<fingerprint>", created_at) or a path
 # made of the version
 # metadata_sha256 is the hash of metadata.json, which holds the version and created_at (compared below)
