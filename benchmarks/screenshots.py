@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("raw", (1800, 2000)),
                 ("options_flow", (1600, 1100)),
                 ("features", (1600, 1100)),
-                ("model", (1600, 1100)),
+                ("model", (3000, 1300)),  # eight assets in a row: wide enough to show each node's checks
             ):
                 lineage = f"{ui}/locations/smart_money/asset-groups/{group}/lineage"
                 shoot(driver, out, f"04_lineage_{group}.png", lineage, "Asset checks", size=size)
