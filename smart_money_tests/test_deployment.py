@@ -95,7 +95,13 @@ def test_only_the_fetching_jobs_carry_the_source_tag_and_the_repository_loads(tm
     defs = build_definitions(source=SyntheticSource(n_symbols=5), warehouse=warehouse)
     tags = {name: defs.resolve_job_def(name).tags.get(deployment.SOURCE_TAG) for name in
             (jobs.RAW_JOB, jobs.OPTIONS_FLOW_JOB, jobs.FEATURES_JOB, jobs.MODEL_JOB)}  # fmt: skip
-    assert tags == {"raw": "synthetic", "options_flow": "synthetic", "features": None, "model": None}
+    assert tags == {
+        "raw": "synthetic",
+        "options_flow": "synthetic",
+        "features_and_labels": None,
+        "model": None,
+        "live_track_record": None,
+    }
     # what a code server, the daemon and the UI do; an op sharing a job's name would fail here
     defs.get_repository_def().load_all_definitions()
 

@@ -8,7 +8,6 @@ SHA-256 the metadata records, so the model still verifies.
 
 import base64
 import html
-import io
 import re
 
 import numpy as np
@@ -35,12 +34,10 @@ def _fmt(template: str, value) -> str:
 
 
 def _png(fig) -> str:
-    from matplotlib import pyplot as plt
+    """Rendered as the report's other plots are (same dpi: the page width without upscaling)."""
+    from smart_money.report import plots
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
+    return base64.b64encode(plots.png(fig)).decode()
 
 
 def live_track_record_section(record: pd.DataFrame, version: str) -> str | None:

@@ -49,6 +49,9 @@ def _settings(root: Path) -> dict[str, str]:
         "SMART_MONEY_SOURCE": "synthetic",
         "SMART_MONEY_N_SYMBOLS": "5",
         "SMART_MONEY_OPTIONS_FLOW": "off",
+        # the sample partitions (features, labels) are the environment's sample months
+        "SMART_MONEY_SAMPLE_START": SAMPLES[0][:7],
+        "SMART_MONEY_SAMPLE_END": SAMPLES[1][:7],
         "SMART_MONEY_DATA_DIR": str(root / "data"),
         "SMART_MONEY_MODELS_DIR": str(root / "models"),
     }
