@@ -93,8 +93,7 @@ def test_only_the_fetching_jobs_carry_the_source_tag_and_the_repository_loads(tm
     monkeypatch.delenv("SMART_MONEY_EXECUTOR", raising=False)
     warehouse = WarehouseResource(data_dir=str(tmp_path / "data"), models_dir=str(tmp_path / "models"))
     defs = build_definitions(source=SyntheticSource(n_symbols=5), warehouse=warehouse)
-    tags = {name: defs.resolve_job_def(name).tags.get(deployment.SOURCE_TAG) for name in
-            (jobs.RAW_JOB, jobs.OPTIONS_FLOW_JOB, jobs.FEATURES_JOB, jobs.MODEL_JOB)}  # fmt: skip
+    tags = {job.name: defs.resolve_job_def(job.name).tags.get(deployment.SOURCE_TAG) for job in jobs.jobs}
     assert tags == {
         "raw": "synthetic",
         "options_flow": "synthetic",
