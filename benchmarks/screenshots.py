@@ -32,25 +32,12 @@ from pathlib import Path
 
 import httpx
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+
+from smart_money.testing import browser as browser_paths
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("SMART_MONEY_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("SMART_MONEY_CHROMEDRIVER", "/usr/bin/chromedriver")
 ASSET = "raw_insider_trades"
 PARTITION = "2025-01-01"
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1600,1100",
-)
 
 
 def save(driver: webdriver.Chrome, path: Path) -> Path:
@@ -112,11 +99,9 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 180) -> None:
 
 
 def browser(profile: Path) -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    if browser_paths.missing():
+        sys.exit(f"{browser_paths.missing()} not found: {browser_paths.INSTALL_HINT}")
+    driver = browser_paths.headless_chromium(profile, (1600, 1100), offline=False)
     driver.set_page_load_timeout(60)
     return driver
 

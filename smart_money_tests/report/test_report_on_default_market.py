@@ -4,22 +4,17 @@ fill the page with legends of at least 11 pt that cover no curve."""
 
 import base64
 import html
-import os
 import re
 import struct
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
 from smart_money.modeling import evaluation
 from smart_money.report import plots
+from smart_money.testing import browser as browser_paths
 
-CHROMIUM = os.environ.get("SMART_MONEY_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("SMART_MONEY_CHROMEDRIVER", "/usr/bin/chromedriver")
 # Written out here rather than imported from the code under test.
 PROFILES = (
     "institutional_directional",
@@ -166,24 +161,10 @@ def _png_width(png: bytes) -> int:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
-    if missing:
-        pytest.fail(f"{missing} not found: run `make test` (it installs Debian's chromium and its driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--window-size=1280,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-report')}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    if browser_paths.missing():
+        pytest.fail(f"{browser_paths.missing()} not found: {browser_paths.INSTALL_HINT}")
+    # the report is a local file with every image inline: it needs no network at all
+    driver = browser_paths.headless_chromium(tmp_path_factory.mktemp("chromium-report"), (1280, 1000))
     yield driver
     driver.quit()
 

@@ -1,7 +1,6 @@
 """A real uvicorn server on a loopback port, over a copy of the default market's warehouse, and a real
 headless Chromium (Debian's chromium + chromedriver, driven by Selenium) that reaches only loopback."""
 
-import os
 import shutil
 import socket
 import threading
@@ -11,10 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
 from smart_money.serve.app import create_app
+from smart_money.testing import browser as browser_paths
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 
@@ -79,40 +77,12 @@ def served(built_default_market, tmp_path_factory):
         yield server
 
 
-CHROMIUM = os.environ.get("SMART_MONEY_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("SMART_MONEY_CHROMEDRIVER", "/usr/bin/chromedriver")
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Headless Chromium without network: any host but 127.0.0.1 fails to resolve, and the proxy it would
     use is a closed port, so a page that needs a CDN shows it."""
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
-    if missing:
-        pytest.fail(
-            f"{missing} not found: run `make test` (it installs Debian's chromium and chromium-driver)"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1200,1400",
-        # no network but loopback: a page or docs asset fetched from anywhere else fails to load
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-        "--proxy-server=http://127.0.0.1:9",
-        "--proxy-bypass-list=127.0.0.1",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    if browser_paths.missing():
+        pytest.fail(f"{browser_paths.missing()} not found: {browser_paths.INSTALL_HINT}")
+    driver = browser_paths.headless_chromium(tmp_path_factory.mktemp("chromium-profile"), (1200, 1400))
     yield driver
     driver.quit()
