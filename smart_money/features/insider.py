@@ -62,17 +62,7 @@ _TRADES_SCHEMA = input_schema(
     ),
 )
 # The columns :func:`hidden_from` reads to match an amendment to the filing it amends.
-AMENDMENT_COLUMNS: tuple[str, ...] = (
-    "accession_number",
-    "issuer_cik",
-    "insider_id",
-    "form_type",
-    "is_amendment",
-    "known_at",
-    "acceptance_time",
-    "period_of_report",
-    "date_of_original_submission",
-)
+AMENDMENT_COLUMNS = normalize.AMENDMENT_COLUMNS
 _PRICES_SCHEMA = input_schema(tables.RAW_PRICES, ("symbol", "date", "close"))
 
 _SETUP = (

@@ -54,6 +54,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from smart_money.sources.sec import normalize, ownership
+from smart_money.sources.sec import xml as sec_xml
 
 TABLE = "raw_institutional_holdings"
 
@@ -300,29 +301,6 @@ def _quarantine_entry(accession_number: str | None, reason: str, record: Mapping
 
 
 # ---- XML ---------------------------------------------------------------------------------------------------
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child(element: ET.Element | None, *names: str) -> ET.Element | None:
-    for name in names:
-        if element is None:
-            return None
-        element = next((c for c in element if _local(c.tag) == name), None)
-    return element
-
-
-def _descendant(element: ET.Element | None, name: str) -> ET.Element | None:
-    if element is None:
-        return None
-    return next((e for e in element.iter() if _local(e.tag) == name), None)
-
-
-def _text(element: ET.Element | None) -> str | None:
-    if element is None or element.text is None:
-        return None
-    text = element.text.strip()
-    return text or None
 
 
 def _root(xml: bytes | str, expected: str, label: str) -> ET.Element:
@@ -334,8 +312,8 @@ def _root(xml: bytes | str, expected: str, label: str) -> ET.Element:
         root = ET.fromstring(raw)
     except ET.ParseError as error:
         raise Form13FError(f"{label} is not well-formed XML ({error})") from None
-    if _local(root.tag) != expected:
-        raise Form13FError(f"{label}: the root element is <{_local(root.tag)}>, not <{expected}>")
+    if sec_xml.local(root.tag) != expected:
+        raise Form13FError(f"{label}: the root element is <{sec_xml.local(root.tag)}>, not <{expected}>")
     return root
 
 
@@ -358,40 +336,46 @@ def parse_cover(xml: bytes | str, *, accession_number: str | None = None, filing
     ``filingDate``, the daily index, the header's ``FILED AS OF DATE``). Without a filing date the record's
     ``filing_date`` is NaT and it must not be placed in time. Raises :class:`Form13FError`."""
     root = _root(xml, "edgarSubmission", "13F primary document")
-    header = _child(root, "headerData")
-    filer_info = _child(header, "filerInfo")
-    cover = _child(root, "formData", "coverPage")
-    summary = _child(root, "formData", "summaryPage")
-    form_type = (_text(_child(header, "submissionType")) or "").upper()
+    header = sec_xml.child(root, "headerData")
+    filer_info = sec_xml.child(header, "filerInfo")
+    cover = sec_xml.child(root, "formData", "coverPage")
+    summary = sec_xml.child(root, "formData", "summaryPage")
+    form_type = (sec_xml.text(sec_xml.child(header, "submissionType")) or "").upper()
     if not form_type:
         raise Form13FError("13F primary document has no headerData/submissionType")
-    cik = _text(_descendant(_child(filer_info, "filer"), "cik"))
+    cik = sec_xml.text(sec_xml.descendant(sec_xml.child(filer_info, "filer"), "cik"))
     try:
         filer_cik = normalize.cik(cik)
     except normalize.Rejected:
         raise Form13FError(f"13F primary document: filer CIK {cik!r} is not 1-10 digits") from None
-    is_amendment = normalize.parse_flag(_text(_child(cover, "isAmendment")))
-    period = _text(_child(filer_info, "periodOfReport")) or _text(_child(cover, "reportCalendarOrQuarter"))
-    report_type = _text(_child(cover, "reportType"))
+    is_amendment = normalize.parse_flag(sec_xml.text(sec_xml.child(cover, "isAmendment")))
+    period = sec_xml.text(sec_xml.child(filer_info, "periodOfReport")) or sec_xml.text(
+        sec_xml.child(cover, "reportCalendarOrQuarter")
+    )
+    report_type = sec_xml.text(sec_xml.child(cover, "reportType"))
     return {
         "accession_number": None if accession_number is None else accession(accession_number),
         "filer_cik": filer_cik,
-        "filer_name": _text(_child(cover, "filingManager", "name")),
+        "filer_name": sec_xml.text(sec_xml.child(cover, "filingManager", "name")),
         "form_type": form_type,
         "filing_date": _day(filing_date, "filing date"),
         "period_of_report": _xml_date(period, "periodOfReport"),
         "report_type": None if report_type is None else report_type.upper(),
         "amendment_type": _amendment_type(
-            form_type, is_amendment, _text(_descendant(cover, "amendmentType"))
+            form_type, is_amendment, sec_xml.text(sec_xml.descendant(cover, "amendmentType"))
         ),
         "is_amendment": bool(is_amendment) or form_type.endswith("/A"),
-        "amendment_number": _integer(_text(_child(cover, "amendmentNo")), "amendmentNo"),
-        "table_entry_total": _integer(_text(_child(summary, "tableEntryTotal")), "tableEntryTotal"),
-        "table_value_total": _integer(_text(_child(summary, "tableValueTotal")), "tableValueTotal"),
-        "other_included_managers": _integer(
-            _text(_child(summary, "otherIncludedManagersCount")), "otherIncludedManagersCount"
+        "amendment_number": _integer(sec_xml.text(sec_xml.child(cover, "amendmentNo")), "amendmentNo"),
+        "table_entry_total": _integer(
+            sec_xml.text(sec_xml.child(summary, "tableEntryTotal")), "tableEntryTotal"
         ),
-        "schema_version": _text(_child(root, "schemaVersion")),
+        "table_value_total": _integer(
+            sec_xml.text(sec_xml.child(summary, "tableValueTotal")), "tableValueTotal"
+        ),
+        "other_included_managers": _integer(
+            sec_xml.text(sec_xml.child(summary, "otherIncludedManagersCount")), "otherIncludedManagersCount"
+        ),
+        "schema_version": sec_xml.text(sec_xml.child(root, "schemaVersion")),
     }
 
 
@@ -409,9 +393,14 @@ def _missing_as_none(value):
 def _info_rows(root: ET.Element) -> list[dict]:
     rows = []
     for element in root:
-        if _local(element.tag) != "infoTable":
+        if sec_xml.local(element.tag) != "infoTable":
             continue
-        rows.append({column: _text(_child(element, *path)) or "" for column, path in _XML_FIELDS.items()})
+        rows.append(
+            {
+                column: sec_xml.text(sec_xml.child(element, *path)) or ""
+                for column, path in _XML_FIELDS.items()
+            }
+        )
     return rows
 
 

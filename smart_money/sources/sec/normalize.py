@@ -467,6 +467,20 @@ def _family(form: str) -> str:
     return str(form).split("/", 1)[0]
 
 
+# The columns :func:`amendment_supersessions` reads to match an amendment to the filing it amends.
+AMENDMENT_COLUMNS: tuple[str, ...] = (
+    "accession_number",
+    "issuer_cik",
+    "insider_id",
+    "form_type",
+    "is_amendment",
+    "known_at",
+    "acceptance_time",
+    "period_of_report",
+    "date_of_original_submission",
+)
+
+
 def amendment_supersessions(rows: pd.DataFrame) -> pd.DataFrame:
     """Which filing each amendment replaces: one row per (replaced accession, amendment accession).
 
@@ -485,18 +499,8 @@ def amendment_supersessions(rows: pd.DataFrame) -> pd.DataFrame:
     cols = ["accession_number", "superseded_by", "superseded_at"]
     if rows.empty or not rows["is_amendment"].any():
         return pd.DataFrame(columns=cols)
-    keep = [
-        "accession_number",
-        "issuer_cik",
-        "insider_id",
-        "form_type",
-        "is_amendment",
-        "known_at",
-        "acceptance_time",
-        "period_of_report",
-        "date_of_original_submission",
-    ]
-    filings = rows[[c for c in keep if c in rows.columns]].drop_duplicates("accession_number").copy()
+    present = [c for c in AMENDMENT_COLUMNS if c in rows.columns]
+    filings = rows[present].drop_duplicates("accession_number").copy()
     if "acceptance_time" not in filings:
         filings["acceptance_time"] = pd.NaT
     filings["family"] = filings["form_type"].map(_family)

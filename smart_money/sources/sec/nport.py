@@ -109,6 +109,7 @@ import pandas as pd
 
 from smart_money import tables
 from smart_money.sources.sec import normalize
+from smart_money.sources.sec import xml as sec_xml
 
 SOURCE = "sec"
 TABLE = tables.RAW_ETF_HOLDINGS.name
@@ -188,23 +189,6 @@ class FundTickersError(ValueError):
 
 
 # ---- small readers -----------------------------------------------------------------------------------------
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child(element: ET.Element | None, name: str) -> ET.Element | None:
-    if element is None:
-        return None
-    for child in element:
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
-def _text(element: ET.Element | None) -> str | None:
-    if element is None or element.text is None:
-        return None
-    return element.text.strip() or None
 
 
 def _attribute(element: ET.Element | None, name: str) -> str | None:
@@ -350,24 +334,24 @@ def is_public(
 # ---- the XML document --------------------------------------------------------------------------------------
 def _holding(element: ET.Element, position: int, accession: str | None, series: str | None, report) -> dict:
     what = f"invstOrSec {position}"
-    identifiers = _child(element, "identifiers")
-    asset = _text(_child(element, "assetCat"))
-    if asset is None and (conditional := _child(element, "assetConditional")) is not None:
+    identifiers = sec_xml.child(element, "identifiers")
+    asset = sec_xml.text(sec_xml.child(element, "assetCat"))
+    if asset is None and (conditional := sec_xml.child(element, "assetConditional")) is not None:
         asset = conditional.get("assetCat")
     return {
         "accession_number": accession,
         "series_id": series,
         "report_date": report,
-        "cusip": _cusip(_text(_child(element, "cusip"))),
-        "isin": _attribute(_child(identifiers, "isin"), "value"),
-        "ticker": _attribute(_child(identifiers, "ticker"), "value"),
-        "name": _text(_child(element, "name")),
-        "balance": _number(_text(_child(element, "balance")), f"{what} balance"),
-        "units": _optional_text(_text(_child(element, "units"))),
-        "value_usd": _number(_text(_child(element, "valUSD")), f"{what} valUSD"),
-        "pct_val": _number(_text(_child(element, "pctVal")), f"{what} pctVal"),
+        "cusip": _cusip(sec_xml.text(sec_xml.child(element, "cusip"))),
+        "isin": _attribute(sec_xml.child(identifiers, "isin"), "value"),
+        "ticker": _attribute(sec_xml.child(identifiers, "ticker"), "value"),
+        "name": sec_xml.text(sec_xml.child(element, "name")),
+        "balance": _number(sec_xml.text(sec_xml.child(element, "balance")), f"{what} balance"),
+        "units": _optional_text(sec_xml.text(sec_xml.child(element, "units"))),
+        "value_usd": _number(sec_xml.text(sec_xml.child(element, "valUSD")), f"{what} valUSD"),
+        "pct_val": _number(sec_xml.text(sec_xml.child(element, "pctVal")), f"{what} pctVal"),
         "asset_cat": _optional_text(asset),
-        "payoff_profile": _optional_text(_text(_child(element, "payoffProfile"))),
+        "payoff_profile": _optional_text(sec_xml.text(sec_xml.child(element, "payoffProfile"))),
     }
 
 
@@ -399,37 +383,37 @@ def parse_nport(xml: bytes | str, accession_number: str | None, filing_date) -> 
         root = ET.fromstring(match.group(0))
     except ET.ParseError as error:
         raise NportParseError(f"the N-PORT XML is not well-formed: {error}") from None
-    form_data = _child(root, "formData")
-    info = _child(form_data, "genInfo")
+    form_data = sec_xml.child(root, "formData")
+    info = sec_xml.child(form_data, "genInfo")
     if info is None:
         raise NportParseError("no formData/genInfo: not an N-PORT report")
-    header = _child(root, "headerData")
-    series = _text(_child(info, "seriesId")) or _text(
-        _child(_child(_child(header, "filerInfo"), "seriesClassInfo"), "seriesId")
+    header = sec_xml.child(root, "headerData")
+    series = sec_xml.text(sec_xml.child(info, "seriesId")) or sec_xml.text(
+        sec_xml.child(sec_xml.child(sec_xml.child(header, "filerInfo"), "seriesClassInfo"), "seriesId")
     )
-    report = _date(_text(_child(info, "repPdDate")), "repPdDate")
+    report = _date(sec_xml.text(sec_xml.child(info, "repPdDate")), "repPdDate")
     if report is None:
         raise NportParseError("no genInfo/repPdDate: the date the holdings are as of")
-    fund = _child(form_data, "fundInfo")
+    fund = sec_xml.child(form_data, "fundInfo")
     accession = _optional_text(accession_number)
-    listed = _child(form_data, "invstOrSecs")
-    elements = [] if listed is None else [e for e in listed if _local(e.tag) == "invstOrSec"]
+    listed = sec_xml.child(form_data, "invstOrSecs")
+    elements = [] if listed is None else [e for e in listed if sec_xml.local(e.tag) == "invstOrSec"]
     holdings = holdings_frame(
         _holding(e, i, accession, series, pd.Timestamp(report)) for i, e in enumerate(elements, start=1)
     )
     filing = {
         "accession_number": accession,
-        "form_type": _text(_child(header, "submissionType")),
+        "form_type": sec_xml.text(sec_xml.child(header, "submissionType")),
         "filing_date": _date(filing_date, "filing date"),
-        "cik": _cik(_text(_child(info, "regCik"))),
-        "registrant_name": _text(_child(info, "regName")),
+        "cik": _cik(sec_xml.text(sec_xml.child(info, "regCik"))),
+        "registrant_name": sec_xml.text(sec_xml.child(info, "regName")),
         "series_id": series,
-        "series_name": _text(_child(info, "seriesName")),
+        "series_name": sec_xml.text(sec_xml.child(info, "seriesName")),
         "report_date": report,
-        "fiscal_year_end": _date(_text(_child(info, "repPdEnd")), "repPdEnd"),
-        "is_final_filing": _flag(_text(_child(info, "isFinalFiling"))),
-        "total_assets": _number(_text(_child(fund, "totAssets")), "totAssets"),
-        "net_assets": _number(_text(_child(fund, "netAssets")), "netAssets"),
+        "fiscal_year_end": _date(sec_xml.text(sec_xml.child(info, "repPdEnd")), "repPdEnd"),
+        "is_final_filing": _flag(sec_xml.text(sec_xml.child(info, "isFinalFiling"))),
+        "total_assets": _number(sec_xml.text(sec_xml.child(fund, "totAssets")), "totAssets"),
+        "net_assets": _number(sec_xml.text(sec_xml.child(fund, "netAssets")), "netAssets"),
         "n_holdings": len(holdings),
     }
     return filing, holdings

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from smart_money.sources.sec import normalize
+from smart_money.sources.sec import xml as sec_xml
 from smart_money.sources.sec.normalize import Amount, Filing, Owner, Transaction
 
 
@@ -111,80 +112,56 @@ def extract_xml(text: str | bytes) -> bytes:
 
 
 # ---- XML ---------------------------------------------------------------------------------------------------
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child(element: ET.Element | None, name: str) -> ET.Element | None:
-    if element is None:
-        return None
-    for child in element:
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
-def _children(element: ET.Element | None, name: str) -> list[ET.Element]:
-    return [] if element is None else [c for c in element if _local(c.tag) == name]
-
-
-def _path(element: ET.Element | None, *names: str) -> ET.Element | None:
-    for name in names:
-        element = _child(element, name)
-    return element
-
-
-def _text(element: ET.Element | None) -> str | None:
-    if element is None or element.text is None:
-        return None
-    text = element.text.strip()
-    return text or None
 
 
 def _amount(element: ET.Element | None) -> Amount:
     """A ``<value>`` + ``<footnoteId>`` element (or, in old documents, a bare text element)."""
     if element is None:
         return Amount()
-    notes = tuple(f.get("id", "").strip() for f in _children(element, "footnoteId") if f.get("id"))
-    value_el = _child(element, "value")
-    value = _text(value_el) if value_el is not None else (None if len(element) else _text(element))
+    notes = tuple(f.get("id", "").strip() for f in sec_xml.children(element, "footnoteId") if f.get("id"))
+    value_el = sec_xml.child(element, "value")
+    value = (
+        sec_xml.text(value_el) if value_el is not None else (None if len(element) else sec_xml.text(element))
+    )
     return Amount(value, notes)
 
 
 def _flag(element: ET.Element | None) -> bool:
-    return bool(normalize.parse_flag(_text(element)))
+    return bool(normalize.parse_flag(sec_xml.text(element)))
 
 
 def _owner(element: ET.Element) -> Owner:
-    rel = _child(element, "reportingOwnerRelationship")
+    rel = sec_xml.child(element, "reportingOwnerRelationship")
     return Owner(
-        cik=_text(_path(element, "reportingOwnerId", "rptOwnerCik")) or "",
-        name=_text(_path(element, "reportingOwnerId", "rptOwnerName")) or "",
-        is_director=_flag(_child(rel, "isDirector")),
-        is_officer=_flag(_child(rel, "isOfficer")),
-        is_ten_percent_owner=_flag(_child(rel, "isTenPercentOwner")),
-        is_other=_flag(_child(rel, "isOther")),
-        officer_title=_text(_child(rel, "officerTitle")) or "",
-        other_text=_text(_child(rel, "otherText")) or "",
+        cik=sec_xml.text(sec_xml.child(element, "reportingOwnerId", "rptOwnerCik")) or "",
+        name=sec_xml.text(sec_xml.child(element, "reportingOwnerId", "rptOwnerName")) or "",
+        is_director=_flag(sec_xml.child(rel, "isDirector")),
+        is_officer=_flag(sec_xml.child(rel, "isOfficer")),
+        is_ten_percent_owner=_flag(sec_xml.child(rel, "isTenPercentOwner")),
+        is_other=_flag(sec_xml.child(rel, "isOther")),
+        officer_title=sec_xml.text(sec_xml.child(rel, "officerTitle")) or "",
+        other_text=sec_xml.text(sec_xml.child(rel, "otherText")) or "",
     )
 
 
 def _transaction(element: ET.Element, is_derivative: bool, index: int) -> Transaction:
-    amounts = _child(element, "transactionAmounts")
-    post = _child(element, "postTransactionAmounts")
+    amounts = sec_xml.child(element, "transactionAmounts")
+    post = sec_xml.child(element, "postTransactionAmounts")
     return Transaction(
         is_derivative=is_derivative,
         index=index,
-        security_title=_amount(_child(element, "securityTitle")).value,
-        transaction_date=_amount(_child(element, "transactionDate")),
-        transaction_code=_text(_path(element, "transactionCoding", "transactionCode")),
-        acquired_disposed=_amount(_child(amounts, "transactionAcquiredDisposedCode")),
-        shares=_amount(_child(amounts, "transactionShares")),
-        total_value=_amount(_child(amounts, "transactionTotalValue")),
-        price=_amount(_child(amounts, "transactionPricePerShare")),
-        shares_owned_after=_amount(_child(post, "sharesOwnedFollowingTransaction")),
-        value_owned_after=_amount(_child(post, "valueOwnedFollowingTransaction")),
-        direct_or_indirect=_amount(_path(element, "ownershipNature", "directOrIndirectOwnership")).value,
+        security_title=_amount(sec_xml.child(element, "securityTitle")).value,
+        transaction_date=_amount(sec_xml.child(element, "transactionDate")),
+        transaction_code=sec_xml.text(sec_xml.child(element, "transactionCoding", "transactionCode")),
+        acquired_disposed=_amount(sec_xml.child(amounts, "transactionAcquiredDisposedCode")),
+        shares=_amount(sec_xml.child(amounts, "transactionShares")),
+        total_value=_amount(sec_xml.child(amounts, "transactionTotalValue")),
+        price=_amount(sec_xml.child(amounts, "transactionPricePerShare")),
+        shares_owned_after=_amount(sec_xml.child(post, "sharesOwnedFollowingTransaction")),
+        value_owned_after=_amount(sec_xml.child(post, "valueOwnedFollowingTransaction")),
+        direct_or_indirect=_amount(
+            sec_xml.child(element, "ownershipNature", "directOrIndirectOwnership")
+        ).value,
     )
 
 
@@ -212,26 +189,30 @@ def parse_document(
         root = ET.fromstring(data)
     except ET.ParseError as error:
         raise OwnershipParseError(f"the ownership XML is not well-formed: {error}") from None
-    issuer = _child(root, "issuer")
+    issuer = sec_xml.child(root, "issuer")
     filing = Filing(
         accession_number=accession_number,
-        issuer_cik=_text(_child(issuer, "issuerCik")),
-        form_type=_text(_child(root, "documentType")) or form_type,
+        issuer_cik=sec_xml.text(sec_xml.child(issuer, "issuerCik")),
+        form_type=sec_xml.text(sec_xml.child(root, "documentType")) or form_type,
         filing_date=filing_date,
         acceptance_time=acceptance_time,
-        period_of_report=_text(_child(root, "periodOfReport")),
-        date_of_original_submission=_text(_child(root, "dateOfOriginalSubmission")),
-        aff10b5one=_text(_child(root, "aff10b5One")),
-        remarks=_text(_child(root, "remarks")) or "",
-        owners=tuple(_owner(o) for o in _children(root, "reportingOwner")),
-        schema_version=_text(_child(root, "schemaVersion")),
+        period_of_report=sec_xml.text(sec_xml.child(root, "periodOfReport")),
+        date_of_original_submission=sec_xml.text(sec_xml.child(root, "dateOfOriginalSubmission")),
+        aff10b5one=sec_xml.text(sec_xml.child(root, "aff10b5One")),
+        remarks=sec_xml.text(sec_xml.child(root, "remarks")) or "",
+        owners=tuple(_owner(o) for o in sec_xml.children(root, "reportingOwner")),
+        schema_version=sec_xml.text(sec_xml.child(root, "schemaVersion")),
     )
     transactions = [
         _transaction(t, False, i)
-        for i, t in enumerate(_children(_child(root, "nonDerivativeTable"), "nonDerivativeTransaction"))
+        for i, t in enumerate(
+            sec_xml.children(sec_xml.child(root, "nonDerivativeTable"), "nonDerivativeTransaction")
+        )
     ] + [
         _transaction(t, True, i)
-        for i, t in enumerate(_children(_child(root, "derivativeTable"), "derivativeTransaction"))
+        for i, t in enumerate(
+            sec_xml.children(sec_xml.child(root, "derivativeTable"), "derivativeTransaction")
+        )
     ]
     return filing, transactions
 
