@@ -25,3 +25,15 @@ class BackgroundServer:
     def __exit__(self, *_) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def serve_until_interrupted(httpd: ThreadingHTTPServer, banner: str) -> int:
+    """A stand-in's command line: print ``banner``, serve in the foreground until Ctrl-C, then close."""
+    print(f"{banner} (Ctrl-C stops)", flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+    return 0

@@ -120,7 +120,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from smart_money.sources.sec.client import form13f_dataset_name, form13f_dataset_window
-from smart_money.testing.background import BackgroundServer
+from smart_money.testing.background import BackgroundServer, serve_until_interrupted
 
 EASTERN = ZoneInfo("America/New_York")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -2872,19 +2872,12 @@ def main(argv: list[str] | None = None) -> int:
         nport_schedule=args.nport_schedule,
     )
     skipped = len(getattr(server.state.world, "skipped", []))
-    print(
-        f"serving {server.state.world.description} in EDGAR shapes on {server.url} "
-        f"(as of {server.state.as_of}, ready in {time.perf_counter() - began:.1f} s"
-        f"{f', {skipped} documents skipped: see /_stats' if skipped else ''}; Ctrl-C stops)",
-        flush=True,
+    return serve_until_interrupted(
+        server.httpd,
+        f"serving {server.state.world.description} in EDGAR shapes on {server.url}, "
+        f"as of {server.state.as_of}, ready in {time.perf_counter() - began:.1f} s"
+        f"{f', {skipped} documents skipped: see /_stats' if skipped else ''}",
     )
-    try:
-        server.httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.server_close()
-    return 0
 
 
 if __name__ == "__main__":

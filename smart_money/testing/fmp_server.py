@@ -31,7 +31,7 @@ import pandas as pd
 from smart_money import timeline
 from smart_money.sources.synthetic.market import MarketConfig, simulate_market
 from smart_money.sources.synthetic.source import SyntheticMarketSource
-from smart_money.testing.background import BackgroundServer
+from smart_money.testing.background import BackgroundServer, serve_until_interrupted
 
 CODE_NAMES = {
     "P": "P-Purchase",
@@ -435,15 +435,9 @@ def main(argv: list[str] | None = None) -> int:
         args.limit_reach_every,
     )
     httpd = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
-    print(
-        f"serving the SYNTHETIC market in FMP shapes on http://127.0.0.1:{args.port} (Ctrl-C stops)",
-        flush=True,
+    return serve_until_interrupted(
+        httpd, f"serving the SYNTHETIC market in FMP shapes on http://127.0.0.1:{args.port}"
     )
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ from urllib.parse import urlparse
 
 from smart_money.sources.openfigi import ANONYMOUS, API_KEY_HEADER, MAPPING_PATH, NOT_FOUND, WITH_KEY, Limits
 from smart_money.sources.synthetic.identifiers import is_valid_cusip, synthetic_cusip
-from smart_money.testing.background import BackgroundServer
+from smart_money.testing.background import BackgroundServer, serve_until_interrupted
 
 Security = tuple[str, str, str]  # ticker, name, securityType
 _FIGI_ALPHABET = "BCDFGHJKLMNPQRSTVWXYZ0123456789"
@@ -314,16 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         table, set(args.api_key) if args.api_key else None, args.anonymous_limits, args.key_limits
     )
     httpd = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(state))
-    print(
-        f"serving OpenFIGI mapping for {world}, {len(table)} CUSIPs, on http://127.0.0.1:{args.port} "
-        "(Ctrl-C stops)",
-        flush=True,
+    return serve_until_interrupted(
+        httpd, f"serving OpenFIGI mapping for {world}, {len(table)} CUSIPs, on http://127.0.0.1:{args.port}"
     )
-    try:
-        httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
 
 
 if __name__ == "__main__":
