@@ -42,7 +42,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import IO
@@ -744,10 +744,8 @@ def _dataset_filings(
     return filing_frame(records), quarantined, unusable
 
 
-def _stream_infotable(member: _Member, cusips: set[str] | None) -> tuple[pa.Table, list[str]]:
-    """INFOTABLE, streamed out of the archive in blocks, column-pruned, and per block only the lines of
-    ``cusips`` kept (the whole file is never in memory). Returns (text cells in document order, the lines
-    with the wrong number of cells that name one of ``cusips``, or all of them without ``cusips``)."""
+def _infotable_header(member: _Member) -> list[str]:
+    """INFOTABLE's column names (upper case), checked against the SEC's readme."""
     try:
         with member.open() as handle:
             first = handle.readline().decode("utf-8")
@@ -755,6 +753,37 @@ def _stream_infotable(member: _Member, cusips: set[str] | None) -> tuple[pa.Tabl
         raise member.error(error) from None
     header = [h.strip().upper() for h in first.rstrip("\r\n").split("\t")]
     _check_header(member, "INFOTABLE", header)
+    return header
+
+
+def _infotable_blocks(
+    member: _Member, header: list[str], wanted: list[str], invalid: Callable
+) -> Iterator[pa.RecordBatch]:
+    """INFOTABLE's lines in 8 MB blocks of the ``wanted`` columns as text, straight out of the archive;
+    ``invalid`` says what to do with a line of the wrong width. A read error is the member's error."""
+    try:
+        with member.open() as handle:
+            yield from pa_csv.open_csv(
+                handle,
+                read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=8 << 20),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter="\t", quote_char=False, invalid_row_handler=invalid
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    include_columns=wanted,
+                    column_types={c: pa.string() for c in header},
+                    strings_can_be_null=False,
+                ),
+            )
+    except _READ_ERRORS as error:
+        raise member.error(error) from None
+
+
+def _stream_infotable(member: _Member, cusips: set[str] | None) -> tuple[pa.Table, list[str]]:
+    """INFOTABLE, streamed out of the archive in blocks, column-pruned, and per block only the lines of
+    ``cusips`` kept (the whole file is never in memory). Returns (text cells in document order, the lines
+    with the wrong number of cells that name one of ``cusips``, or all of them without ``cusips``)."""
+    header = _infotable_header(member)
     wanted = [c for c in (*_REQUIRED["INFOTABLE"], *_OPTIONAL["INFOTABLE"]) if c in header]
     malformed: list[str] = []
 
@@ -768,28 +797,12 @@ def _stream_infotable(member: _Member, cusips: set[str] | None) -> tuple[pa.Tabl
 
     keep = None if cusips is None else pa.array(sorted(cusips), type=pa.string())
     parts: list[pa.Table] = []
-    try:
-        with member.open() as handle:
-            reader = pa_csv.open_csv(
-                handle,
-                read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=8 << 20),
-                parse_options=pa_csv.ParseOptions(
-                    delimiter="\t", quote_char=False, invalid_row_handler=invalid
-                ),
-                convert_options=pa_csv.ConvertOptions(
-                    include_columns=wanted,
-                    column_types={c: pa.string() for c in header},
-                    strings_can_be_null=False,
-                ),
-            )
-            for batch in reader:
-                if keep is not None:
-                    cusip = pc.utf8_upper(pc.utf8_trim_whitespace(batch.column("CUSIP")))
-                    batch = batch.filter(pc.is_in(cusip, value_set=keep))
-                if batch.num_rows:
-                    parts.append(pa.Table.from_batches([batch]))
-    except _READ_ERRORS as error:
-        raise member.error(error) from None
+    for batch in _infotable_blocks(member, header, wanted, invalid):
+        if keep is not None:
+            cusip = pc.utf8_upper(pc.utf8_trim_whitespace(batch.column("CUSIP")))
+            batch = batch.filter(pc.is_in(cusip, value_set=keep))
+        if batch.num_rows:
+            parts.append(pa.Table.from_batches([batch]))
     schema = pa.schema([(c, pa.string()) for c in wanted])
     table = pa.concat_tables(parts).combine_chunks() if parts else schema.empty_table()
     for name in _INFOTABLE_TEXT:
@@ -861,56 +874,33 @@ def dataset_cusip_values(path: Path) -> pd.DataFrame:
         np.where(filed["filing_date"] < pd.Timestamp(DOLLARS_FROM), THOUSAND, 1.0), index=filed.index
     )
     member = _member(members, "INFOTABLE", label)
-    try:
-        with member.open() as handle:
-            header = [h.strip().upper() for h in handle.readline().decode("utf-8").rstrip("\r\n").split("\t")]
-    except _READ_ERRORS as error:
-        raise member.error(error) from None
-    _check_header(member, "INFOTABLE", header)
+    header = _infotable_header(member)
     wanted = [
         c
         for c in ("ACCESSION_NUMBER", "CUSIP", "NAMEOFISSUER", "VALUE", "SSHPRNAMTTYPE", "PUTCALL")
         if c in header
     ]
     parts: list[pd.DataFrame] = []
-    try:
-        with member.open() as handle:
-            reader = pa_csv.open_csv(
-                handle,
-                read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=8 << 20),
-                parse_options=pa_csv.ParseOptions(
-                    delimiter="\t", quote_char=False, invalid_row_handler=lambda _: "skip"
-                ),
-                convert_options=pa_csv.ConvertOptions(
-                    include_columns=wanted,
-                    column_types={c: pa.string() for c in header},
-                    strings_can_be_null=False,
-                ),
+    for batch in _infotable_blocks(member, header, wanted, lambda _: "skip"):
+        block = batch.to_pandas()
+        block = block[block["SSHPRNAMTTYPE"].str.strip().str.upper() == "SH"]
+        if "PUTCALL" in block:
+            block = block[block["PUTCALL"].str.strip() == ""]
+        accession = block["ACCESSION_NUMBER"].str.strip()
+        value = pd.to_numeric(block["VALUE"].str.strip(), errors="coerce") * accession.map(scale)
+        part = pd.DataFrame(
+            {
+                "report_date": accession.map(period),
+                "cusip": block["CUSIP"].str.strip().str.upper(),
+                "issuer_name": block.get("NAMEOFISSUER", pd.Series("", index=block.index)).str.strip(),
+                "value_usd": value,
+            }
+        ).dropna(subset=["report_date", "value_usd"])
+        parts.append(
+            part.groupby(["report_date", "cusip"], as_index=False).agg(
+                issuer_name=("issuer_name", "first"), value_usd=("value_usd", "sum")
             )
-            for batch in reader:
-                block = batch.to_pandas()
-                block = block[block["SSHPRNAMTTYPE"].str.strip().str.upper() == "SH"]
-                if "PUTCALL" in block:
-                    block = block[block["PUTCALL"].str.strip() == ""]
-                accession = block["ACCESSION_NUMBER"].str.strip()
-                value = pd.to_numeric(block["VALUE"].str.strip(), errors="coerce") * accession.map(scale)
-                part = pd.DataFrame(
-                    {
-                        "report_date": accession.map(period),
-                        "cusip": block["CUSIP"].str.strip().str.upper(),
-                        "issuer_name": block.get(
-                            "NAMEOFISSUER", pd.Series("", index=block.index)
-                        ).str.strip(),
-                        "value_usd": value,
-                    }
-                ).dropna(subset=["report_date", "value_usd"])
-                parts.append(
-                    part.groupby(["report_date", "cusip"], as_index=False).agg(
-                        issuer_name=("issuer_name", "first"), value_usd=("value_usd", "sum")
-                    )
-                )
-    except _READ_ERRORS as error:
-        raise member.error(error) from None
+        )
     if not parts:
         return pd.DataFrame(columns=list(CUSIP_VALUE_COLUMNS))
     out = (
